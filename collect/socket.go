@@ -1,0 +1,228 @@
+// socket.go holds the Socket value and its typed fields.
+
+package collect
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Proto is the transport protocol of a socket.
+type Proto uint8
+
+const (
+	ProtoTCP Proto = 6  // IPPROTO_TCP
+	ProtoUDP Proto = 17 // IPPROTO_UDP
+)
+
+// String returns "tcp" or "udp" (lower case, as JSON and ss print it).
+func (p Proto) String() string {
+	switch p {
+	case ProtoTCP:
+		return "tcp"
+	case ProtoUDP:
+		return "udp"
+	}
+	return "unknown-proto-" + strconv.Itoa(int(p))
+}
+
+// Family is the address family of a socket.
+type Family uint8
+
+const (
+	FamilyIPv4 Family = 2  // AF_INET
+	FamilyIPv6 Family = 10 // AF_INET6 (Linux numbering, as osquery reports it)
+)
+
+// String returns "ipv4" or "ipv6".
+func (f Family) String() string {
+	switch f {
+	case FamilyIPv4:
+		return "ipv4"
+	case FamilyIPv6:
+		return "ipv6"
+	}
+	return "unknown-family-" + strconv.Itoa(int(f))
+}
+
+// State is a TCP state numbered as in Linux include/net/tcp_states.h, so the
+// numbers from sock_diag and /proc/net/tcp convert without a table. UDP
+// sockets carry StateClose (unconnected) or StateEstablished (connected), as
+// the kernel reports them; renderers print UDP state as empty.
+type State uint8
+
+const (
+	StateUnknown       State = 0
+	StateEstablished   State = 1
+	StateSynSent       State = 2
+	StateSynRecv       State = 3
+	StateFinWait1      State = 4
+	StateFinWait2      State = 5
+	StateTimeWait      State = 6
+	StateClose         State = 7
+	StateCloseWait     State = 8
+	StateLastAck       State = 9
+	StateListen        State = 10
+	StateClosing       State = 11
+	StateNewSynRecv    State = 12 // a request socket: SYN received, not yet a full socket
+	StateBoundInactive State = 13
+)
+
+var linuxStateNames = [...]string{
+	StateEstablished:   "ESTABLISHED",
+	StateSynSent:       "SYN_SENT",
+	StateSynRecv:       "SYN_RECV",
+	StateFinWait1:      "FIN_WAIT1",
+	StateFinWait2:      "FIN_WAIT2",
+	StateTimeWait:      "TIME_WAIT",
+	StateClose:         "CLOSE",
+	StateCloseWait:     "CLOSE_WAIT",
+	StateLastAck:       "LAST_ACK",
+	StateListen:        "LISTEN",
+	StateClosing:       "CLOSING",
+	StateNewSynRecv:    "NEW_SYN_RECV",
+	StateBoundInactive: "BOUND_INACTIVE",
+}
+
+// windowsStateNames are the names Windows netstat prints. NEW_SYN_RECV is a
+// Linux implementation detail of SYN_RECEIVED; BOUND_INACTIVE is a bound,
+// unconnected socket, which Windows shows as CLOSED.
+var windowsStateNames = [...]string{
+	StateEstablished:   "ESTABLISHED",
+	StateSynSent:       "SYN_SENT",
+	StateSynRecv:       "SYN_RECEIVED",
+	StateFinWait1:      "FIN_WAIT_1",
+	StateFinWait2:      "FIN_WAIT_2",
+	StateTimeWait:      "TIME_WAIT",
+	StateClose:         "CLOSED",
+	StateCloseWait:     "CLOSE_WAIT",
+	StateLastAck:       "LAST_ACK",
+	StateListen:        "LISTENING",
+	StateClosing:       "CLOSING",
+	StateNewSynRecv:    "SYN_RECEIVED",
+	StateBoundInactive: "CLOSED",
+}
+
+// String returns the Linux name (LISTEN, SYN_RECV, FIN_WAIT1, ...), as ss and
+// the JSON schema use it, or "unknown-state-N"; it never panics.
+func (s State) String() string {
+	if int(s) < len(linuxStateNames) && linuxStateNames[s] != "" {
+		return linuxStateNames[s]
+	}
+	return "unknown-state-" + strconv.Itoa(int(s))
+}
+
+// WindowsName returns the name Windows netstat prints (LISTENING,
+// SYN_RECEIVED, FIN_WAIT_1, ...), or "unknown-state-N".
+func (s State) WindowsName() string {
+	if int(s) < len(windowsStateNames) && windowsStateNames[s] != "" {
+		return windowsStateNames[s]
+	}
+	return s.String()
+}
+
+// ParseState maps a Linux state name (as String returns it) back to a State.
+func ParseState(name string) (State, bool) {
+	for i, n := range linuxStateNames {
+		if n != "" && n == name {
+			return State(i), true
+		}
+	}
+	return StateUnknown, false
+}
+
+// Process is the owner of one or more sockets. Collectors share one *Process
+// among all sockets of that process, so attribution costs one allocation per
+// process, not per socket.
+type Process struct {
+	PID  int
+	Name string // executable base name ("sshd"), or the comm name when the exe link is unreadable; may be ""
+}
+
+// Source says which protocol stack holds a socket.
+type Source struct {
+	Kind string // "kernel" or "stack"
+	Name string // the mini-stack instance name; "" for the kernel
+}
+
+// Kernel is the Source of every socket read from the OS.
+var Kernel = Source{Kind: "kernel"}
+
+// Socket is one row of a socket table: a copy of the control information a
+// protocol stack keeps for one conversation.
+//
+// Optional values follow one rule: absent is absent, not zero. Owner is nil
+// when no process was seen holding the socket, HasUID says whether UID is
+// known, and TCP is nil when no TCP internals were read.
+type Socket struct {
+	Source Source
+	NetNS  uint64 // inode of the network namespace; 0 when unknown
+
+	Proto  Proto
+	Family Family
+	Local  netip.AddrPort
+	Remote netip.AddrPort
+	State  State
+
+	Owner  *Process
+	UID    uint32
+	HasUID bool
+	Inode  uint64 // socket inode; 0 for sockets no file refers to (TIME_WAIT, request and unaccepted sockets)
+	Cookie uint64 // kernel socket cookie (sock_diag id), or a mini-stack's socket ID; 0 when unknown
+
+	SendQ uint32 // bytes not yet acknowledged by the peer (or, for a listener, the backlog limit)
+	RecvQ uint32 // bytes not yet read by the application (or, for a listener, the accept queue length)
+
+	TCP *TCPInfo
+}
+
+// TCPInfo is the optional TCP internals of a socket (Linux struct tcp_info
+// and the mini-stack's control block). Durations are zero when unknown.
+type TCPInfo struct {
+	RTT           time.Duration
+	RTTVar        time.Duration
+	RTO           time.Duration
+	SndCwnd       uint32 // segments
+	SndSsthresh   uint32 // segments
+	SndMSS        uint32
+	RcvMSS        uint32
+	Retransmits   uint32 // retransmissions of the current segment (consecutive timeouts)
+	TotalRetrans  uint32
+	Unacked       uint32 // segments sent and not yet acknowledged
+	BytesAcked    uint64
+	BytesReceived uint64
+	Timer         Timer
+	TimerExpires  time.Duration // time until the running timer fires
+	Age           time.Duration // time since the socket was created, when known
+}
+
+// Timer names the timer a TCP socket has running, as /proc/net/tcp's "tr"
+// column and ss -o report it.
+type Timer uint8
+
+const (
+	TimerNone      Timer = 0
+	TimerRetrans   Timer = 1 // retransmission (or, in /proc, also zero-window probe)
+	TimerKeepalive Timer = 2
+	TimerTimeWait  Timer = 3
+	TimerProbe     Timer = 4 // zero-window probe
+)
+
+// String returns the ss name of the timer ("on", "keepalive", "timewait",
+// "persist") or "" for none.
+func (t Timer) String() string {
+	switch t {
+	case TimerNone:
+		return ""
+	case TimerRetrans:
+		return "on"
+	case TimerKeepalive:
+		return "keepalive"
+	case TimerTimeWait:
+		return "timewait"
+	case TimerProbe:
+		return "persist"
+	}
+	return "unknown-timer-" + strconv.Itoa(int(t))
+}

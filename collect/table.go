@@ -1,0 +1,152 @@
+// table.go holds the pure operations on a socket table: filtering, netstat
+// ordering, and attaching owners found by a separate process scan.
+
+package collect
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+)
+
+// Filter says which rows to keep.
+type Filter struct {
+	Kinds Kind // 0 means all
+	// All keeps listening and unconnected sockets (netstat -a). Without it
+	// only connected TCP sockets are kept, as Windows netstat does.
+	All bool
+	// ListeningOnly keeps only listening TCP sockets and unconnected UDP
+	// sockets (Linux netstat/ss -l).
+	ListeningOnly bool
+}
+
+// Keep reports whether s passes the filter.
+func (f Filter) Keep(s *Socket) bool {
+	kinds := f.Kinds
+	if kinds == 0 {
+		kinds = AllKinds
+	}
+	if kinds&KindOf(s.Proto, s.Family) == 0 {
+		return false
+	}
+	listening := IsListening(s)
+	if f.ListeningOnly {
+		return listening
+	}
+	if f.All {
+		return true
+	}
+	// netstat without -a: connected TCP only. UDP has no connections to
+	// show; a TCP listener or a bound-but-closed TCP socket is not one.
+	return s.Proto == ProtoTCP && !listening && s.State != StateClose && s.State != StateBoundInactive
+}
+
+// IsListening reports whether s waits for peers: a TCP listener, or a UDP
+// socket with no connected peer.
+func IsListening(s *Socket) bool {
+	if s.Proto == ProtoTCP {
+		return s.State == StateListen
+	}
+	return !s.Remote.IsValid() || s.Remote.Port() == 0 && s.Remote.Addr().IsUnspecified()
+}
+
+// Apply removes in place the rows f rejects and returns the shortened slice.
+func (f Filter) Apply(socks []Socket) []Socket {
+	return slices.DeleteFunc(socks, func(s Socket) bool { return !f.Keep(&s) })
+}
+
+// Sort puts a table in netstat order: TCP v4, TCP v6, UDP v4, UDP v6, each
+// ordered numerically by local then foreign address and port, then by
+// namespace, source and PID so that the order is total and stable.
+func Sort(socks []Socket) {
+	slices.SortFunc(socks, Compare)
+}
+
+// Compare is the order of Sort.
+func Compare(a, b Socket) int {
+	if c := cmp.Compare(kindRank(a), kindRank(b)); c != 0 {
+		return c
+	}
+	if c := compareAddrPort(a.Local, b.Local); c != 0 {
+		return c
+	}
+	if c := compareAddrPort(a.Remote, b.Remote); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.State, b.State); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.NetNS, b.NetNS); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Source.Kind+"\x00"+a.Source.Name, b.Source.Kind+"\x00"+b.Source.Name); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(pidOf(a), pidOf(b)); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Inode, b.Inode)
+}
+
+func kindRank(s Socket) int {
+	switch KindOf(s.Proto, s.Family) {
+	case TCP4:
+		return 0
+	case TCP6:
+		return 1
+	case UDP4:
+		return 2
+	case UDP6:
+		return 3
+	}
+	return 4
+}
+
+func pidOf(s Socket) int {
+	if s.Owner == nil {
+		return -1
+	}
+	return s.Owner.PID
+}
+
+// compareAddrPort orders numerically by address (zone included, so
+// fe80::1%eth0 and fe80::1%eth1 differ) and then port. An invalid AddrPort
+// sorts first.
+func compareAddrPort(a, b netip.AddrPort) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Port(), b.Port())
+}
+
+// OwnerStats says how owner attribution went, so the CLI can explain once
+// why some rows have no PID.
+type OwnerStats struct {
+	Attributed int // rows given an owner
+	Ownerless  int // rows no file refers to (inode 0: TIME_WAIT, request and unaccepted sockets); not failures
+	Missing    int // rows with an inode that no scanned process held
+}
+
+// AttachOwners sets Owner on every socket whose inode appears in owners.
+// Sockets of another source or namespace scheme are matched by inode only,
+// which is unique per kernel.
+func AttachOwners(socks []Socket, owners map[uint64]*Process) OwnerStats {
+	var st OwnerStats
+	for i := range socks {
+		s := &socks[i]
+		if s.Source.Kind != "" && s.Source != Kernel {
+			continue
+		}
+		if s.Inode == 0 {
+			st.Ownerless++
+			continue
+		}
+		if p, ok := owners[s.Inode]; ok {
+			s.Owner = p
+			st.Attributed++
+			continue
+		}
+		st.Missing++
+	}
+	return st
+}
