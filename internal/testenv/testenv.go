@@ -1,0 +1,34 @@
+// Package testenv holds the rules tests use to decide whether they may skip.
+//
+// A test that needs a capability (root, a network namespace, a TAP device)
+// calls SkipWithout with what it found. Outside CI a missing capability is a
+// skip; with GONETSTAT_REQUIRE_PRIV=1 (set by .ci/run, where CI is root) the
+// same skip is a failure, so a privileged test can never pass by not running.
+package testenv
+
+import (
+	"os"
+	"testing"
+)
+
+// RequirePriv reports whether skips for missing privileges are failures.
+func RequirePriv() bool { return os.Getenv("GONETSTAT_REQUIRE_PRIV") == "1" }
+
+// SkipWithout skips t (or fails it under GONETSTAT_REQUIRE_PRIV=1) when
+// have is false; why names the missing capability.
+func SkipWithout(t testing.TB, have bool, why string) {
+	t.Helper()
+	if have {
+		return
+	}
+	if RequirePriv() {
+		t.Fatalf("GONETSTAT_REQUIRE_PRIV=1 but this test needs %s", why)
+	}
+	t.Skipf("needs %s", why)
+}
+
+// SkipUnlessRoot skips t unless the process runs as root.
+func SkipUnlessRoot(t testing.TB) {
+	t.Helper()
+	SkipWithout(t, os.Geteuid() == 0, "root")
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# scripts/test.sh runs gonetstat's whole test suite, installing first what
+# the tests need (ss from iproute2, jq, procps). It is what .ci/run calls and
+# what the README tells a new machine to run.
+#
+#   GONETSTAT_REQUIRE_PRIV=1   a test that needs root and skips is a failure
+#   GONETSTAT_FUZZTIME=10s     also run every fuzz target for that long
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v ss >/dev/null || need+=(iproute2)
+command -v jq >/dev/null || need+=(jq)
+command -v ps >/dev/null || need+=(procps)
+if [ ${#need[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "test.sh: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
+		exit 1
+	fi
+	echo "test.sh: installing ${need[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "== gofmt"
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$bad" ]; then
+	echo "gofmt would change:" >&2
+	echo "$bad" >&2
+	exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== cross-compile (windows, darwin, freebsd)"
+for os in windows darwin freebsd; do
+	GOOS=$os GOARCH=amd64 go build -o /dev/null ./...
+done
+
+echo "== go test"
+go test -count=1 ./...
+
+if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
+	echo "== fuzz (${GONETSTAT_FUZZTIME} each)"
+	for pkg in $(go list ./...); do
+		dir=$(go list -f '{{.Dir}}' "$pkg")
+		for f in $(grep -hoE '^func (Fuzz[A-Za-z0-9_]+)' "$dir"/*_test.go 2>/dev/null | awk '{print $2}'); do
+			go test -run='^$' -fuzz="^${f}\$" -fuzztime="$GONETSTAT_FUZZTIME" "$pkg"
+		done
+	done
+fi
