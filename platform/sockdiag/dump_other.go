@@ -1,0 +1,28 @@
+//go:build !linux
+
+// dump_other.go: sock_diag is Linux's; elsewhere the collector says so.
+
+package sockdiag
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// ErrUnavailable means the kernel offers no sock_diag.
+var ErrUnavailable = errors.New("sock_diag unavailable")
+
+// Collector is Linux's sock_diag collector; on this OS it has no data.
+type Collector struct {
+	ZoneName func(index uint32) string
+}
+
+var _ collect.Collector = (*Collector)(nil)
+
+// Collect reports that sock_diag does not exist here.
+func (c *Collector) Collect(context.Context, collect.Query) ([]collect.Socket, error) {
+	return nil, fmt.Errorf("%w: %w", ErrUnavailable, collect.ErrUnsupported)
+}

@@ -1,0 +1,336 @@
+// wire.go holds the request encoder and the reply decoder: bytes in, model
+// out, no system calls.
+
+package sockdiag
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// Constants of the netlink and inet_diag ABI. They are spelled out here,
+// not taken from x/sys/unix, so the decoder builds on every OS.
+const (
+	sockDiagByFamily = 20 // SOCK_DIAG_BY_FAMILY
+
+	nlmsgError = 2 // NLMSG_ERROR
+	nlmsgDone  = 3 // NLMSG_DONE
+
+	nlmFRequest  = 0x1
+	nlmFMulti    = 0x2
+	nlmFDumpIntr = 0x10 // NLM_F_DUMP_INTR: the table changed while it was dumped
+	nlmFRoot     = 0x100
+	nlmFMatch    = 0x200
+	nlmFDump     = nlmFRoot | nlmFMatch
+
+	nlmsgHdrLen = 16 // struct nlmsghdr
+	reqLen      = 56 // struct inet_diag_req_v2
+	diagMsgLen  = 72 // struct inet_diag_msg
+	rtaHdrLen   = 4  // struct rtattr
+
+	inetDiagInfo = 2 // INET_DIAG_INFO: struct tcp_info
+
+	// ExtInfo is the inet_diag_req_v2.idiag_ext bit asking for tcp_info.
+	ExtInfo = 1 << (inetDiagInfo - 1)
+	// AllStates asks for sockets in every state, TIME_WAIT and
+	// NEW_SYN_RECV included.
+	AllStates = 0xffffffff
+)
+
+// Offsets in struct inet_diag_msg (include/uapi/linux/inet_diag.h).
+const (
+	offFamily  = 0
+	offState   = 1
+	offTimer   = 2
+	offRetrans = 3
+	offSport   = 4 // __be16
+	offDport   = 6 // __be16
+	offSrc     = 8 // __be32[4]
+	offDst     = 24
+	offIf      = 40
+	offCookie  = 44 // __u32[2]
+	offExpires = 52 // milliseconds
+	offRqueue  = 56
+	offWqueue  = 60
+	offUID     = 64
+	offInode   = 68
+)
+
+// Offsets in struct tcp_info (include/uapi/linux/tcp.h). The kernel sends
+// as much of the struct as it knows; older kernels send less, so each
+// field is read only when the attribute is long enough to hold it.
+const (
+	tiRetransmits  = 2   // __u8 tcpi_retransmits
+	tiRTO          = 8   // __u32 tcpi_rto, microseconds
+	tiSndMSS       = 16  // __u32 tcpi_snd_mss
+	tiRcvMSS       = 20  // __u32 tcpi_rcv_mss
+	tiUnacked      = 24  // __u32 tcpi_unacked
+	tiRTT          = 68  // __u32 tcpi_rtt, microseconds
+	tiRTTVar       = 72  // __u32 tcpi_rttvar
+	tiSndSsthresh  = 76  // __u32 tcpi_snd_ssthresh
+	tiSndCwnd      = 80  // __u32 tcpi_snd_cwnd
+	tiTotalRetrans = 100 // __u32 tcpi_total_retrans
+	tiBytesAcked   = 120 // __u64 tcpi_bytes_acked
+	tiBytesRecv    = 128 // __u64 tcpi_bytes_received
+)
+
+// infiniteSsthresh is TCP_INFINITE_SSTHRESH: no loss seen yet, no value.
+const infiniteSsthresh = 0x7fffffff
+
+// native is the byte order of the kernel's host-order fields. Replies are
+// always decoded on the machine that received them, except captured test
+// bytes, which were little-endian (as is every platform we build for).
+var native = binary.NativeEndian
+
+// Request encodes one SOCK_DIAG_BY_FAMILY dump request: nlmsghdr plus
+// inet_diag_req_v2 for the given family (AF_INET 2, AF_INET6 10), protocol
+// (6 TCP, 17 UDP), state mask and extension bits.
+func Request(family, proto uint8, states uint32, ext uint8, seq uint32) []byte {
+	b := make([]byte, nlmsgHdrLen+reqLen)
+	native.PutUint32(b[0:], uint32(len(b)))
+	native.PutUint16(b[4:], sockDiagByFamily)
+	native.PutUint16(b[6:], nlmFRequest|nlmFDump)
+	native.PutUint32(b[8:], seq)
+	r := b[nlmsgHdrLen:]
+	r[0], r[1], r[2] = family, proto, ext
+	native.PutUint32(r[4:], states)
+	return b
+}
+
+// KernelError is an NLMSG_ERROR reply: the kernel refused the request.
+type KernelError struct {
+	Errno syscall.Errno
+}
+
+func (e *KernelError) Error() string { return "netlink: kernel replied " + e.Errno.Error() }
+func (e *KernelError) Unwrap() error { return e.Errno }
+
+// MessageError is a reply message that could not be decoded. Index counts
+// the messages of the buffer from 0.
+type MessageError struct {
+	Index int
+	Err   error
+}
+
+func (e *MessageError) Error() string {
+	return "netlink message " + strconv.Itoa(e.Index) + ": " + e.Err.Error()
+}
+func (e *MessageError) Unwrap() error { return e.Err }
+
+// ErrFraming means a buffer's netlink headers do not add up; the rest of
+// that buffer cannot be read.
+var ErrFraming = errors.New("netlink: malformed message framing")
+
+// Decoder decodes the replies of one dump.
+type Decoder struct {
+	Proto uint8 // 6 TCP or 17 UDP: what the request asked for
+	// ZoneName names the interface of an IPv6 link-local address by its
+	// index; nil prints the number.
+	ZoneName func(index uint32) string
+	// Seq, when not 0, is the sequence number replies must carry.
+	Seq uint32
+}
+
+// Decode appends the sockets of one received buffer to dst. done reports
+// NLMSG_DONE (or an error reply), interrupted that some message carried
+// NLM_F_DUMP_INTR. err joins every problem: *MessageError for a message that
+// could not be decoded (the others are still returned), ErrFraming when the
+// buffer's framing broke, *KernelError for an error reply.
+func (d *Decoder) Decode(buf []byte, dst []collect.Socket) (out []collect.Socket, done, interrupted bool, err error) {
+	var problems []error
+	for i := 0; len(buf) > 0; i++ {
+		if len(buf) < nlmsgHdrLen {
+			problems = append(problems, fmt.Errorf("%w: %d trailing bytes", ErrFraming, len(buf)))
+			break
+		}
+		n := int(native.Uint32(buf[0:]))
+		typ := native.Uint16(buf[4:])
+		flags := native.Uint16(buf[6:])
+		seq := native.Uint32(buf[8:])
+		if n < nlmsgHdrLen || n > len(buf) {
+			problems = append(problems, fmt.Errorf("%w: message %d claims %d bytes of %d", ErrFraming, i, n, len(buf)))
+			break
+		}
+		body := buf[nlmsgHdrLen:n]
+		if aligned := (n + 3) &^ 3; aligned <= len(buf) {
+			buf = buf[aligned:]
+		} else {
+			buf = buf[len(buf):]
+		}
+		if flags&nlmFDumpIntr != 0 {
+			interrupted = true
+		}
+		if d.Seq != 0 && seq != d.Seq {
+			problems = append(problems, &MessageError{i, fmt.Errorf("sequence %d, want %d", seq, d.Seq)})
+			continue
+		}
+		switch typ {
+		case nlmsgDone:
+			// The payload is an int32 error code; a negative one means
+			// the dump ended early.
+			if len(body) >= 4 {
+				if e := int32(native.Uint32(body)); e < 0 {
+					problems = append(problems, &KernelError{syscall.Errno(-e)})
+				}
+			}
+			return dst, true, interrupted, errors.Join(problems...)
+		case nlmsgError:
+			if len(body) < 4 {
+				problems = append(problems, &MessageError{i, errors.New("short NLMSG_ERROR")})
+				return dst, true, interrupted, errors.Join(problems...)
+			}
+			if e := int32(native.Uint32(body)); e != 0 {
+				problems = append(problems, &KernelError{syscall.Errno(-e)})
+			}
+			return dst, true, interrupted, errors.Join(problems...)
+		case sockDiagByFamily:
+			s, err := d.decodeMsg(body)
+			if err != nil {
+				problems = append(problems, &MessageError{i, err})
+				continue
+			}
+			dst = append(dst, s)
+		default:
+			problems = append(problems, &MessageError{i, fmt.Errorf("unexpected message type %d", typ)})
+		}
+	}
+	return dst, false, interrupted, errors.Join(problems...)
+}
+
+func (d *Decoder) decodeMsg(b []byte) (collect.Socket, error) {
+	var s collect.Socket
+	if len(b) < diagMsgLen {
+		return s, fmt.Errorf("inet_diag_msg of %d bytes, want %d", len(b), diagMsgLen)
+	}
+	s.Source = collect.Kernel
+	switch d.Proto {
+	case 6:
+		s.Proto = collect.ProtoTCP
+	case 17:
+		s.Proto = collect.ProtoUDP
+	default:
+		return s, fmt.Errorf("decoder protocol %d", d.Proto)
+	}
+	ifindex := native.Uint32(b[offIf:])
+	switch b[offFamily] {
+	case 2:
+		s.Family = collect.FamilyIPv4
+		s.Local = netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[offSrc:offSrc+4])), binary.BigEndian.Uint16(b[offSport:]))
+		s.Remote = netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[offDst:offDst+4])), binary.BigEndian.Uint16(b[offDport:]))
+	case 10:
+		s.Family = collect.FamilyIPv6
+		s.Local = netip.AddrPortFrom(d.zone(netip.AddrFrom16([16]byte(b[offSrc:offSrc+16])), ifindex), binary.BigEndian.Uint16(b[offSport:]))
+		s.Remote = netip.AddrPortFrom(d.zone(netip.AddrFrom16([16]byte(b[offDst:offDst+16])), ifindex), binary.BigEndian.Uint16(b[offDport:]))
+	default:
+		return s, fmt.Errorf("address family %d", b[offFamily])
+	}
+	s.State = collect.State(b[offState])
+	s.RecvQ = native.Uint32(b[offRqueue:])
+	s.SendQ = native.Uint32(b[offWqueue:])
+	s.UID, s.HasUID = native.Uint32(b[offUID:]), true
+	s.Inode = uint64(native.Uint32(b[offInode:]))
+	s.Cookie = uint64(native.Uint32(b[offCookie:])) | uint64(native.Uint32(b[offCookie+4:]))<<32
+	if s.Proto != collect.ProtoTCP {
+		return s, d.checkAttrs(b[diagMsgLen:])
+	}
+	info := &collect.TCPInfo{
+		Timer:       collect.Timer(b[offTimer]),
+		Retransmits: uint32(b[offRetrans]),
+	}
+	if info.Timer != collect.TimerNone {
+		info.TimerExpires = time.Duration(native.Uint32(b[offExpires:])) * time.Millisecond
+	}
+	s.TCP = info
+	attrs := b[diagMsgLen:]
+	for len(attrs) > 0 {
+		if len(attrs) < rtaHdrLen {
+			return s, fmt.Errorf("%d trailing attribute bytes", len(attrs))
+		}
+		n := int(native.Uint16(attrs[0:]))
+		typ := native.Uint16(attrs[2:])
+		if n < rtaHdrLen || n > len(attrs) {
+			return s, fmt.Errorf("attribute %d claims %d bytes of %d", typ, n, len(attrs))
+		}
+		if typ == inetDiagInfo {
+			decodeTCPInfo(attrs[rtaHdrLen:n], info)
+		}
+		if aligned := (n + 3) &^ 3; aligned <= len(attrs) {
+			attrs = attrs[aligned:]
+		} else {
+			attrs = attrs[len(attrs):]
+		}
+	}
+	return s, nil
+}
+
+// checkAttrs validates the attribute framing of a message whose attributes
+// we do not use, so a corrupt message is not passed off as a good one.
+func (d *Decoder) checkAttrs(attrs []byte) error {
+	for len(attrs) > 0 {
+		if len(attrs) < rtaHdrLen {
+			return fmt.Errorf("%d trailing attribute bytes", len(attrs))
+		}
+		n := int(native.Uint16(attrs[0:]))
+		if n < rtaHdrLen || n > len(attrs) {
+			return fmt.Errorf("attribute claims %d bytes of %d", n, len(attrs))
+		}
+		if aligned := (n + 3) &^ 3; aligned <= len(attrs) {
+			attrs = attrs[aligned:]
+		} else {
+			attrs = attrs[len(attrs):]
+		}
+	}
+	return nil
+}
+
+// zone adds the interface of a link-local address; other addresses have
+// no zone, as everywhere else.
+func (d *Decoder) zone(a netip.Addr, index uint32) netip.Addr {
+	if index == 0 || !(a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) {
+		return a
+	}
+	if d.ZoneName != nil {
+		return a.WithZone(d.ZoneName(index))
+	}
+	return a.WithZone(strconv.FormatUint(uint64(index), 10))
+}
+
+func decodeTCPInfo(b []byte, info *collect.TCPInfo) {
+	u32 := func(off int) (uint32, bool) {
+		if off+4 > len(b) {
+			return 0, false
+		}
+		return native.Uint32(b[off:]), true
+	}
+	us := func(off int) time.Duration {
+		v, _ := u32(off)
+		return time.Duration(v) * time.Microsecond
+	}
+	if tiRetransmits < len(b) {
+		info.Retransmits = uint32(b[tiRetransmits])
+	}
+	info.RTO = us(tiRTO)
+	info.SndMSS, _ = u32(tiSndMSS)
+	info.RcvMSS, _ = u32(tiRcvMSS)
+	info.Unacked, _ = u32(tiUnacked)
+	info.RTT = us(tiRTT)
+	info.RTTVar = us(tiRTTVar)
+	if v, ok := u32(tiSndSsthresh); ok && v < infiniteSsthresh {
+		info.SndSsthresh = v
+	}
+	info.SndCwnd, _ = u32(tiSndCwnd)
+	info.TotalRetrans, _ = u32(tiTotalRetrans)
+	if tiBytesAcked+8 <= len(b) {
+		info.BytesAcked = native.Uint64(b[tiBytesAcked:])
+	}
+	if tiBytesRecv+8 <= len(b) {
+		info.BytesReceived = native.Uint64(b[tiBytesRecv:])
+	}
+}
