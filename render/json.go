@@ -1,0 +1,224 @@
+// json.go writes the gonetstat.sockets/v1 document (docs/json.md) with an
+// appender: no reflection, no per-row garbage.
+
+package render
+
+import (
+	"bufio"
+	"io"
+	"net/netip"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// SocketsSchema names the JSON document's version. Adding a field keeps
+// it; renaming or retyping one needs v2 (docs/json.md).
+const SocketsSchema = "gonetstat.sockets/v1"
+
+// Envelope is one snapshot of a socket table for JSON output.
+type Envelope struct {
+	Host     string
+	Time     time.Time
+	Sockets  []collect.Socket
+	Warnings []string // what was incomplete; omitted when empty
+}
+
+// JSON writes env as one document, one socket per line so that a large
+// table stays readable and diffable, ending with a newline.
+func JSON(w io.Writer, env Envelope) error { return write(w, env, "\n  ") }
+
+// NDJSON writes env on exactly one newline-terminated line: one snapshot
+// per line in interval mode.
+func NDJSON(w io.Writer, env Envelope) error { return write(w, env, "") }
+
+func write(w io.Writer, env Envelope, indent string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	b := make([]byte, 0, 1024)
+	b = append(b, `{"schema":`...)
+	b = appendString(b, SocketsSchema)
+	b = append(b, `,"host":`...)
+	b = appendString(b, env.Host)
+	b = append(b, `,"time":`...)
+	b = appendString(b, env.Time.UTC().Format(time.RFC3339Nano))
+	b = append(b, `,"sockets":[`...)
+	bw.Write(b)
+	for i := range env.Sockets {
+		b = b[:0]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, indent...)
+		b = appendSocket(b, &env.Sockets[i])
+		bw.Write(b)
+	}
+	b = b[:0]
+	if len(env.Sockets) > 0 && indent != "" {
+		b = append(b, '\n')
+	}
+	b = append(b, ']')
+	if len(env.Warnings) > 0 {
+		b = append(b, `,"warnings":[`...)
+		for i, w := range env.Warnings {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, w)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, "}\n"...)
+	bw.Write(b)
+	return bw.Flush()
+}
+
+func appendSocket(b []byte, s *collect.Socket) []byte {
+	b = append(b, `{"source":`...)
+	kind := s.Source.Kind
+	if kind == "" {
+		kind = collect.Kernel.Kind
+	}
+	b = appendString(b, kind)
+	if s.Source.Name != "" {
+		b = append(b, `,"stack_name":`...)
+		b = appendString(b, s.Source.Name)
+	}
+	if s.NetNS != 0 {
+		b = appendUint(b, "net_namespace", s.NetNS)
+	}
+	b = append(b, `,"proto":`...)
+	b = appendString(b, s.Proto.String())
+	b = appendUint(b, "protocol", uint64(s.Proto))
+	b = appendUint(b, "family", uint64(s.Family))
+	b = append(b, `,"local_address":`...)
+	b = appendAddr(b, s.Local)
+	b = appendUint(b, "local_port", uint64(s.Local.Port()))
+	b = append(b, `,"remote_address":`...)
+	b = appendAddr(b, s.Remote)
+	b = appendUint(b, "remote_port", uint64(s.Remote.Port()))
+	b = append(b, `,"state":`...)
+	b = appendString(b, s.State.String())
+	if s.Owner != nil {
+		b = appendUint(b, "pid", uint64(s.Owner.PID))
+		if s.Owner.Name != "" {
+			b = append(b, `,"process_name":`...)
+			b = appendString(b, s.Owner.Name)
+		}
+	}
+	if s.HasUID {
+		b = appendUint(b, "uid", uint64(s.UID))
+	}
+	if s.Inode != 0 {
+		b = appendUint(b, "inode", s.Inode)
+	}
+	if s.Cookie != 0 {
+		b = appendUint(b, "cookie", s.Cookie)
+	}
+	b = appendUint(b, "send_queue", uint64(s.SendQ))
+	b = appendUint(b, "recv_queue", uint64(s.RecvQ))
+	if t := s.TCP; t != nil {
+		b = appendTCPInfo(b, t)
+	}
+	return append(b, '}')
+}
+
+func appendTCPInfo(b []byte, t *collect.TCPInfo) []byte {
+	b = append(b, `,"tcp_info":{"rtt_us":`...)
+	b = strconv.AppendInt(b, t.RTT.Microseconds(), 10)
+	b = appendUint(b, "rttvar_us", uint64(t.RTTVar.Microseconds()))
+	b = appendUint(b, "rto_us", uint64(t.RTO.Microseconds()))
+	b = appendUint(b, "snd_cwnd", uint64(t.SndCwnd))
+	b = appendUint(b, "snd_ssthresh", uint64(t.SndSsthresh))
+	b = appendUint(b, "snd_mss", uint64(t.SndMSS))
+	b = appendUint(b, "rcv_mss", uint64(t.RcvMSS))
+	b = appendUint(b, "retransmits", uint64(t.Retransmits))
+	b = appendUint(b, "total_retrans", uint64(t.TotalRetrans))
+	b = appendUint(b, "unacked", uint64(t.Unacked))
+	b = appendUint(b, "bytes_acked", t.BytesAcked)
+	b = appendUint(b, "bytes_received", t.BytesReceived)
+	if t.Timer != collect.TimerNone {
+		b = append(b, `,"timer":`...)
+		b = appendString(b, t.Timer.String())
+		b = appendUint(b, "timer_expires_ms", uint64(t.TimerExpires.Milliseconds()))
+	}
+	if t.Age > 0 {
+		b = appendUint(b, "age_ms", uint64(t.Age.Milliseconds()))
+	}
+	return append(b, '}')
+}
+
+// appendUint appends ,"key":n.
+func appendUint(b []byte, key string, n uint64) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return strconv.AppendUint(b, n, 10)
+}
+
+// appendAddr appends an address as a JSON string, zone included
+// ("fe80::1%eth0"); an absent one as null.
+func appendAddr(b []byte, ap netip.AddrPort) []byte {
+	if !ap.IsValid() {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = ap.Addr().AppendTo(b)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Control characters are escaped,
+// and bytes that are not UTF-8 (a process name can hold any) become
+// U+FFFD, so the output is always valid JSON.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but end lines in JavaScript.
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, `\u202`...)
+			b = append(b, hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,166 @@
+// text.go writes the "-ano" table byte for byte as Windows netstat does.
+
+package render
+
+import (
+	"bufio"
+	"io"
+	"net/netip"
+	"strconv"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// Namer turns an endpoint into the text netstat prints without -n. The CLI
+// resolves names in bulk (with a time bound) before rendering, so
+// implementations are map lookups.
+type Namer interface {
+	Endpoint(ep netip.AddrPort, proto collect.Proto, local bool) string
+}
+
+// TextOptions chooses the columns and the form of the -ano table.
+type TextOptions struct {
+	PID   bool  // -o: the PID column
+	Exe   bool  // -b: the executable on its own line under the row, in brackets
+	Names Namer // nil: numeric (-n)
+	CRLF  bool  // Windows line endings; false (LF) on Unix
+}
+
+// Column widths of Windows netstat: printf("  %-5s  %-21s  %-21s  %-15s %s").
+const (
+	protoWidth   = 5
+	addressWidth = 21
+	stateWidth   = 15
+)
+
+// noOwnerName is what Windows prints under a row with -b when it cannot
+// name the owner.
+const noOwnerName = "Can not obtain ownership information"
+
+// Text writes the whole block: a blank line, "Active Connections", a blank
+// line, the header, then one row per socket in the order given. Fields
+// longer than their column are printed whole and shift the later columns.
+func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	eol := "\n"
+	if opt.CRLF {
+		eol = "\r\n"
+	}
+	line := make([]byte, 0, 256)
+	var scratch, local, foreign []byte
+
+	bw.WriteString(eol + "Active Connections" + eol + eol)
+	line = appendRow(line[:0], "Proto", []byte("Local Address"), []byte("Foreign Address"), "State", opt.PID, nil, "PID")
+	bw.Write(line)
+	bw.WriteString(eol)
+
+	for i := range socks {
+		s := &socks[i]
+		proto := "TCP"
+		if s.Proto == collect.ProtoUDP {
+			proto = "UDP"
+		} else if s.Proto != collect.ProtoTCP {
+			proto = s.Proto.String()
+		}
+		local = appendEndpoint(local[:0], s.Local, s.Proto, true, opt.Names)
+		var state string
+		if s.Proto == collect.ProtoUDP {
+			if collect.IsListening(s) { // no peer: netstat prints *:*
+				foreign = append(foreign[:0], "*:*"...)
+			} else {
+				foreign = appendEndpoint(foreign[:0], s.Remote, s.Proto, false, opt.Names)
+			}
+		} else {
+			foreign = appendEndpoint(foreign[:0], s.Remote, s.Proto, false, opt.Names)
+			state = s.State.WindowsName()
+		}
+		scratch = scratch[:0]
+		pid := "-"
+		if s.Owner != nil {
+			scratch = strconv.AppendInt(scratch, int64(s.Owner.PID), 10)
+			pid = ""
+		}
+		line = appendRow(line[:0], proto, local, foreign, state, opt.PID, scratch, pid)
+		bw.Write(line)
+		bw.WriteString(eol)
+		if opt.Exe {
+			bw.WriteByte(' ')
+			if s.Owner != nil && s.Owner.Name != "" {
+				bw.WriteByte('[')
+				writePrintable(bw, s.Owner.Name)
+				bw.WriteByte(']')
+			} else {
+				bw.WriteString(noOwnerName)
+			}
+			bw.WriteString(eol)
+		}
+	}
+	return bw.Flush()
+}
+
+// appendRow appends one padded row with trailing spaces trimmed. The PID is
+// pidBytes when not empty, else pidText.
+func appendRow(dst []byte, proto string, local, foreign []byte, state string, withPID bool, pidBytes []byte, pidText string) []byte {
+	dst = append(dst, "  "...)
+	dst = pad(append(dst, proto...), len(proto), protoWidth)
+	dst = append(dst, "  "...)
+	dst = pad(append(dst, local...), len(local), addressWidth)
+	dst = append(dst, "  "...)
+	dst = pad(append(dst, foreign...), len(foreign), addressWidth)
+	dst = append(dst, "  "...)
+	dst = append(dst, state...)
+	if withPID {
+		dst = pad(dst, len(state), stateWidth)
+		dst = append(dst, ' ')
+		if len(pidBytes) > 0 {
+			dst = append(dst, pidBytes...)
+		} else {
+			dst = append(dst, pidText...)
+		}
+	}
+	for len(dst) > 0 && dst[len(dst)-1] == ' ' {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+const spaces = "                                "
+
+func pad(dst []byte, have, width int) []byte {
+	for n := width - have; n > 0; {
+		k := min(n, len(spaces))
+		dst = append(dst, spaces[:k]...)
+		n -= k
+	}
+	return dst
+}
+
+func appendEndpoint(dst []byte, ep netip.AddrPort, proto collect.Proto, local bool, names Namer) []byte {
+	if names != nil {
+		return append(dst, names.Endpoint(ep, proto, local)...)
+	}
+	return AppendEndpoint(dst, ep)
+}
+
+// AppendEndpoint formats an endpoint numerically the netstat way:
+// "0.0.0.0:135", "[::]:0", "[fe80::1%eth0]:22". An absent endpoint is
+// "*:*".
+func AppendEndpoint(dst []byte, ep netip.AddrPort) []byte {
+	if !ep.IsValid() {
+		return append(dst, "*:*"...)
+	}
+	return ep.AppendTo(dst)
+}
+
+// writePrintable writes a process name with control characters shown as
+// '?': a name is whatever the process chose, and must not drive the
+// terminal.
+func writePrintable(w *bufio.Writer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			w.WriteByte('?')
+		} else {
+			w.WriteByte(c)
+		}
+	}
+}
