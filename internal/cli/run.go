@@ -1,0 +1,226 @@
+// run.go wires options to collectors and renderers: one snapshot, or one
+// every interval until the context ends.
+
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/names"
+	"github.com/gonetstat/gonetstat/platform"
+	"github.com/gonetstat/gonetstat/render"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // a runtime failure, or an incomplete table
+	exitUsage   = 2
+)
+
+// Env is everything Run takes from the outside world, so tests run it
+// in-process with fakes.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Sockets returns the collector for a --source value.
+	Sockets func(source string, warn func(string)) (collect.Collector, error)
+	Owners  collect.OwnerScanner // nil: owners cannot be read on this OS
+	// Names resolves endpoints for the non-numeric table; nil: numeric.
+	Names    func(fqdn bool) Namer
+	Hostname func() (string, error)
+	Now      func() time.Time
+	// After is time.After, for the interval loop.
+	After func(time.Duration) <-chan time.Time
+	Euid  func() int
+}
+
+// Namer is a render.Namer that resolves a table's names in bulk first.
+type Namer interface {
+	render.Namer
+	Prepare(ctx context.Context, socks []collect.Socket)
+}
+
+// Main runs gonetstat on the real machine; Ctrl-C or SIGTERM ends an
+// interval loop with exit 0.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	owners, err := platform.Owners(platform.Config{})
+	if err != nil {
+		owners = nil // reported when asked for: see ownersUnavailable
+	}
+	env := Env{
+		Stdout: stdout,
+		Stderr: stderr,
+		Sockets: func(source string, warn func(string)) (collect.Collector, error) {
+			return platform.Sockets(platform.Config{Source: source, Warn: warn})
+		},
+		Owners:   owners,
+		Names:    func(fqdn bool) Namer { return names.New(names.Options{FQDN: fqdn}) },
+		Hostname: os.Hostname,
+		Now:      time.Now,
+		After:    time.After,
+		Euid:     os.Geteuid,
+	}
+	return Run(ctx, args, env)
+}
+
+// Run parses args and prints the table(s); it returns the exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	opt, err := Parse(args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "gonetstat: %v\nTry 'gonetstat --help' for more information.\n", err)
+		return exitUsage
+	}
+	if opt.Help {
+		io.WriteString(env.Stdout, usage)
+		return exitOK
+	}
+	for _, n := range opt.Notes {
+		fmt.Fprintf(env.Stderr, "gonetstat: note: %s\n", n)
+	}
+	sockets, err := env.Sockets(opt.Source, func(msg string) { fmt.Fprintf(env.Stderr, "gonetstat: %s\n", msg) })
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "gonetstat: cannot read sockets: %v\n", err)
+		return exitFailure
+	}
+	r := runner{opt: opt, env: env, sockets: sockets}
+	if !opt.Numeric && env.Names != nil && !opt.JSON && !opt.NDJSON {
+		r.names = env.Names(opt.FQDN)
+	}
+	code := r.once(ctx)
+	if opt.Interval == 0 {
+		return code
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return exitOK // Ctrl-C ends the redisplay: a clean exit
+		case <-env.After(time.Duration(opt.Interval) * time.Second):
+		}
+		r.once(ctx)
+	}
+}
+
+type runner struct {
+	opt     Options
+	env     Env
+	sockets collect.Collector
+	names   Namer
+}
+
+// once collects, filters, attributes and prints one snapshot.
+func (r *runner) once(ctx context.Context) int {
+	o := r.opt
+	wantOwners := o.Owner || o.Exe
+	code := exitOK
+	var warnings []string
+	warn := func(err error) {
+		warnings = append(warnings, err.Error())
+		code = exitFailure
+	}
+
+	kinds := o.Kinds
+	if kinds == 0 {
+		kinds = collect.AllKinds
+	}
+	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON})
+	if err != nil && !collect.IsPartial(err) {
+		if ctx.Err() != nil {
+			return exitOK // interrupted mid-collection: nothing more to say
+		}
+		fmt.Fprintf(r.env.Stderr, "gonetstat: reading the socket table: %v\n", err)
+		return exitFailure
+	}
+	if err != nil {
+		warn(err)
+	}
+	socks = collect.Filter{Kinds: kinds, All: o.All, ListeningOnly: o.Listening}.Apply(socks)
+	collect.Sort(socks)
+
+	var notice string
+	if wantOwners {
+		notice, err = r.attachOwners(ctx, socks)
+		if err != nil {
+			warn(err)
+		}
+	}
+	if r.names != nil {
+		r.names.Prepare(ctx, socks)
+	}
+
+	switch {
+	case o.JSON || o.NDJSON:
+		if !wantOwners {
+			for i := range socks {
+				socks[i].Owner = nil
+			}
+		}
+		host, _ := r.env.Hostname()
+		env := render.Envelope{Host: host, Time: r.env.Now().UTC(), Sockets: socks, Warnings: warnings}
+		if o.JSON {
+			err = render.JSON(r.env.Stdout, env)
+		} else {
+			err = render.NDJSON(r.env.Stdout, env)
+		}
+	default:
+		topt := render.TextOptions{PID: o.Owner || o.Exe, Exe: o.Exe}
+		if r.names != nil {
+			topt.Names = r.names
+		}
+		err = render.Text(r.env.Stdout, socks, topt)
+	}
+	if err != nil {
+		fmt.Fprintf(r.env.Stderr, "gonetstat: writing the table: %v\n", err)
+		return exitFailure
+	}
+	if notice != "" {
+		fmt.Fprintf(r.env.Stderr, "gonetstat: %s\n", notice)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(r.env.Stderr, "gonetstat: warning: %s\n", w)
+	}
+	return code
+}
+
+// attachOwners runs the owner scan and returns the one-line notice
+// explaining rows without an owner ("" when every row that can have one
+// has one).
+func (r *runner) attachOwners(ctx context.Context, socks []collect.Socket) (string, error) {
+	if r.env.Owners == nil {
+		return "", errors.New("process owners cannot be read on this system: PIDs are left out")
+	}
+	scan, err := r.env.Owners.ScanOwners(ctx)
+	if err != nil && !collect.IsPartial(err) {
+		return "", fmt.Errorf("reading process owners: %w", err)
+	}
+	st := collect.AttachOwners(socks, scan.Owners)
+	if st.Missing == 0 {
+		return "", err
+	}
+	msg := fmt.Sprintf("%d of %d %s no owner: ", st.Missing, len(socks), plural(len(socks), "socket has", "sockets have"))
+	if scan.Denied > 0 {
+		msg += fmt.Sprintf("could not read the descriptors of %d %s (e.g. PID %d: permission denied)", scan.Denied, plural(scan.Denied, "process", "processes"), scan.DeniedExample)
+		if r.env.Euid != nil && r.env.Euid() != 0 {
+			msg += "; run as root to see them"
+		}
+	} else {
+		msg += "held by processes outside this PID namespace or closed during the scan"
+	}
+	return msg, err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,51 @@
+// usage.go holds the help text, kept beside the grammar it describes.
+
+package cli
+
+const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [interval]
+
+Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
+Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
+
+Options (Windows netstat meanings; each has a long form):
+  -a, --all          all sockets: also listening TCP and bound UDP sockets
+                     (without -a: connected TCP sockets only)
+  -n, --numeric      numeric addresses and ports (without -n: host names by
+                     reverse DNS, bounded to 2 s in all, and service names)
+  -o, --owner        the PID of the process holding each socket
+  -b, --executable   the program holding each socket, on its own line
+  -f, --fqdn         fully qualified host names (with names, not with -n)
+  -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case)
+  -t, --tcp          TCP sockets, IPv4 and IPv6 (Linux netstat/ss letter)
+  -u, --udp          UDP sockets, IPv4 and IPv6 (Linux netstat/ss letter)
+  -l, --listening    only listening TCP and unconnected UDP sockets (Linux)
+      --json         one JSON document, schema gonetstat.sockets/v1
+                     (docs/json.md); PIDs are in it with -o or -b
+      --ndjson       the same document on one line; with an interval, one
+                     line per snapshot
+      --source SRC   where to read the table: auto (sock_diag, falling back
+                     to /proc/net), netlink or proc        (default auto)
+  -h, --help         this help
+  interval           redisplay every interval seconds until Ctrl-C
+
+Windows and Linux disagree on two letters. Here -p takes a protocol and -o
+shows PIDs, as on Windows; Linux netstat's -p (PID/program) is -o (and -b)
+here, and its -o (timers) is in --json's tcp_info. Linux hands typing
+"-tulpn" get the Linux meaning (-p read as "show owners", -n as numeric),
+with a note on stderr; "-p" with nothing after it is an error.
+
+A "-" in the PID column means no process was seen holding the socket: the
+kernel keeps TIME_WAIT and not-yet-accepted sockets without one, and other
+users' processes cannot be read without root. gonetstat never prints a PID
+it did not see; stderr says how many rows lack an owner and why.
+
+Examples:
+  gonetstat -ano                  every socket with its PID
+  gonetstat -anop tcp             IPv4 TCP only
+  gonetstat -ano 5                the same, every 5 seconds
+  gonetstat -tulpn                what listens here, and who
+  gonetstat -ano --json | jq '.sockets[] | select(.state=="LISTEN")'
+
+Exit status: 0 success; 1 a runtime failure, or a table known to be
+incomplete (printed, with a warning); 2 a usage error.
+`
