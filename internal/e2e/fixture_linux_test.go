@@ -127,9 +127,11 @@ func openFixture(t *testing.T) *fixture {
 			row{"tcp", addrPort(c.LocalAddr()), lap, "ESTABLISHED", pid},
 			row{"tcp", addrPort(s.LocalAddr()), addrPort(s.RemoteAddr()), "ESTABLISHED", pid})
 
-		// The server closes first: it waits in FIN_WAIT_2, the client in CLOSE_WAIT.
+		// The server shuts down its side first (and keeps the socket, so it
+		// still has an owner): it waits in FIN_WAIT_2, the client in
+		// CLOSE_WAIT.
 		c, s = dial()
-		s.Close()
+		s.(*net.TCPConn).CloseWrite()
 		waitEOF(t, c)
 		f.want = append(f.want,
 			row{"tcp", addrPort(c.LocalAddr()), lap, "CLOSE_WAIT", pid},
