@@ -90,7 +90,8 @@ func newRoot(o *Options) *cobra.Command {
 func Parse(args []string) (Options, error) {
 	var o Options
 	root := newRoot(&o)
-	root.SetArgs(args)
+	// A nil slice would make cobra read os.Args instead.
+	root.SetArgs(append([]string{}, args...))
 	if err := root.Execute(); err != nil {
 		return o, explainFlagError(err)
 	}

@@ -1,0 +1,85 @@
+// options_test.go tests the flag grammar: argv to Options or a usage error.
+
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+func TestParse(t *testing.T) {
+	tcp := collect.TCP4 | collect.TCP6
+	udp := collect.UDP4 | collect.UDP6
+	def := func(o Options) Options {
+		if o.Source == "" {
+			o.Source = "auto"
+		}
+		return o
+	}
+	tests := []struct {
+		args []string
+		want Options
+		err  string
+	}{
+		{args: nil, want: def(Options{})},
+		{args: []string{"-ano"}, want: def(Options{All: true, Numeric: true, Owner: true})},
+		{args: []string{"-a", "-n", "-o"}, want: def(Options{All: true, Numeric: true, Owner: true})},
+		{args: []string{"--all", "--numeric", "--owner", "--executable", "--fqdn"}, want: def(Options{All: true, Numeric: true, Owner: true, Exe: true, FQDN: true})},
+		{args: []string{"-anop", "tcp"}, want: def(Options{All: true, Numeric: true, Owner: true, Kinds: collect.TCP4})},
+		{args: []string{"-anop", "TCPv6"}, want: def(Options{All: true, Numeric: true, Owner: true, Kinds: collect.TCP6})},
+		{args: []string{"-p", "UdPv6"}, want: def(Options{Kinds: collect.UDP6})},
+		{args: []string{"--proto=udp"}, want: def(Options{Kinds: collect.UDP4})},
+		{args: []string{"-ano", "5"}, want: def(Options{All: true, Numeric: true, Owner: true, Interval: 5})},
+		{args: []string{"5", "-ano"}, want: def(Options{All: true, Numeric: true, Owner: true, Interval: 5})},
+		{args: []string{"-tu"}, want: def(Options{Kinds: tcp | udp})},
+		{args: []string{"-t", "-l"}, want: def(Options{Kinds: tcp, Listening: true})},
+		{args: []string{"-tulpn"}, want: def(Options{Kinds: tcp | udp, Listening: true, Owner: true, Numeric: true,
+			Notes: []string{`read "-pn" as Linux netstat's -p (show owners) followed by -n: the PID column (-o here; add -b for program names); in Windows netstat -p takes a protocol (-p tcp)`}})},
+		{args: []string{"-tunap"}, err: "-p needs a protocol"},
+		{args: []string{"--json"}, want: def(Options{JSON: true})},
+		{args: []string{"--ndjson", "2"}, want: def(Options{NDJSON: true, Interval: 2})},
+		{args: []string{"--source=proc"}, want: def(Options{Source: "proc"})},
+		{args: []string{"-h"}, want: Options{Help: true, Source: "auto"}},
+		{args: []string{"--help", "-x"}, err: "unknown shorthand flag: 'x'"},
+		{args: []string{"-anop"}, err: "-p needs a protocol (TCP, UDP, TCPv6 or UDPv6), as in -anop tcp; for the PID column use -o"},
+		{args: []string{"-p", "bogus"}, err: `unknown protocol "bogus" for -p: want TCP, UDP, TCPv6 or UDPv6`},
+		{args: []string{"-p", ""}, err: `unknown protocol "" for -p`},
+		{args: []string{"-x"}, err: "unknown shorthand flag: 'x' in -x"},
+		{args: []string{"--bogus"}, err: "unknown flag: --bogus"},
+		{args: []string{"0"}, err: `bad interval "0"`},
+		{args: []string{"-5"}, err: "unknown shorthand flag: '5'"},
+		{args: []string{"--", "-5"}, err: `bad interval "-5"`},
+		{args: []string{"abc"}, err: `bad interval "abc"`},
+		{args: []string{"86401"}, err: `bad interval "86401"`},
+		{args: []string{"1", "2"}, err: "too many arguments"},
+		{args: []string{"--json", "5"}, err: "with an interval use --ndjson"},
+		{args: []string{"--json", "--ndjson"}, err: "cannot be used together"},
+		{args: []string{"--source=kernel"}, err: `unknown --source "kernel"`},
+		{args: []string{"-s"}, err: "not available yet"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			got, err := Parse(tt.args)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				if _, ok := err.(*usageError); !ok {
+					t.Errorf("err is %T, want *usageError", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
