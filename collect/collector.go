@@ -36,9 +36,6 @@ func KindOf(proto Proto, fam Family) Kind {
 	return 0
 }
 
-// Has reports whether every table in o is in k.
-func (k Kind) Has(o Kind) bool { return k&o == o && o != 0 }
-
 // Each calls f for every single table in k, in print order.
 func (k Kind) Each(f func(Kind)) {
 	for _, one := range [...]Kind{TCP4, TCP6, UDP4, UDP6} {

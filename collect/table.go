@@ -79,7 +79,10 @@ func Compare(a, b Socket) int {
 	if c := cmp.Compare(a.NetNS, b.NetNS); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.Source.Kind+"\x00"+a.Source.Name, b.Source.Kind+"\x00"+b.Source.Name); c != 0 {
+	if c := cmp.Compare(a.Source.Kind, b.Source.Kind); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Source.Name, b.Source.Name); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(pidOf(a), pidOf(b)); c != 0 {

@@ -159,11 +159,6 @@ func (r *runner) once(ctx context.Context) int {
 
 	switch {
 	case o.JSON || o.NDJSON:
-		if !wantOwners {
-			for i := range socks {
-				socks[i].Owner = nil
-			}
-		}
 		host, _ := r.env.Hostname()
 		env := render.Envelope{Host: host, Time: r.env.Now().UTC(), Sockets: socks, Warnings: warnings}
 		if o.JSON {

@@ -32,3 +32,19 @@ func SkipUnlessRoot(t testing.TB) {
 	t.Helper()
 	SkipWithout(t, os.Geteuid() == 0, "root")
 }
+
+// Inode returns the inode of a socket's file, as /proc and sock_diag
+// report it: what tests use to find their own sockets in a table.
+func Inode(t testing.TB, c interface{ File() (*os.File, error) }) uint64 {
+	t.Helper()
+	f, err := c.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inodeOf(t, fi)
+}

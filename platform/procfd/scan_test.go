@@ -99,20 +99,6 @@ func TestScanCancelled(t *testing.T) {
 	}
 }
 
-func inodeOf(t *testing.T, c interface{ File() (*os.File, error) }) uint64 {
-	t.Helper()
-	f, err := c.File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Ino
-}
-
 func TestScanLive(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -145,7 +131,7 @@ func TestScanLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	childInode := inodeOf(t, child.(*net.UDPConn))
+	childInode := testenv.Inode(t, child.(*net.UDPConn))
 	cmd := exec.Command("sleep", "30")
 	cmd.ExtraFiles = []*os.File{cf}
 	if err := cmd.Start(); err != nil {
@@ -160,7 +146,7 @@ func TestScanLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	exe, _ := os.Executable()
-	for _, in := range []uint64{inodeOf(t, ln.(*net.TCPListener)), inodeOf(t, c.(*net.TCPConn)), inodeOf(t, s.(*net.TCPConn)), inodeOf(t, u.(*net.UDPConn))} {
+	for _, in := range []uint64{testenv.Inode(t, ln.(*net.TCPListener)), testenv.Inode(t, c.(*net.TCPConn)), testenv.Inode(t, s.(*net.TCPConn)), testenv.Inode(t, u.(*net.UDPConn))} {
 		if p := scan.Owners[in]; p == nil || p.PID != os.Getpid() || p.Name != filepath.Base(exe) {
 			t.Errorf("inode %d owned by %+v, want pid %d %q", in, p, os.Getpid(), filepath.Base(exe))
 		}

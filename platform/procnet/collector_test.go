@@ -8,10 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/testenv"
 )
 
 func fixtureRoot(t *testing.T, files map[string]string) string {
@@ -55,20 +55,6 @@ func TestCollectorMissingIPv4IsAnError(t *testing.T) {
 	}
 }
 
-func inodeOf(t *testing.T, c interface{ File() (*os.File, error) }) uint64 {
-	t.Helper()
-	f, err := c.File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Ino
-}
-
 func TestCollectorLive(t *testing.T) {
 	if _, err := os.Stat("/proc/net/tcp"); err != nil {
 		t.Skip("no /proc/net/tcp on this system")
@@ -88,13 +74,13 @@ func TestCollectorLive(t *testing.T) {
 		if host == "::1" {
 			k = collect.TCP6
 		}
-		wants[inodeOf(t, ln.(*net.TCPListener))] = want{k, collect.StateListen}
+		wants[testenv.Inode(t, ln.(*net.TCPListener))] = want{k, collect.StateListen}
 		u, err := net.ListenPacket("udp", net.JoinHostPort(host, "0"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer u.Close()
-		wants[inodeOf(t, u.(*net.UDPConn))] = want{k << 2, collect.StateClose}
+		wants[testenv.Inode(t, u.(*net.UDPConn))] = want{k << 2, collect.StateClose}
 	}
 	socks, err := (&Collector{}).Collect(context.Background(), collect.Query{})
 	if err != nil {

@@ -9,13 +9,13 @@ import (
 	"io"
 	"net"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/testenv"
 )
 
 var capture = flag.Bool("capture", false, "rewrite testdata/*.bin from live dumps of sockets the test opens")
@@ -32,7 +32,7 @@ func fixtureSockets(t *testing.T) map[uint64]collect.State {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { ln.Close() })
-		inodes[inodeOf(t, ln.(*net.TCPListener))] = collect.StateListen
+		inodes[testenv.Inode(t, ln.(*net.TCPListener))] = collect.StateListen
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
@@ -46,8 +46,8 @@ func fixtureSockets(t *testing.T) map[uint64]collect.State {
 		io.ReadFull(s, make([]byte, 4))
 		s.Write([]byte("pong"))
 		io.ReadFull(c, make([]byte, 4))
-		inodes[inodeOf(t, c.(*net.TCPConn))] = collect.StateEstablished
-		inodes[inodeOf(t, s.(*net.TCPConn))] = collect.StateEstablished
+		inodes[testenv.Inode(t, c.(*net.TCPConn))] = collect.StateEstablished
+		inodes[testenv.Inode(t, s.(*net.TCPConn))] = collect.StateEstablished
 
 		tc, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
@@ -67,24 +67,10 @@ func fixtureSockets(t *testing.T) map[uint64]collect.State {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { u.Close() })
-		inodes[inodeOf(t, u.(*net.UDPConn))] = collect.StateClose
+		inodes[testenv.Inode(t, u.(*net.UDPConn))] = collect.StateClose
 	}
 	time.Sleep(50 * time.Millisecond) // let the TIME_WAIT pair settle
 	return inodes
-}
-
-func inodeOf(t *testing.T, c interface{ File() (*os.File, error) }) uint64 {
-	t.Helper()
-	f, err := c.File()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Ino
 }
 
 // rawDump returns the concatenated reply buffers of one dump.

@@ -238,7 +238,7 @@ func (d *Decoder) decodeMsg(b []byte) (collect.Socket, error) {
 	s.Inode = uint64(native.Uint32(b[offInode:]))
 	s.Cookie = uint64(native.Uint32(b[offCookie:])) | uint64(native.Uint32(b[offCookie+4:]))<<32
 	if s.Proto != collect.ProtoTCP {
-		return s, d.checkAttrs(b[diagMsgLen:])
+		return s, walkAttrs(b[diagMsgLen:], func(uint16, []byte) {})
 	}
 	info := &collect.TCPInfo{
 		Timer:       collect.Timer(b[offTimer]),
@@ -248,39 +248,27 @@ func (d *Decoder) decodeMsg(b []byte) (collect.Socket, error) {
 		info.TimerExpires = time.Duration(native.Uint32(b[offExpires:])) * time.Millisecond
 	}
 	s.TCP = info
-	attrs := b[diagMsgLen:]
-	for len(attrs) > 0 {
-		if len(attrs) < rtaHdrLen {
-			return s, fmt.Errorf("%d trailing attribute bytes", len(attrs))
-		}
-		n := int(native.Uint16(attrs[0:]))
-		typ := native.Uint16(attrs[2:])
-		if n < rtaHdrLen || n > len(attrs) {
-			return s, fmt.Errorf("attribute %d claims %d bytes of %d", typ, n, len(attrs))
-		}
+	return s, walkAttrs(b[diagMsgLen:], func(typ uint16, payload []byte) {
 		if typ == inetDiagInfo {
-			decodeTCPInfo(attrs[rtaHdrLen:n], info)
+			decodeTCPInfo(payload, info)
 		}
-		if aligned := (n + 3) &^ 3; aligned <= len(attrs) {
-			attrs = attrs[aligned:]
-		} else {
-			attrs = attrs[len(attrs):]
-		}
-	}
-	return s, nil
+	})
 }
 
-// checkAttrs validates the attribute framing of a message whose attributes
-// we do not use, so a corrupt message is not passed off as a good one.
-func (d *Decoder) checkAttrs(attrs []byte) error {
+// walkAttrs calls f for each rtattr of a message, checking the framing of
+// all of them, used or not, so a corrupt message is never passed off as a
+// good one.
+func walkAttrs(attrs []byte, f func(typ uint16, payload []byte)) error {
 	for len(attrs) > 0 {
 		if len(attrs) < rtaHdrLen {
 			return fmt.Errorf("%d trailing attribute bytes", len(attrs))
 		}
 		n := int(native.Uint16(attrs[0:]))
+		typ := native.Uint16(attrs[2:])
 		if n < rtaHdrLen || n > len(attrs) {
-			return fmt.Errorf("attribute claims %d bytes of %d", n, len(attrs))
+			return fmt.Errorf("attribute %d claims %d bytes of %d", typ, n, len(attrs))
 		}
+		f(typ, attrs[rtaHdrLen:n])
 		if aligned := (n + 3) &^ 3; aligned <= len(attrs) {
 			attrs = attrs[aligned:]
 		} else {
