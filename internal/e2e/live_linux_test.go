@@ -12,8 +12,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -299,4 +301,51 @@ func TestIntegrationUnprivileged(t *testing.T) {
 		t.Errorf("the notice should say to run as root; got %q", stderr)
 	}
 	t.Logf("unprivileged notice: %s", lines[0])
+}
+
+// TestLiveIntervalCtrlC runs "gonetstat -an 1", waits for two tables and
+// sends SIGINT, as Ctrl-C does: the command must stop at once with exit 0.
+func TestLiveIntervalCtrlC(t *testing.T) {
+	cmd := exec.Command(binary, "-an", "1")
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(stdout.String(), "Active Connections") < 2 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no second table within 10s; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	start := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if err != nil {
+		t.Errorf("after Ctrl-C: %v (want exit 0); stderr:\n%s", err, stderr.String())
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v to stop after Ctrl-C", d)
+	}
+}
+
+// syncBuffer is a strings.Builder safe to read while a command writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
