@@ -40,7 +40,7 @@ for os in windows darwin freebsd; do
 done
 
 echo "== go test"
-go test -count=1 ./...
+go test -race -count=1 ./...
 
 if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 	echo "== fuzz (${GONETSTAT_FUZZTIME} each)"

@@ -1,0 +1,66 @@
+// counters.go holds the stack-wide counters, named as netstat -s and
+// /proc/net/snmp name them, and the memory budget.
+
+package core
+
+import "sync/atomic"
+
+// Counters are the stack's statistics. Every field is updated atomically.
+type Counters struct {
+	// Link
+	LinkInErrors, LinkInOtherHost, LinkInUnknownType, LinkOutFrames atomic.Uint64
+
+	// ARP
+	ARPInRequests, ARPInReplies, ARPOutRequests, ARPOutReplies, ARPInErrors atomic.Uint64
+	ARPRateLimited, ARPPendingDrops                                         atomic.Uint64
+
+	// IP (RFC 4293 ipSystemStatsTable names, as /proc/net/snmp prints them)
+	IPInReceives, IPInHdrErrors, IPInAddrErrors, IPInUnknownProtos, IPInDelivers atomic.Uint64
+	IPInDiscards, IPOutRequests, IPOutNoRoutes, IPOutDiscards                    atomic.Uint64
+	IPReasmReqds, IPReasmOKs, IPReasmFails, IPReasmTimeout                       atomic.Uint64
+	IPFragOKs, IPFragFails, IPFragCreates                                        atomic.Uint64
+
+	// ICMP
+	ICMPInMsgs, ICMPInErrors, ICMPOutMsgs, ICMPOutErrors atomic.Uint64
+	ICMPInType, ICMPOutType                              [256]atomic.Uint64
+
+	// UDP
+	UDPInDatagrams, UDPNoPorts, UDPInErrors, UDPOutDatagrams, UDPRcvbufErrors, UDPSndbufErrors atomic.Uint64
+
+	// TCP
+	TCPActiveOpens, TCPPassiveOpens, TCPAttemptFails, TCPEstabResets atomic.Uint64
+	TCPInSegs, TCPOutSegs, TCPRetransSegs, TCPInErrs, TCPOutRsts     atomic.Uint64
+}
+
+// Budget is the stack-wide memory for socket buffers: the seed's "memory
+// manager". A socket takes from it before it buffers anything and gives
+// back when the data leaves or the socket closes; when it is exhausted,
+// creating a socket or growing a buffer fails cleanly and the stack runs
+// on.
+type Budget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// NewBudget returns a budget of limit bytes.
+func NewBudget(limit int64) *Budget { return &Budget{limit: limit} }
+
+// Take reserves n bytes, or reports false without reserving any.
+func (b *Budget) Take(n int64) bool {
+	for {
+		u := b.used.Load()
+		if u+n > b.limit {
+			return false
+		}
+		if b.used.CompareAndSwap(u, u+n) {
+			return true
+		}
+	}
+}
+
+// Release gives back n bytes taken before.
+func (b *Budget) Release(n int64) { b.used.Add(-n) }
+
+// Used and Limit report the budget's state.
+func (b *Budget) Used() int64  { return b.used.Load() }
+func (b *Budget) Limit() int64 { return b.limit }
