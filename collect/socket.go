@@ -174,7 +174,22 @@ type Socket struct {
 	SendQ uint32 // bytes not yet acknowledged by the peer (or, for a listener, the backlog limit)
 	RecvQ uint32 // bytes not yet read by the application (or, for a listener, the accept queue length)
 
-	TCP *TCPInfo
+	TCP   *TCPInfo
+	Stack *StackInfo // control information only the mini-stack shows; nil for kernel sockets
+}
+
+// StackInfo is the part of a mini-stack socket's control block that no
+// kernel interface reports: how the application reaches it (the
+// descriptor), the memory the stack's memory manager lent it, and TCP's
+// sequence variables (RFC 9293 §3.3.1).
+type StackInfo struct {
+	FD       int   // descriptor number; -1 when no descriptor refers to it (not yet accepted, TIME_WAIT)
+	MemUsed  int64 // bytes of buffer memory taken from the stack's budget
+	MemLimit int64 // the most this socket may take
+	Age      time.Duration
+
+	SndUna, SndNxt, RcvNxt uint32 // TCP only
+	SndWnd, RcvWnd         uint32 // TCP only: the peer's window and ours, in bytes
 }
 
 // TCPInfo is the optional TCP internals of a socket (Linux struct tcp_info
@@ -194,7 +209,6 @@ type TCPInfo struct {
 	BytesReceived uint64
 	Timer         Timer
 	TimerExpires  time.Duration // time until the running timer fires
-	Age           time.Duration // time since the socket was created, when known
 }
 
 // Timer names the timer a TCP socket has running, as /proc/net/tcp's "tr"

@@ -121,6 +121,9 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 	if t := s.TCP; t != nil {
 		b = appendTCPInfo(b, t)
 	}
+	if si := s.Stack; si != nil {
+		b = appendStackInfo(b, si, s.Proto == collect.ProtoTCP)
+	}
 	return append(b, '}')
 }
 
@@ -143,8 +146,26 @@ func appendTCPInfo(b []byte, t *collect.TCPInfo) []byte {
 		b = appendString(b, t.Timer.String())
 		b = appendUint(b, "timer_expires_ms", uint64(t.TimerExpires.Milliseconds()))
 	}
-	if t.Age > 0 {
-		b = appendUint(b, "age_ms", uint64(t.Age.Milliseconds()))
+	return append(b, '}')
+}
+
+func appendStackInfo(b []byte, si *collect.StackInfo, tcp bool) []byte {
+	b = append(b, `,"stack_info":{`...)
+	if si.FD >= 0 {
+		b = append(b, `"fd":`...)
+		b = strconv.AppendInt(b, int64(si.FD), 10)
+		b = append(b, ',')
+	}
+	b = append(b, `"mem_used":`...)
+	b = strconv.AppendInt(b, si.MemUsed, 10)
+	b = appendUint(b, "mem_limit", uint64(si.MemLimit))
+	b = appendUint(b, "age_ms", uint64(si.Age.Milliseconds()))
+	if tcp {
+		b = appendUint(b, "snd_una", uint64(si.SndUna))
+		b = appendUint(b, "snd_nxt", uint64(si.SndNxt))
+		b = appendUint(b, "rcv_nxt", uint64(si.RcvNxt))
+		b = appendUint(b, "snd_wnd", uint64(si.SndWnd))
+		b = appendUint(b, "rcv_wnd", uint64(si.RcvWnd))
 	}
 	return append(b, '}')
 }

@@ -92,7 +92,8 @@ func fullSocket() collect.Socket {
 		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
 		State: collect.StateEstablished, Owner: &collect.Process{PID: 9, Name: "sshd"}, UID: 1000, HasUID: true,
 		Inode: 77, Cookie: 88, SendQ: 1, RecvQ: 2,
-		TCP: &collect.TCPInfo{RTT: time.Millisecond, Timer: collect.TimerRetrans, TimerExpires: time.Second, Age: time.Minute},
+		TCP:   &collect.TCPInfo{RTT: time.Millisecond, Timer: collect.TimerRetrans, TimerExpires: time.Second},
+		Stack: &collect.StackInfo{FD: 3, MemUsed: 4096, MemLimit: 1 << 20, Age: time.Minute, SndUna: 1, SndNxt: 2, RcvNxt: 3, SndWnd: 4, RcvWnd: 5},
 	}
 }
 
@@ -112,7 +113,7 @@ func decode(t *testing.T, b []byte) map[string]any {
 
 func TestJSONMatchesDocs(t *testing.T) {
 	tables, _ := docTables(t)
-	for _, sec := range []string{"Envelope", "Socket", "tcp_info"} {
+	for _, sec := range []string{"Envelope", "Socket", "tcp_info", "stack_info"} {
 		if len(tables[sec]) == 0 {
 			t.Fatalf("docs/json.md has no %s table", sec)
 		}
@@ -131,6 +132,9 @@ func TestJSONMatchesDocs(t *testing.T) {
 	tcpInfo := full["tcp_info"].(map[string]any)
 	if diff := cmp.Diff(tables["tcp_info"], typesOf(t, tcpInfo)); diff != "" {
 		t.Errorf("tcp_info vs docs (-doc +output):\n%s", diff)
+	}
+	if diff := cmp.Diff(tables["stack_info"], typesOf(t, full["stack_info"].(map[string]any))); diff != "" {
+		t.Errorf("stack_info vs docs (-doc +output):\n%s", diff)
 	}
 	if diff := cmp.Diff(tables["Socket"], typesOf(t, full)); diff != "" {
 		t.Errorf("full socket vs docs (-doc +output):\n%s", diff)
@@ -254,4 +258,24 @@ func FuzzAppendJSONString(f *testing.F) {
 			t.Fatalf("round trip of %q gave %q", s, back)
 		}
 	})
+}
+
+// TestStackInfoOmissions: a UDP stack socket has no sequence variables,
+// and a socket no descriptor refers to has no fd.
+func TestStackInfoOmissions(t *testing.T) {
+	s := minimalSocket()
+	s.Source = collect.Source{Kind: "stack", Name: "demo"}
+	s.Stack = &collect.StackInfo{FD: -1, MemUsed: 10, MemLimit: 20, Age: 2 * time.Second}
+	var buf bytes.Buffer
+	if err := NDJSON(&buf, Envelope{Host: "h", Sockets: []collect.Socket{s}}); err != nil {
+		t.Fatal(err)
+	}
+	sock := decode(t, buf.Bytes())["sockets"].([]any)[0].(map[string]any)
+	want := map[string]any{"mem_used": 10.0, "mem_limit": 20.0, "age_ms": 2000.0}
+	if diff := cmp.Diff(want, sock["stack_info"]); diff != "" {
+		t.Errorf("stack_info (-want +got):\n%s", diff)
+	}
+	if sock["stack_name"] != "demo" || sock["source"] != "stack" {
+		t.Errorf("source %v, stack_name %v", sock["source"], sock["stack_name"])
+	}
 }
