@@ -7,14 +7,19 @@
 // in gVisor's dependency direction: header (wire formats, the leaf),
 // clock, link (LAN drivers), core (NICs, routes, registration, counters,
 // memory budget; imports no protocol), then the protocols that register
-// into it: arp, ipv4, icmp. See docs/stack.md.
+// into it: arp, ipv4, icmp, udp; socket (the descriptor table) sits on
+// top, and this package offers the socket API on descriptors.
 package stack
 
 import (
+	"sync/atomic"
+
 	"github.com/gonetstat/gonetstat/stack/arp"
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/icmp"
 	"github.com/gonetstat/gonetstat/stack/ipv4"
+	"github.com/gonetstat/gonetstat/stack/socket"
+	"github.com/gonetstat/gonetstat/stack/udp"
 )
 
 // Options configure a stack and its protocols.
@@ -31,13 +36,18 @@ type Stack struct {
 	ARP  *arp.Protocol
 	IPv4 *ipv4.Protocol
 	ICMP *icmp.Protocol
+	UDP  *udp.Protocol
+
+	fds socket.Table
+	ids atomic.Uint64 // socket IDs, shared by every protocol, never reused
 }
 
-// New returns a stack with ARP, IPv4 and ICMP; add NICs with AddNIC.
+// New returns a stack with ARP, IPv4, ICMP and UDP; add NICs with AddNIC.
 func New(opt Options) *Stack {
 	s := &Stack{Stack: core.New(opt.Options)}
 	s.ARP = arp.New(s.Stack, opt.ARP)
 	s.IPv4 = ipv4.New(s.Stack, opt.IPv4)
 	s.ICMP = icmp.New(s.Stack, opt.ICMP)
+	s.UDP = udp.New(s.Stack, &s.ids)
 	return s
 }

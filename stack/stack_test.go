@@ -16,6 +16,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
+	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/stack/arp"
 	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/core"
@@ -337,6 +338,22 @@ func FuzzDeliverFrame(f *testing.F) {
 	a, _ := link.Pair(link.PairConfig{Clock: clk, MACA: macA})
 	s := New(Options{Options: core.Options{Clock: clk}})
 	nic, _ := s.AddNIC(a, addrA)
+	// Open sockets, so frames reach the socket layer too.
+	for _, port := range []uint16{53, 7} {
+		fd, err := s.Socket(collect.ProtoUDP)
+		if err != nil {
+			f.Fatal(err)
+		}
+		s.Bind(fd, netip.AddrPortFrom(netip.IPv4Unspecified(), port))
+	}
+	conn, _ := s.Socket(collect.ProtoUDP)
+	s.Connect(conn, netip.AddrPortFrom(addrB.Addr(), 53))
+	dgram := make([]byte, header.EthernetLen+header.IPv4MinLen+header.UDPLen+4)
+	header.EncodeEthernet(dgram, macA, macB, header.EtherTypeIPv4)
+	header.EncodeIPv4(dgram[header.EthernetLen:], header.IPv4Fields{TotalLen: uint16(len(dgram) - header.EthernetLen), TTL: 64, Protocol: header.ProtoUDP, Src: addrB.Addr(), Dst: addrA.Addr()})
+	copy(dgram[header.EthernetLen+header.IPv4MinLen+header.UDPLen:], "dns?")
+	header.EncodeUDP(dgram[header.EthernetLen+header.IPv4MinLen:], 53, 53, addrB.Addr(), addrA.Addr())
+	f.Add(dgram)
 	echo := make([]byte, header.EthernetLen+header.IPv4MinLen+8)
 	header.EncodeEthernet(echo, macA, macB, header.EtherTypeIPv4)
 	header.EncodeIPv4(echo[header.EthernetLen:], header.IPv4Fields{TotalLen: 28, TTL: 64, Protocol: header.ProtoICMP, Src: addrB.Addr(), Dst: addrA.Addr()})
@@ -354,6 +371,9 @@ func FuzzDeliverFrame(f *testing.F) {
 		clk.Advance(time.Second)
 		if used := s.IPv4.ReasmInUse(); used > 4<<20 {
 			t.Fatalf("reassembly holds %d bytes", used)
+		}
+		if used := s.Budget.Used(); used > s.Budget.Limit() {
+			t.Fatalf("socket memory %d over the budget %d", used, s.Budget.Limit())
 		}
 	})
 }
