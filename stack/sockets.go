@@ -14,6 +14,7 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/stack/socket"
+	"github.com/gonetstat/gonetstat/stack/tcp"
 	"github.com/gonetstat/gonetstat/stack/udp"
 )
 
@@ -40,8 +41,70 @@ func (s *Stack) Socket(proto collect.Proto) (FD, error) {
 			return FD{}, err
 		}
 		return fd, nil
+	case collect.ProtoTCP:
+		ep, err := s.TCP.NewEndpoint()
+		if err != nil {
+			return FD{}, err
+		}
+		return s.addTCP(ep)
 	}
 	return FD{}, fmt.Errorf("%w: %v", ErrProtoNotSupported, proto)
+}
+
+func (s *Stack) addTCP(ep *tcp.Endpoint) (FD, error) {
+	fd, err := s.fds.Add(ep)
+	if err != nil {
+		ep.Close()
+		return FD{}, err
+	}
+	ep.SetFD(fd.Int())
+	return fd, nil
+}
+
+func (s *Stack) tcpOf(fd FD) (*tcp.Endpoint, error) {
+	sock, err := s.fds.Get(fd)
+	if err != nil {
+		return nil, err
+	}
+	ep, ok := sock.(*tcp.Endpoint)
+	if !ok {
+		return nil, fmt.Errorf("stack: descriptor %v is not a TCP socket: %w", fd, syscall.EOPNOTSUPP)
+	}
+	return ep, nil
+}
+
+// ListenFD makes a bound TCP socket accept connections, at most backlog
+// waiting.
+func (s *Stack) ListenFD(fd FD, backlog int) error {
+	ep, err := s.tcpOf(fd)
+	if err != nil {
+		return err
+	}
+	return ep.Listen(backlog)
+}
+
+// Accept blocks for a connection and returns its new descriptor.
+func (s *Stack) Accept(fd FD) (FD, netip.AddrPort, error) {
+	ep, err := s.tcpOf(fd)
+	if err != nil {
+		return FD{}, netip.AddrPort{}, err
+	}
+	c, err := ep.Accept()
+	if err != nil {
+		return FD{}, netip.AddrPort{}, err
+	}
+	nfd, err := s.addTCP(c)
+	return nfd, c.RemoteAddr(), err
+}
+
+// Shutdown closes the read half, the write half (a FIN after the queued
+// data) or both of a TCP connection.
+func (s *Stack) Shutdown(fd FD, read, write bool) error {
+	ep, err := s.tcpOf(fd)
+	if err != nil {
+		return err
+	}
+	return ep.Shutdown(read, write)
 }
 
 func (s *Stack) udpOf(fd FD) (*udp.Endpoint, error) {
@@ -58,20 +121,33 @@ func (s *Stack) udpOf(fd FD) (*udp.Endpoint, error) {
 
 // Bind gives a socket its local address; port 0 picks an ephemeral port.
 func (s *Stack) Bind(fd FD, addr netip.AddrPort) error {
-	ep, err := s.udpOf(fd)
+	sock, err := s.fds.Get(fd)
 	if err != nil {
 		return err
 	}
-	return ep.Bind(addr)
+	switch ep := sock.(type) {
+	case *udp.Endpoint:
+		return ep.Bind(addr)
+	case *tcp.Endpoint:
+		return ep.Bind(addr)
+	}
+	return fmt.Errorf("stack: bind: %w", syscall.EOPNOTSUPP)
 }
 
-// Connect fixes a socket's peer.
+// Connect fixes a UDP socket's peer, or opens a TCP connection (blocking
+// until it is established, refused or timed out).
 func (s *Stack) Connect(fd FD, remote netip.AddrPort) error {
-	ep, err := s.udpOf(fd)
+	sock, err := s.fds.Get(fd)
 	if err != nil {
 		return err
 	}
-	return ep.Connect(remote)
+	switch ep := sock.(type) {
+	case *udp.Endpoint:
+		return ep.Connect(remote)
+	case *tcp.Endpoint:
+		return ep.Connect(remote)
+	}
+	return fmt.Errorf("stack: connect: %w", syscall.EOPNOTSUPP)
 }
 
 // SendTo sends a datagram to an address (or the connected peer when to is
@@ -84,8 +160,14 @@ func (s *Stack) SendTo(fd FD, b []byte, to netip.AddrPort) (int, error) {
 	return ep.WriteTo(b, to)
 }
 
-// Send sends to the connected peer.
-func (s *Stack) Send(fd FD, b []byte) (int, error) { return s.SendTo(fd, b, netip.AddrPort{}) }
+// Send sends to the connected peer: a datagram on UDP, stream bytes on
+// TCP (blocking while the send buffer is full).
+func (s *Stack) Send(fd FD, b []byte) (int, error) {
+	if ep, err := s.tcpOf(fd); err == nil {
+		return ep.Write(b)
+	}
+	return s.SendTo(fd, b, netip.AddrPort{})
+}
 
 // RecvFrom blocks for a datagram, honouring the read deadline.
 func (s *Stack) RecvFrom(fd FD, b []byte) (int, netip.AddrPort, error) {
@@ -96,19 +178,41 @@ func (s *Stack) RecvFrom(fd FD, b []byte) (int, netip.AddrPort, error) {
 	return ep.ReadFrom(b)
 }
 
-// Recv is RecvFrom without the sender.
+// Recv receives a datagram (UDP) or stream bytes (TCP; tcp.ErrEOF once
+// the peer's FIN has been read).
 func (s *Stack) Recv(fd FD, b []byte) (int, error) {
+	if ep, err := s.tcpOf(fd); err == nil {
+		return ep.Read(b)
+	}
 	n, _, err := s.RecvFrom(fd, b)
 	return n, err
 }
 
-// SetReadDeadline sets when a blocked receive gives up.
+// SetReadDeadline sets when a blocked receive (or accept) gives up.
 func (s *Stack) SetReadDeadline(fd FD, t time.Time) error {
-	ep, err := s.udpOf(fd)
+	sock, err := s.fds.Get(fd)
 	if err != nil {
 		return err
 	}
-	ep.SetReadDeadline(t)
+	switch ep := sock.(type) {
+	case *udp.Endpoint:
+		ep.SetReadDeadline(t)
+	case *tcp.Endpoint:
+		ep.SetReadDeadline(t)
+	}
+	return nil
+}
+
+// SetWriteDeadline sets when a blocked send (or connect) gives up; UDP
+// sends never block.
+func (s *Stack) SetWriteDeadline(fd FD, t time.Time) error {
+	sock, err := s.fds.Get(fd)
+	if err != nil {
+		return err
+	}
+	if ep, ok := sock.(*tcp.Endpoint); ok {
+		ep.SetWriteDeadline(t)
+	}
 	return nil
 }
 
@@ -127,17 +231,32 @@ func (s *Stack) Close(fd FD) error {
 // it.
 func (s *Stack) Snapshot() []collect.Socket {
 	var rows []collect.Socket
-	s.fds.Each(func(fd int, sock socket.Socket) { rows = append(rows, sock.Snapshot(fd)) })
+	s.fds.Each(func(fd int, sock socket.Socket) {
+		if _, isTCP := sock.(*tcp.Endpoint); !isTCP {
+			rows = append(rows, sock.Snapshot(fd))
+		}
+	})
+	// TCP sockets live on without a descriptor (TIME_WAIT, closing after
+	// close(), not yet accepted): the protocol knows them all, and each
+	// knows its descriptor.
+	for _, ep := range s.TCP.Endpoints() {
+		rows = append(rows, ep.Snapshot(-2))
+	}
 	collect.Sort(rows)
 	return rows
 }
 
-// WriteProcNet writes the stack's sockets of one table (collect.UDP4) in
-// the layout of Linux's /proc/net/udp, with real values: what gVisor's
-// netstack prints as zeros. The slot number is the descriptor; the inode
-// column carries the socket ID, since the mini-stack has no inodes.
+// WriteProcNet writes the stack's sockets of one table (collect.TCP4 or
+// collect.UDP4) in the layout of Linux's /proc/net/tcp or /proc/net/udp,
+// with real values: what gVisor's netstack prints as zeros. The slot
+// number is the descriptor (-1 for none); the inode column carries the
+// socket ID, since the mini-stack has no inodes.
 func (s *Stack) WriteProcNet(w io.Writer, kind collect.Kind) error {
-	if kind != collect.UDP4 {
+	switch kind {
+	case collect.TCP4:
+		return s.writeProcNetTCP(w)
+	case collect.UDP4:
+	default:
 		return fmt.Errorf("stack: /proc/net table %v: %w", kind, ErrProtoNotSupported)
 	}
 	bw := bufio.NewWriter(w)
@@ -161,3 +280,33 @@ func hostWord(a netip.Addr) uint32 {
 	b := a.As4()
 	return binary.NativeEndian.Uint32(b[:])
 }
+
+// writeProcNetTCP follows get_tcp4_sock (net/ipv4/tcp_ipv4.c): timers and
+// the RTO in clock_t (1/100 s), cwnd and ssthresh in segments, ssthresh
+// -1 while unset.
+func (s *Stack) writeProcNetTCP(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n")
+	for _, r := range s.Snapshot() {
+		if collect.KindOf(r.Proto, r.Family) != collect.TCP4 {
+			continue
+		}
+		t := r.TCP
+		tx, rx := r.SendQ, r.RecvQ
+		if r.State == collect.StateListen {
+			tx = 0
+		}
+		ssthresh := "-1"
+		if t.SndSsthresh > 0 {
+			ssthresh = fmt.Sprint(t.SndSsthresh)
+		}
+		fmt.Fprintf(bw, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016X %d %d %d %d %s\n",
+			r.Stack.FD, hostWord(r.Local.Addr()), r.Local.Port(), hostWord(r.Remote.Addr()), r.Remote.Port(),
+			uint8(r.State), tx, rx, uint8(t.Timer), clockTicks(t.TimerExpires), t.Retransmits, 0, 0, r.Cookie,
+			1, 0, clockTicks(t.RTO), 4, 0, t.SndCwnd, ssthresh)
+	}
+	return bw.Flush()
+}
+
+// clockTicks converts to clock_t, USER_HZ = 100.
+func clockTicks(d time.Duration) int64 { return int64(d / (10 * time.Millisecond)) }

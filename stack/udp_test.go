@@ -249,8 +249,8 @@ func TestSnapshotAndProcNet(t *testing.T) {
 	if fd := must[FD](t)(w.b.Socket(collect.ProtoUDP)); fd.Int() != 3 {
 		t.Errorf("new socket got %v, want the freed 3", fd)
 	}
-	if _, err := w.b.Socket(collect.ProtoTCP); !errors.Is(err, syscall.EPROTONOSUPPORT) {
-		t.Errorf("TCP socket: %v", err)
+	if _, err := w.b.Socket(collect.Proto(132)); !errors.Is(err, syscall.EPROTONOSUPPORT) {
+		t.Errorf("SCTP socket: %v", err)
 	}
 }
 

@@ -1,0 +1,527 @@
+// input.go processes arriving segments: RFC 9293 §3.10.7, with RFC 5961's
+// defences against blind resets, SYNs and data.
+
+package tcp
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/gonetstat/gonetstat/stack/header"
+)
+
+// maxOOO bounds the out-of-order segments kept per connection.
+const maxOOO = 256
+
+// input handles one segment for this endpoint. Work that needs another
+// endpoint's lock (a listener learning its child is established or gone)
+// runs after this one's lock is released, to keep the lock order.
+func (e *Endpoint) input(seg *segment) {
+	e.mu.Lock()
+	var after func()
+	switch e.state {
+	case stateListen:
+		e.inputListenLocked(seg)
+	case stateSynSent:
+		e.inputSynSentLocked(seg)
+	case stateClosed:
+		e.mu.Unlock()
+		e.p.resetClosed(seg)
+		return
+	default:
+		after = e.inputSynchronizedLocked(seg)
+	}
+	e.mu.Unlock()
+	if after != nil {
+		after()
+	}
+}
+
+// inputListenLocked is §3.10.7.2: a SYN makes a child in SYN_RECEIVED,
+// unless the backlog is full (then the SYN is dropped and the peer
+// retries, as Linux does when the accept queue overflows).
+func (e *Endpoint) inputListenLocked(seg *segment) {
+	c := &e.p.stack.Counters
+	switch {
+	case seg.has(header.TCPRst):
+		return
+	case seg.has(header.TCPAck):
+		e.p.resetClosed(seg)
+		return
+	case !seg.has(header.TCPSyn):
+		return
+	}
+	if len(e.acceptQ)+e.synRcvd >= e.backlog {
+		c.TCPListenDrops.Add(1)
+		return
+	}
+	if !e.p.stack.Budget.Take(SocketMemory) {
+		c.TCPListenDrops.Add(1)
+		return
+	}
+	ch := e.p.newEndpoint()
+	ch.memUsed = SocketMemory
+	ch.parent = e
+	ch.local, ch.remote, ch.bound = seg.dst, seg.src, true
+	// The child shares the listener's port; counting it keeps the port
+	// reserved while the child lives, even after the listener closes.
+	e.p.sharePort(seg.dst.Port())
+	if !e.p.register(ch) {
+		e.p.releasePort(seg.dst.Port(), false)
+		e.p.stack.Budget.Release(SocketMemory)
+		return
+	}
+	e.p.remember(ch)
+	e.synRcvd++
+	c.TCPPassiveOpens.Add(1)
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	nic := e.p.stack.NICFor(seg.dst.Addr())
+	ch.initOptionsLocked(nic)
+	ch.irs = seg.seq
+	ch.rcvNxt = seg.seq.Add(1)
+	ch.negotiateLocked(seg)
+	ch.iss = e.p.isn.ISN(ch.local, ch.remote, e.p.stack.Clock.Now())
+	ch.sndUna, ch.sndNxt = ch.iss, ch.iss.Add(1)
+	ch.sndMax = ch.sndNxt
+	ch.sndWnd = uint32(seg.wnd) // SYN windows are never scaled
+	ch.sndWl1, ch.sndWl2 = seg.seq, seg.ack
+	ch.state = stateSynRecv
+	ch.lastRecv = e.p.stack.Clock.Now()
+	ch.sendSynLocked(true)
+}
+
+// negotiateLocked reads the options of the peer's SYN (RFC 6691, RFC 7323).
+func (e *Endpoint) negotiateLocked(seg *segment) {
+	o := seg.opts
+	peerMSS := uint32(536) // RFC 9293 §3.7.1: the default without the option
+	if o.HasMSS && o.MSS > 0 {
+		peerMSS = uint32(o.MSS)
+	}
+	e.mss = min(e.mss, peerMSS)
+	if o.HasWS && !e.p.opt.NoWindowScale {
+		e.sndWScale = min(o.WindowScale, 14) // RFC 7323 §2.3: larger is 14
+	} else {
+		// No scaling unless both sides offer it (RFC 7323 §2.2); 0xff
+		// marks "not offered" for our SYN,ACK.
+		e.sndWScale, e.rcvWScale = 0xff, 0
+	}
+	if o.HasTS && !e.p.opt.NoTimestamps {
+		e.tsOK, e.tsRecent = true, o.TSVal
+		e.mss -= 12 // the timestamp option rides in every segment
+	}
+	e.cc = NewNewReno(e.mss, e.iss)
+}
+
+func (e *Endpoint) sndShift() uint8 {
+	if e.sndWScale == 0xff {
+		return 0
+	}
+	return e.sndWScale
+}
+
+// inputSynSentLocked is §3.10.7.3.
+func (e *Endpoint) inputSynSentLocked(seg *segment) {
+	if seg.has(header.TCPAck) && (seg.ack.LessEq(e.iss) || e.sndMax.LessThan(seg.ack)) {
+		if !seg.has(header.TCPRst) {
+			e.p.sendRaw(e.local, e.remote, seg.ack, 0, header.TCPRst, 0, header.TCPOptions{}, nil)
+			e.p.stack.Counters.TCPOutRsts.Add(1)
+		}
+		return
+	}
+	if seg.has(header.TCPRst) {
+		if seg.has(header.TCPAck) {
+			e.abortLocked(syscall.ECONNREFUSED, true)
+		}
+		return
+	}
+	if !seg.has(header.TCPSyn) {
+		return
+	}
+	e.irs = seg.seq
+	e.rcvNxt = seg.seq.Add(1)
+	e.negotiateLocked(seg)
+	e.lastRecv = e.p.stack.Clock.Now()
+	if seg.has(header.TCPAck) {
+		e.sndUna = seg.ack
+		e.sndWnd = uint32(seg.wnd) << e.sndShift()
+		e.maxSndWnd = e.sndWnd
+		e.sndWl1, e.sndWl2 = seg.seq, seg.ack
+		e.rttSampleLocked(seg, true)
+		e.stopRetransLocked()
+		e.rto.ResetBackoff()
+		e.state = stateEstablished
+		e.sendAckLocked()
+		e.wakeLocked()
+		return
+	}
+	// Simultaneous open (§3.5, figure 8): both SYNs crossed.
+	e.state = stateSynRecv
+	e.sendSynLocked(true)
+}
+
+// inputSynchronizedLocked is §3.10.7.4 for SYN_RECEIVED and every later
+// state.
+func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
+	c := &e.p.stack.Counters
+	segLen := seg.length()
+	rcvWnd := e.rcvWindowLocked()
+	// First: the sequence number.
+	if !Acceptable(seg.seq, segLen, e.rcvNxt, max(rcvWnd, e.lastAdvWnd)) {
+		if e.state == stateTimeWait && seg.has(header.TCPSyn) {
+			// A new SYN for an old connection: answer with an ACK and let
+			// the peer reset (RFC 9293 §3.10.7.4 sends an ACK here).
+			e.sendAckLocked()
+			return nil
+		}
+		if !seg.has(header.TCPRst) {
+			e.sendAckLocked()
+		}
+		return nil
+	}
+	e.lastRecv = e.p.stack.Clock.Now()
+	e.keepProbes = 0
+	// Second: RST (RFC 5961 §3.2): only an exact match resets; one merely
+	// in the window gets a challenge ACK, which a real peer answers with
+	// an exact RST and a blind attacker cannot.
+	if seg.has(header.TCPRst) {
+		if seg.seq != e.rcvNxt {
+			e.challengeAckLocked()
+			return nil
+		}
+		switch e.state {
+		case stateSynRecv:
+			parent := e.parent
+			e.abortLocked(syscall.ECONNREFUSED, true)
+			if parent != nil && !e.accepted {
+				return parent.childGone
+			}
+			return nil
+		case stateEstablished, stateCloseWait:
+			c.TCPEstabResets.Add(1)
+			e.abortLocked(syscall.ECONNRESET, false)
+		case stateFinWait1, stateFinWait2:
+			e.abortLocked(syscall.ECONNRESET, false)
+		default:
+			e.releaseLocked()
+		}
+		return nil
+	}
+	// Fourth: a SYN in a synchronized state (RFC 5961 §4): challenge ACK.
+	if seg.has(header.TCPSyn) {
+		e.challengeAckLocked()
+		return nil
+	}
+	// Fifth: the ACK field.
+	if !seg.has(header.TCPAck) {
+		return nil
+	}
+	if e.tsOK && seg.opts.HasTS && seg.seq.LessEq(e.rcvNxt) {
+		e.tsRecent = seg.opts.TSVal // RFC 7323 §4.3
+	}
+	if e.state == stateSynRecv {
+		if !(e.sndUna.LessThan(seg.ack) && seg.ack.LessEq(e.sndMax)) {
+			e.p.sendRaw(e.local, e.remote, seg.ack, 0, header.TCPRst, 0, header.TCPOptions{}, nil)
+			c.TCPOutRsts.Add(1)
+			return nil
+		}
+		e.sndUna = seg.ack
+		e.sndWnd = uint32(seg.wnd) << e.sndShift()
+		e.maxSndWnd = e.sndWnd
+		e.sndWl1, e.sndWl2 = seg.seq, seg.ack
+		e.rttSampleLocked(seg, true)
+		e.stopRetransLocked()
+		e.rto.ResetBackoff()
+		if e.finQueued {
+			e.state = stateFinWait1
+		} else {
+			e.state = stateEstablished
+		}
+		if e.parent != nil {
+			after = e.parent.childEstablished(e)
+		}
+		e.wakeLocked()
+	} else if !e.processAckLocked(seg) {
+		return after
+	}
+	// Sixth/seventh: the segment text.
+	if len(seg.data) > 0 {
+		switch e.state {
+		case stateEstablished, stateFinWait1, stateFinWait2:
+			e.receiveDataLocked(seg)
+		}
+	}
+	// Eighth: FIN, once everything before it has arrived.
+	if seg.has(header.TCPFin) && seg.seq.Add(uint32(len(seg.data))) == e.rcvNxt {
+		e.receiveFinLocked()
+	}
+	e.trySendLocked()
+	return after
+}
+
+// challengeAckLocked is RFC 5961's challenge ACK (§3.2, §4.2, §5.2).
+func (e *Endpoint) challengeAckLocked() {
+	e.p.stack.Counters.TCPChallengeACKs.Add(1)
+	e.sendAckLocked()
+}
+
+// processAckLocked handles the ACK of a synchronized connection; false
+// means the segment is to be dropped.
+func (e *Endpoint) processAckLocked(seg *segment) bool {
+	// RFC 5961 §5.2: an ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] is
+	// answered with an ACK and dropped; above what we ever sent (SND.MAX,
+	// which a timeout's rewind leaves above SND.NXT) acknowledges data
+	// never sent.
+	if e.sndMax.LessThan(seg.ack) {
+		e.challengeAckLocked()
+		return false
+	}
+	if seg.ack.LessThan(e.sndUna - Seq(e.maxSndWnd)) {
+		e.challengeAckLocked()
+		return false
+	}
+	newWnd := uint32(seg.wnd) << e.sndShift()
+	switch {
+	case e.sndUna.LessThan(seg.ack):
+		e.newAckLocked(seg)
+	case seg.ack == e.sndUna && len(seg.data) == 0 && !seg.has(header.TCPFin) && newWnd == e.sndWnd && e.flightLocked() > 0:
+		// A duplicate ACK (RFC 5681 §2).
+		if e.cc.OnDupAck(seg.ack, e.sndNxt, e.flightLocked()) {
+			e.retransmitLocked()
+		}
+	}
+	// Window update (RFC 9293 §3.10.7.4: only from a newer segment).
+	if e.sndWl1.LessThan(seg.seq) || (e.sndWl1 == seg.seq && e.sndWl2.LessEq(seg.ack)) {
+		e.sndWnd = newWnd
+		e.maxSndWnd = max(e.maxSndWnd, newWnd)
+		e.sndWl1, e.sndWl2 = seg.seq, seg.ack
+		if e.sndWnd > 0 && e.persistTimer != nil {
+			e.persistTimer.Stop()
+			e.persistTimer = nil
+			e.persistBackoff = 0
+		}
+	}
+	switch e.state {
+	case stateFinWait1:
+		if e.finSent && e.finSeq.LessThan(seg.ack) {
+			e.state = stateFinWait2
+			if e.userClosed {
+				e.armCloseTimerLocked()
+			}
+			e.wakeLocked()
+		}
+	case stateClosing:
+		if e.finSent && e.finSeq.LessThan(seg.ack) {
+			e.enterTimeWaitLocked()
+		}
+	case stateLastAck:
+		if e.finSent && e.finSeq.LessThan(seg.ack) {
+			e.releaseLocked()
+			return false
+		}
+	case stateTimeWait:
+		if seg.has(header.TCPFin) {
+			e.sendAckLocked()
+			e.restartTimeWaitLocked()
+		}
+		return false
+	}
+	return true
+}
+
+// newAckLocked handles an ACK that acknowledges new data.
+func (e *Endpoint) newAckLocked(seg *segment) {
+	acked := seg.ack.Sub(e.sndUna)
+	flight := e.flightLocked()
+	dataAcked := acked
+	if e.finSent && e.finSeq.LessThan(seg.ack) {
+		dataAcked-- // the FIN's sequence number
+	}
+	dataAcked = min(dataAcked, uint32(len(e.sndBuf)))
+	e.sndBuf = e.sndBuf[dataAcked:]
+	if len(e.sndBuf) == 0 {
+		e.sndBuf = nil
+	}
+	e.memUsed -= int64(dataAcked)
+	e.p.stack.Budget.Release(int64(dataAcked))
+	e.bytesAcked += uint64(dataAcked)
+	e.sndUna = seg.ack
+	if e.sndNxt.LessThan(e.sndUna) {
+		// After a timeout's rewind the peer may acknowledge what it had
+		// received all along: skip ahead.
+		e.sndNxt = e.sndUna
+	}
+	e.rttSampleLocked(seg, false)
+	e.rto.ResetBackoff() // RFC 6298 §5.7
+	e.retransCur = 0
+	if e.cc.OnAck(seg.ack, acked, flight) {
+		e.retransmitLocked() // NewReno partial ACK
+	}
+	// RFC 6298 §5.2/5.3: stop the timer when all is acknowledged,
+	// restart it otherwise.
+	if e.flightLocked() == 0 {
+		e.stopRetransLocked()
+	} else {
+		e.armRetransLocked()
+	}
+	e.wakeLocked() // room in the send buffer
+}
+
+// rttSampleLocked takes an RTT sample: from the timestamp echo when
+// timestamps are on (RFC 7323 §4.1), else from the one timed segment, if
+// it was not retransmitted (Karn).
+func (e *Endpoint) rttSampleLocked(seg *segment, handshake bool) {
+	now := e.p.stack.Clock.Now()
+	if e.tsOK && seg.opts.HasTS && seg.opts.TSEcr != 0 {
+		if d := int64(e.tsNow() - seg.opts.TSEcr); d >= 0 && d < 60_000 {
+			e.rto.Sample(time.Duration(d) * time.Millisecond)
+			return
+		}
+	}
+	if handshake {
+		if e.rto.Backoffs() == 0 {
+			e.rto.Sample(now.Sub(e.created))
+		}
+		return
+	}
+	if e.rttTiming && e.rttSeq.LessThan(seg.ack) {
+		e.rttTiming = false
+		e.rto.Sample(now.Sub(e.rttStart))
+	}
+}
+
+// receiveDataLocked queues in-order data, keeps out-of-order data within
+// the window for later (bounded), and acknowledges (RFC 9293 §3.10.7.4,
+// seventh).
+func (e *Endpoint) receiveDataLocked(seg *segment) {
+	data, seq := seg.data, seg.seq
+	// Trim what we already have.
+	if seq.LessThan(e.rcvNxt) {
+		skip := e.rcvNxt.Sub(seq)
+		if skip >= uint32(len(data)) {
+			e.sendAckLocked()
+			return
+		}
+		data, seq = data[skip:], e.rcvNxt
+	}
+	wnd := e.rcvWindowLocked()
+	if uint32(len(data)) > wnd {
+		data = data[:wnd] // beyond the window: dropped, the peer resends
+	}
+	if len(data) == 0 {
+		e.sendAckLocked()
+		return
+	}
+	if !e.p.stack.Budget.Take(int64(len(data))) {
+		// The stack's memory is exhausted: drop the data (the peer
+		// resends it) and say so in the counters.
+		e.p.stack.Counters.TCPRcvQDrops.Add(1)
+		e.sendAckLocked()
+		return
+	}
+	if seq != e.rcvNxt {
+		if len(e.ooo) >= maxOOO {
+			e.p.stack.Budget.Release(int64(len(data)))
+			e.sendAckLocked()
+			return
+		}
+		e.ooo = append(e.ooo, oooSegment{seq, append([]byte(nil), data...)})
+		e.oooBytes += len(data)
+		e.memUsed += int64(len(data))
+		// An out-of-order segment is acknowledged at once: the duplicate
+		// ACK drives the sender's fast retransmit (RFC 5681 §4.2).
+		e.sendAckLocked()
+		return
+	}
+	e.memUsed += int64(len(data))
+	e.rcvBuf = append(e.rcvBuf, data...)
+	e.rcvNxt = e.rcvNxt.Add(uint32(len(data)))
+	e.bytesRcvd += uint64(len(data))
+	filled := e.drainOOOLocked()
+	e.wakeLocked()
+	e.scheduleAckLocked(filled || seg.has(header.TCPPsh) && len(data) < int(e.mss))
+}
+
+// drainOOOLocked moves out-of-order data that now fits onto the receive
+// buffer; it reports whether a hole was filled (then ACK at once, RFC
+// 5681 §4.2).
+func (e *Endpoint) drainOOOLocked() bool {
+	filled := false
+	for progress := true; progress; {
+		progress = false
+		for i, o := range e.ooo {
+			if !o.seq.LessEq(e.rcvNxt) {
+				continue
+			}
+			end := o.seq.Add(uint32(len(o.data)))
+			fresh := 0
+			if e.rcvNxt.LessThan(end) {
+				tail := o.data[e.rcvNxt.Sub(o.seq):]
+				e.rcvBuf = append(e.rcvBuf, tail...)
+				e.rcvNxt = end
+				e.bytesRcvd += uint64(len(tail))
+				fresh = len(tail)
+			}
+			// The segment's bytes move to the receive buffer; those we
+			// already had go back to the budget.
+			dup := len(o.data) - fresh
+			e.oooBytes -= len(o.data)
+			e.memUsed -= int64(dup)
+			e.p.stack.Budget.Release(int64(dup))
+			e.ooo = append(e.ooo[:i], e.ooo[i+1:]...)
+			progress, filled = true, true
+			break
+		}
+	}
+	return filled
+}
+
+// receiveFinLocked is the eighth step: the peer has finished sending.
+func (e *Endpoint) receiveFinLocked() {
+	e.rcvNxt = e.rcvNxt.Add(1)
+	e.finRcvd = true
+	e.sendAckLocked()
+	switch e.state {
+	case stateSynRecv, stateEstablished:
+		e.state = stateCloseWait
+	case stateFinWait1:
+		if e.finSent && e.finSeq.LessThan(e.sndUna) {
+			e.enterTimeWaitLocked()
+		} else {
+			e.state = stateClosing
+		}
+	case stateFinWait2:
+		e.enterTimeWaitLocked()
+	case stateTimeWait:
+		e.restartTimeWaitLocked()
+	}
+	e.wakeLocked()
+}
+
+// childEstablished moves a handshaken child onto the accept queue; it
+// returns the work to do after the child's lock is released.
+func (e *Endpoint) childEstablished(ch *Endpoint) func() {
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.synRcvd--
+		if e.state != stateListen {
+			ch.mu.Lock()
+			ch.sendRstLocked()
+			ch.abortLocked(nil, false)
+			ch.mu.Unlock()
+			return
+		}
+		e.acceptQ = append(e.acceptQ, ch)
+		e.wakeLocked()
+	}
+}
+
+// childGone is called when a child dies before it was established.
+func (e *Endpoint) childGone() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.synRcvd > 0 {
+		e.synRcvd--
+	}
+}

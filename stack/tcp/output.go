@@ -1,0 +1,491 @@
+// output.go sends segments and runs the connection's timers:
+// retransmission (RFC 6298), delayed ACK, zero-window probing, keepalive,
+// TIME_WAIT and the orphan FIN_WAIT_2 bound.
+
+package tcp
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/stack/clock"
+	"github.com/gonetstat/gonetstat/stack/core"
+	"github.com/gonetstat/gonetstat/stack/header"
+)
+
+// mssFor is the MSS we announce on a NIC: the MTU less the IPv4 and TCP
+// headers (RFC 6691 §2: the MSS counts neither headers nor options).
+func mssFor(nic *core.NIC) uint32 {
+	if nic == nil {
+		return 65535 - 40
+	}
+	return uint32(nic.MTU() - header.IPv4MinLen - header.TCPMinLen)
+}
+
+// initOptionsLocked prepares what our SYN offers.
+func (e *Endpoint) initOptionsLocked(nic *core.NIC) {
+	e.mss = mssFor(nic)
+	e.rcvWScale = 0
+	if !e.p.opt.NoWindowScale {
+		// RFC 7323 §2.2: the smallest shift that lets the window cover the
+		// receive buffer.
+		for e.rcvBufLimit>>e.rcvWScale > 65535 && e.rcvWScale < 14 {
+			e.rcvWScale++
+		}
+	}
+}
+
+// ourMSSOption is the MSS we announce in SYNs.
+func (e *Endpoint) ourMSSOption() uint16 {
+	if nic, _, ok := e.p.stack.FindRoute(e.remote.Addr()); ok {
+		return uint16(mssFor(nic))
+	}
+	return uint16(65535 - 40)
+}
+
+// tsNow is our timestamp clock: milliseconds (RFC 7323 §5.4 allows 1 ms
+// to 1 s per tick).
+func (e *Endpoint) tsNow() uint32 { return uint32(e.p.stack.Clock.Now().UnixMilli()) }
+
+// rcvWindowLocked is the free space of the receive buffer.
+func (e *Endpoint) rcvWindowLocked() uint32 {
+	free := e.rcvBufLimit - len(e.rcvBuf) - e.oooBytes
+	return uint32(max(free, 0))
+}
+
+// advertisedLocked is the window field to send, scaled (RFC 7323 §2.3)
+// and never shrinking the right edge we already offered (RFC 9293
+// §3.8.6.2.2 discourages shrinking).
+func (e *Endpoint) advertisedLocked() uint16 {
+	w := e.rcvWindowLocked()
+	e.lastAdvWnd = w
+	w >>= e.rcvWScale
+	return uint16(min(w, 65535))
+}
+
+// sendLocked sends one segment of the connection with the options every
+// segment carries (timestamps when negotiated).
+func (e *Endpoint) sendLocked(seq Seq, flags uint8, data []byte) {
+	var o header.TCPOptions
+	if e.tsOK {
+		o.HasTS, o.TSVal, o.TSEcr = true, e.tsNow(), e.tsRecent
+	}
+	ack := Seq(0)
+	if flags&header.TCPAck != 0 {
+		ack = e.rcvNxt
+	}
+	e.p.sendRaw(e.local, e.remote, seq, ack, flags, e.advertisedLocked(), o, data)
+	if flags&header.TCPAck != 0 {
+		e.pendingAck = 0
+		if e.delackTimer != nil {
+			e.delackTimer.Stop()
+			e.delackTimer = nil
+		}
+	}
+}
+
+// sendSynLocked sends our SYN (active open) or SYN,ACK (passive), with
+// MSS, window scale, SACK-permitted off, and timestamps (RFC 7323 §3.2).
+func (e *Endpoint) sendSynLocked(synAck bool) {
+	o := header.TCPOptions{HasMSS: true, MSS: e.ourMSSOption()}
+	if !e.p.opt.NoWindowScale && (!synAck || e.sndWScale != 0xff) {
+		o.HasWS, o.WindowScale = true, e.rcvWScale
+	}
+	if !e.p.opt.NoTimestamps && (!synAck || e.tsOK) {
+		o.HasTS, o.TSVal, o.TSEcr = true, e.tsNow(), e.tsRecent
+	}
+	flags, ack := header.TCPSyn, Seq(0)
+	if synAck {
+		flags |= header.TCPAck
+		ack = e.rcvNxt
+	}
+	// The window field of a SYN is never scaled (RFC 7323 §2.2).
+	e.p.sendRaw(e.local, e.remote, e.iss, ack, flags, uint16(min(e.rcvWindowLocked(), 65535)), o, nil)
+	e.armRetransLocked()
+}
+
+// sendAckLocked acknowledges what we have received. Its sequence number
+// is the highest we have sent (SND.MAX), not a SND.NXT that a timeout has
+// rewound: the peer's window already starts past the rewound value and it
+// would drop the ACK as unacceptable (RFC 9293 §3.10.7.4), answering with
+// its own ACK — two rewound peers would deadlock that way.
+func (e *Endpoint) sendAckLocked() { e.sendLocked(e.sndMax, header.TCPAck, nil) }
+
+// sendRstLocked resets the connection from our side.
+func (e *Endpoint) sendRstLocked() {
+	switch e.state {
+	case stateClosed, stateListen, stateTimeWait:
+		return
+	}
+	e.p.sendRaw(e.local, e.remote, e.sndNxt, e.rcvNxt, header.TCPRst|header.TCPAck, 0, header.TCPOptions{}, nil)
+	e.p.stack.Counters.TCPOutRsts.Add(1)
+}
+
+// scheduleAckLocked acknowledges received data: at once for every second
+// full segment (RFC 9293 §3.8.6.3 / RFC 5681 §4.2: "an ACK SHOULD be
+// generated for at least every second full-sized segment"), otherwise
+// after the delayed-ACK timeout (at most 500 ms; 40 ms as Linux).
+func (e *Endpoint) scheduleAckLocked(now bool) {
+	e.pendingAck++
+	if now || e.pendingAck >= 2 {
+		e.sendAckLocked()
+		return
+	}
+	if e.delackTimer == nil {
+		e.delackTimer = e.p.stack.Clock.AfterFunc(e.p.opt.DelayedAck, func() {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.delackTimer = nil
+			if e.pendingAck > 0 && e.state != stateClosed {
+				e.sendAckLocked()
+			}
+		})
+	}
+}
+
+// maybeWindowUpdateLocked tells the peer about a window that reading has
+// reopened, once it has grown by at least one MSS or half the buffer
+// (receiver-side silly window avoidance, RFC 9293 §3.8.6.2.2).
+func (e *Endpoint) maybeWindowUpdateLocked() {
+	switch e.state {
+	case stateEstablished, stateFinWait1, stateFinWait2:
+	default:
+		return
+	}
+	w := e.rcvWindowLocked()
+	if w-min(w, e.lastAdvWnd) >= min(e.mss, uint32(e.rcvBufLimit/2)) {
+		e.sendAckLocked()
+	}
+}
+
+// flightLocked is the data (and SYN/FIN) sent and not yet acknowledged.
+func (e *Endpoint) flightLocked() uint32 { return e.sndNxt.Sub(e.sndUna) }
+
+// trySendLocked sends what the windows allow: new data up to
+// min(cwnd, the peer's window) (RFC 5681 §2), in segments of at most MSS,
+// holding back a small segment while data is in flight (Nagle, RFC 9293
+// §3.7.4), then our FIN once the data is all sent.
+func (e *Endpoint) trySendLocked() {
+	switch e.state {
+	case stateEstablished, stateCloseWait, stateFinWait1, stateClosing, stateLastAck:
+	default:
+		return
+	}
+	for {
+		off := int(e.flightLocked())
+		if e.finSent {
+			off-- // the FIN's sequence number is not a byte of sndBuf
+		}
+		avail := len(e.sndBuf) - off
+		if avail <= 0 {
+			if e.finQueued && !e.finSent {
+				e.finSeq = e.sndNxt
+				e.finSent = true
+				e.sndNxt = e.sndNxt.Add(1)
+				e.sndMax = MaxSeq(e.sndMax, e.sndNxt)
+				e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
+				e.armRetransLocked()
+			}
+			return
+		}
+		wnd := min(e.cc.Cwnd, e.sndWnd)
+		flight := e.flightLocked()
+		if flight >= wnd {
+			if e.sndWnd == 0 && flight == 0 {
+				e.armPersistLocked()
+			}
+			return
+		}
+		n := min(avail, int(e.mss), int(wnd-flight))
+		last := off+n == len(e.sndBuf)
+		if n < int(e.mss) && flight > 0 && !(last && e.finQueued) {
+			return // Nagle: wait for the ACK of what is in flight
+		}
+		flags := header.TCPAck
+		if last {
+			flags |= header.TCPPsh
+		}
+		seq := e.sndNxt
+		e.sendLocked(seq, flags, e.sndBuf[off:off+n])
+		e.sndNxt = e.sndNxt.Add(uint32(n))
+		if seq.LessThan(e.sndMax) {
+			// Resent after a timeout's rewind: a retransmission, and no
+			// RTT sample from it (Karn, RFC 6298 §3).
+			e.p.stack.Counters.TCPRetransSegs.Add(1)
+			e.totRetrans++
+		} else if !e.rttTiming {
+			e.rttTiming, e.rttSeq, e.rttStart = true, seq, e.p.stack.Clock.Now()
+		}
+		e.sndMax = MaxSeq(e.sndMax, e.sndNxt)
+		if e.retransTimer == nil {
+			e.armRetransLocked()
+		}
+	}
+}
+
+// retransmitLocked resends the first unacknowledged segment.
+func (e *Endpoint) retransmitLocked() {
+	e.p.stack.Counters.TCPRetransSegs.Add(1)
+	e.totRetrans++
+	switch e.state {
+	case stateSynSent:
+		e.sendSynLocked(false)
+		return
+	case stateSynRecv:
+		e.sendSynLocked(true)
+		return
+	}
+	// Karn's algorithm (RFC 6298 §3): no RTT sample from a retransmission.
+	e.rttTiming = false
+	dataUnacked := len(e.sndBuf)
+	sentData := int(e.flightLocked())
+	if e.finSent {
+		sentData--
+	}
+	n := min(dataUnacked, sentData, int(e.mss))
+	if n > 0 {
+		e.sendLocked(e.sndUna, header.TCPAck|header.TCPPsh, e.sndBuf[:n])
+	} else if e.finSent {
+		e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
+	}
+	e.armRetransLocked()
+}
+
+func (e *Endpoint) setTimerLocked(kind collect.Timer, d time.Duration) {
+	e.timerKind, e.timerAt = kind, e.p.stack.Clock.Now().Add(d)
+}
+
+// armRetransLocked (re)starts the retransmission timer with the current
+// RTO (RFC 6298 §5.1, §5.3).
+func (e *Endpoint) armRetransLocked() {
+	if e.retransTimer != nil {
+		e.retransTimer.Stop()
+	}
+	d := e.rto.Current()
+	e.setTimerLocked(collect.TimerRetrans, d)
+	e.retransTimer = e.p.stack.Clock.AfterFunc(d, e.onRetransTimeout)
+}
+
+func (e *Endpoint) stopRetransLocked() {
+	if e.retransTimer != nil {
+		e.retransTimer.Stop()
+		e.retransTimer = nil
+	}
+	if e.timerKind == collect.TimerRetrans {
+		e.timerKind = collect.TimerNone
+	}
+}
+
+// onRetransTimeout is RFC 6298 §5.4-5.6: retransmit the earliest
+// unacknowledged segment, back the timer off, and give up after the
+// configured number of tries.
+func (e *Endpoint) onRetransTimeout() {
+	e.mu.Lock()
+	var parent *Endpoint
+	defer func() {
+		e.mu.Unlock()
+		if parent != nil {
+			parent.childGone()
+		}
+	}()
+	e.retransTimer = nil
+	limit := e.p.opt.Retries
+	switch e.state {
+	case stateSynSent, stateSynRecv:
+		limit = e.p.opt.SynRetries
+	case stateClosed, stateListen, stateTimeWait, stateFinWait2:
+		return
+	}
+	if e.flightLocked() == 0 && e.state != stateSynSent && e.state != stateSynRecv {
+		return
+	}
+	if int(e.rto.Backoffs()) >= limit {
+		if e.state == stateSynRecv {
+			parent = e.parent
+		}
+		e.abortLocked(syscall.ETIMEDOUT, true)
+		return
+	}
+	if e.cc != nil {
+		e.cc.OnTimeout(e.flightLocked(), e.sndMax, e.rto.Backoffs() > 0)
+	}
+	e.rto.Backoff()
+	e.retransCur++
+	if e.state == stateSynSent || e.state == stateSynRecv {
+		e.retransmitLocked()
+		return
+	}
+	// RFC 6298 §5.4 retransmits the earliest segment; after a timeout the
+	// whole window is presumed lost (RFC 5681 §3.1 restarts slow start),
+	// so SND.NXT goes back to SND.UNA and the send loop resends as the
+	// congestion window reopens. A FIN beyond the rewind is resent too.
+	e.rttTiming = false
+	e.sndNxt = e.sndUna
+	if e.finSent && !e.finSeq.LessThan(e.sndUna) {
+		e.finSent = false
+	}
+	e.trySendLocked()
+	e.armRetransLocked()
+}
+
+// armPersistLocked starts zero-window probing (RFC 9293 §3.8.6.1): the
+// peer's window is closed and nothing is in flight, so only a probe will
+// learn when it reopens. Probes back off like the RTO and never give up
+// while the peer answers.
+func (e *Endpoint) armPersistLocked() {
+	if e.persistTimer != nil {
+		return
+	}
+	d := min(e.rto.Current()<<min(e.persistBackoff, 10), DefaultMaxRTO)
+	e.setTimerLocked(collect.TimerProbe, d)
+	e.persistTimer = e.p.stack.Clock.AfterFunc(d, func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.persistTimer = nil
+		if e.sndWnd != 0 || e.state == stateClosed {
+			e.persistBackoff = 0
+			return
+		}
+		// Linux's probe: a bare ACK with an old sequence number, which
+		// the peer must answer with its current window.
+		e.sendLocked(e.sndUna-1, header.TCPAck, nil)
+		e.persistBackoff++
+		e.armPersistLocked()
+	})
+}
+
+// armKeepaliveLocked schedules the next keepalive check (RFC 9293 §3.8.4:
+// off by default, at least two hours idle).
+func (e *Endpoint) armKeepaliveLocked(d time.Duration) {
+	if e.keepTimer != nil {
+		e.keepTimer.Stop()
+	}
+	if e.timerKind == collect.TimerNone {
+		e.setTimerLocked(collect.TimerKeepalive, d)
+	}
+	e.keepTimer = e.p.stack.Clock.AfterFunc(d, e.onKeepalive)
+}
+
+func (e *Endpoint) onKeepalive() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.keepTimer = nil
+	if !e.keepalive || (e.state != stateEstablished && e.state != stateCloseWait) {
+		return
+	}
+	idle := e.p.stack.Clock.Now().Sub(e.lastRecv)
+	if e.keepProbes == 0 && idle < e.p.opt.KeepaliveIdle {
+		e.armKeepaliveLocked(e.p.opt.KeepaliveIdle - idle)
+		return
+	}
+	if e.keepProbes >= e.p.opt.KeepaliveProbes {
+		e.abortLocked(syscall.ETIMEDOUT, true)
+		return
+	}
+	// The probe: SEG.SEQ = SND.NXT-1 with no data, which the peer ACKs.
+	e.sendLocked(e.sndNxt-1, header.TCPAck, nil)
+	e.keepProbes++
+	e.armKeepaliveLocked(e.p.opt.KeepaliveIntvl)
+}
+
+// armCloseTimerLocked bounds an orphaned FIN_WAIT_2 (tcp_fin_timeout).
+func (e *Endpoint) armCloseTimerLocked() {
+	if e.closeTimer != nil {
+		return
+	}
+	e.closeTimer = e.p.stack.Clock.AfterFunc(finTimeout, func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.closeTimer = nil
+		if e.state == stateFinWait2 && e.userClosed {
+			e.abortLocked(nil, false)
+		}
+	})
+}
+
+// enterTimeWaitLocked waits 2*MSL before forgetting the connection, so
+// that old duplicates die and the last ACK can be resent (RFC 9293
+// §3.6.1).
+func (e *Endpoint) enterTimeWaitLocked() {
+	e.stopTimersLocked()
+	e.state = stateTimeWait
+	e.p.markTimeWait(e.local.Port())
+	d := 2 * e.p.opt.MSL
+	e.setTimerLocked(collect.TimerTimeWait, d)
+	e.closeTimer = e.p.stack.Clock.AfterFunc(d, e.onTimeWaitEnd)
+	e.wakeLocked()
+}
+
+func (e *Endpoint) onTimeWaitEnd() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closeTimer = nil
+	if e.state == stateTimeWait {
+		e.releaseLocked()
+	}
+}
+
+// restartTimeWaitLocked answers a retransmitted FIN in TIME_WAIT: ACK it
+// and wait 2*MSL again (RFC 9293 §3.10.7.4).
+func (e *Endpoint) restartTimeWaitLocked() {
+	if e.closeTimer != nil {
+		e.closeTimer.Stop()
+	}
+	d := 2 * e.p.opt.MSL
+	e.setTimerLocked(collect.TimerTimeWait, d)
+	e.closeTimer = e.p.stack.Clock.AfterFunc(d, e.onTimeWaitEnd)
+}
+
+func (e *Endpoint) stopTimersLocked() {
+	for _, t := range []*clock.Timer{&e.retransTimer, &e.delackTimer, &e.persistTimer, &e.keepTimer, &e.closeTimer} {
+		if *t != nil {
+			(*t).Stop()
+			*t = nil
+		}
+	}
+	e.timerKind = collect.TimerNone
+}
+
+// abortLocked ends the connection at once with err (nil: a quiet end),
+// counting a failed attempt when the handshake never finished.
+func (e *Endpoint) abortLocked(err error, count bool) {
+	c := &e.p.stack.Counters
+	switch e.state {
+	case stateSynSent, stateSynRecv:
+		if count || err != nil {
+			c.TCPAttemptFails.Add(1)
+		}
+	}
+	if e.err == nil {
+		e.err = err
+	}
+	e.releaseLocked()
+}
+
+// releaseLocked moves to CLOSED and gives back the tuple, the port and the
+// buffers. The control block itself is freed when the application closes
+// its descriptor too.
+func (e *Endpoint) releaseLocked() {
+	wasTW := e.state == stateTimeWait
+	e.stopTimersLocked()
+	e.state = stateClosed
+	e.p.unregister(e, tuple{e.local, e.remote})
+	if e.bound {
+		e.p.releasePort(e.local.Port(), wasTW)
+		e.bound = false
+	}
+	buffered := int64(len(e.sndBuf) + len(e.rcvBuf) + e.oooBytes)
+	e.sndBuf, e.rcvBuf, e.ooo, e.oooBytes = nil, nil, nil, 0
+	e.memUsed -= buffered
+	e.p.stack.Budget.Release(buffered)
+	// Free the control block when no descriptor can refer to it any more:
+	// the application closed it, or it is a connection that was never
+	// accepted.
+	if e.userClosed || (e.parent != nil && !e.accepted) {
+		e.p.stack.Budget.Release(e.memUsed)
+		e.memUsed = 0
+		e.p.forget(e)
+	}
+	e.wakeLocked()
+}
