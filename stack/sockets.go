@@ -97,6 +97,16 @@ func (s *Stack) Accept(fd FD) (FD, netip.AddrPort, error) {
 	return nfd, c.RemoteAddr(), err
 }
 
+// SetKeepAlive turns TCP keepalive probes on or off for a connection.
+func (s *Stack) SetKeepAlive(fd FD, on bool) error {
+	ep, err := s.tcpOf(fd)
+	if err != nil {
+		return err
+	}
+	ep.SetKeepAlive(on)
+	return nil
+}
+
 // Shutdown closes the read half, the write half (a FIN after the queued
 // data) or both of a TCP connection.
 func (s *Stack) Shutdown(fd FD, read, write bool) error {

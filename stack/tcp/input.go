@@ -80,9 +80,10 @@ func (e *Endpoint) inputListenLocked(seg *segment) {
 	ch.initOptionsLocked(nic)
 	ch.irs = seg.seq
 	ch.rcvNxt = seg.seq.Add(1)
-	ch.negotiateLocked(seg)
+	// The ISS first: congestion control starts RFC 6582's "recover" at it.
 	ch.iss = e.p.isn.ISN(ch.local, ch.remote, e.p.stack.Clock.Now())
 	ch.sndUna, ch.sndNxt = ch.iss, ch.iss.Add(1)
+	ch.negotiateLocked(seg)
 	ch.sndMax = ch.sndNxt
 	ch.sndWnd = uint32(seg.wnd) // SYN windows are never scaled
 	ch.sndWl1, ch.sndWl2 = seg.seq, seg.ack
@@ -164,14 +165,24 @@ func (e *Endpoint) inputSynSentLocked(seg *segment) {
 // state.
 func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	c := &e.p.stack.Counters
+	if e.state == stateSynRecv && seg.has(header.TCPSyn) && seg.seq == e.irs {
+		// Simultaneous open (§3.5, figure 8): the peer's SYN,ACK repeats
+		// the SYN we already counted. "If a segment's contents straddle
+		// the boundary of old and new, only the new parts are processed"
+		// (§3.10.7.4): trim the SYN and keep the ACK.
+		seg.flags &^= header.TCPSyn
+		seg.seq = seg.seq.Add(1)
+	}
 	segLen := seg.length()
 	rcvWnd := e.rcvWindowLocked()
 	// First: the sequence number.
 	if !Acceptable(seg.seq, segLen, e.rcvNxt, max(rcvWnd, e.lastAdvWnd)) {
-		if e.state == stateTimeWait && seg.has(header.TCPSyn) {
-			// A new SYN for an old connection: answer with an ACK and let
-			// the peer reset (RFC 9293 §3.10.7.4 sends an ACK here).
+		if e.state == stateTimeWait && seg.has(header.TCPFin) && !seg.has(header.TCPRst) {
+			// "The only thing that can arrive in this state is a
+			// retransmission of the remote FIN. Acknowledge it, and
+			// restart the 2 MSL timeout" (§3.10.7.4).
 			e.sendAckLocked()
+			e.restartTimeWaitLocked()
 			return nil
 		}
 		if !seg.has(header.TCPRst) {

@@ -245,7 +245,11 @@ func (e *Endpoint) retransmitLocked() {
 	}
 	n := min(dataUnacked, sentData, int(e.mss))
 	if n > 0 {
-		e.sendLocked(e.sndUna, header.TCPAck|header.TCPPsh, e.sndBuf[:n])
+		flags := header.TCPAck
+		if n == dataUnacked {
+			flags |= header.TCPPsh // as the original: PSH on the last data queued
+		}
+		e.sendLocked(e.sndUna, flags, e.sndBuf[:n])
 	} else if e.finSent {
 		e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
 	}
