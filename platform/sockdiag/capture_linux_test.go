@@ -8,10 +8,16 @@ import (
 	"flag"
 	"io"
 	"net"
+	"net/netip"
 	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 
 	"github.com/gonetstat/gonetstat/collect"
@@ -20,57 +26,87 @@ import (
 
 var capture = flag.Bool("capture", false, "rewrite testdata/*.bin from live dumps of sockets the test opens")
 
+// fixture is one socket the test opened and expects to find.
+type fixture struct {
+	proto         collect.Proto
+	state         collect.State
+	local, remote netip.AddrPort
+	inode         uint64 // 0 for the TIME_WAIT socket, which no file refers to
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.AddrPort()
+	case *net.UDPAddr:
+		return a.AddrPort()
+	}
+	panic("unexpected address type")
+}
+
 // fixtureSockets opens on 127.0.0.1 and ::1 a listener, an established pair
-// that exchanged data, a pair in TIME_WAIT and a UDP socket, and returns
-// the inodes of the ones a file refers to.
-func fixtureSockets(t *testing.T) map[uint64]collect.State {
+// that exchanged data, a pair whose client closed first (its side stays in
+// TIME_WAIT) and a UDP socket.
+func fixtureSockets(t *testing.T) []fixture {
 	t.Helper()
-	inodes := map[uint64]collect.State{}
+	var fx []fixture
+	check := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, host := range []string{"127.0.0.1", "::1"} {
 		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		check(err)
 		t.Cleanup(func() { ln.Close() })
-		inodes[testenv.Inode(t, ln.(*net.TCPListener))] = collect.StateListen
+		// A listener's and an unconnected socket's remote end is the
+		// family's unspecified address, port 0.
+		unspec := netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
+		if host == "::1" {
+			unspec = netip.AddrPortFrom(netip.IPv6Unspecified(), 0)
+		}
+		fx = append(fx, fixture{collect.ProtoTCP, collect.StateListen, addrPort(ln.Addr()), unspec, testenv.Inode(t, ln.(*net.TCPListener))})
+
 		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
+		check(err)
 		s, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
+		check(err)
 		t.Cleanup(func() { c.Close(); s.Close() })
-		c.Write([]byte("ping"))
-		io.ReadFull(s, make([]byte, 4))
-		s.Write([]byte("pong"))
-		io.ReadFull(c, make([]byte, 4))
-		inodes[testenv.Inode(t, c.(*net.TCPConn))] = collect.StateEstablished
-		inodes[testenv.Inode(t, s.(*net.TCPConn))] = collect.StateEstablished
+		_, err = c.Write([]byte("ping"))
+		check(err)
+		_, err = io.ReadFull(s, make([]byte, 4))
+		check(err)
+		_, err = s.Write([]byte("pong"))
+		check(err)
+		_, err = io.ReadFull(c, make([]byte, 4))
+		check(err)
+		fx = append(fx,
+			fixture{collect.ProtoTCP, collect.StateEstablished, addrPort(c.LocalAddr()), addrPort(c.RemoteAddr()), testenv.Inode(t, c.(*net.TCPConn))},
+			fixture{collect.ProtoTCP, collect.StateEstablished, addrPort(s.LocalAddr()), addrPort(s.RemoteAddr()), testenv.Inode(t, s.(*net.TCPConn))})
 
 		tc, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
+		check(err)
 		ts, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
+		check(err)
+		fx = append(fx, fixture{collect.ProtoTCP, collect.StateTimeWait, addrPort(tc.LocalAddr()), addrPort(tc.RemoteAddr()), 0})
+		check(tc.Close())
+		check(ts.SetReadDeadline(time.Now().Add(5 * time.Second)))
+		if _, err := ts.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("reading the closed pair: %v, want EOF", err)
 		}
-		tc.Close()
-		ts.SetReadDeadline(time.Now().Add(5 * time.Second))
-		ts.Read(make([]byte, 1))
-		ts.Close()
+		check(ts.Close())
 
 		u, err := net.ListenPacket("udp", net.JoinHostPort(host, "0"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		check(err)
 		t.Cleanup(func() { u.Close() })
-		inodes[testenv.Inode(t, u.(*net.UDPConn))] = collect.StateClose
+		fx = append(fx, fixture{collect.ProtoUDP, collect.StateClose, addrPort(u.LocalAddr()), unspec, testenv.Inode(t, u.(*net.UDPConn))})
 	}
-	time.Sleep(50 * time.Millisecond) // let the TIME_WAIT pair settle
-	return inodes
+	// The accepted side's FIN reaches the client in softirq context, after
+	// ts.Close returns; on loopback that takes microseconds, so 50 ms is
+	// ample for the client's side to reach TIME_WAIT.
+	time.Sleep(50 * time.Millisecond)
+	return fx
 }
 
 // rawDump returns the concatenated reply buffers of one dump.
@@ -114,36 +150,100 @@ func TestCapture(t *testing.T) {
 	}
 }
 
+// find returns the row of a fixture: by inode, or for TIME_WAIT by its
+// addresses.
+func find(socks []collect.Socket, f fixture) (collect.Socket, bool) {
+	for _, s := range socks {
+		if s.Proto != f.proto {
+			continue
+		}
+		if f.inode != 0 && s.Inode == f.inode || f.inode == 0 && s.Local == f.local && s.Remote == f.remote && s.State == f.state {
+			return s, true
+		}
+	}
+	return collect.Socket{}, false
+}
+
 func TestLiveCollector(t *testing.T) {
-	want := fixtureSockets(t)
+	fx := fixtureSockets(t)
 	socks, err := (&Collector{}).Collect(context.Background(), collect.Query{TCPInfo: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	timeWait := 0
-	for _, s := range socks {
-		if s.State == collect.StateTimeWait && s.Local.Addr().IsLoopback() {
-			timeWait++
-		}
-		st, ok := want[s.Inode]
+	uid := uint32(os.Geteuid())
+	for _, f := range fx {
+		s, ok := find(socks, f)
 		if !ok {
+			t.Errorf("%v %v %v -> %v (inode %d) not in the dump", f.proto, f.state, f.local, f.remote, f.inode)
 			continue
 		}
-		delete(want, s.Inode)
-		if s.State != st || !s.Local.Addr().IsLoopback() || !s.HasUID || s.UID != uint32(os.Geteuid()) || s.Cookie == 0 {
-			t.Errorf("inode %d: %+v, want state %v on loopback with our uid and a cookie", s.Inode, s, st)
+		got := fixture{s.Proto, s.State, s.Local, s.Remote, s.Inode}
+		if diff := cmp.Diff(f, got, cmp.AllowUnexported(fixture{}), cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })); diff != "" {
+			t.Errorf("row (-want +got):\n%s", diff)
 		}
-		if s.Proto == collect.ProtoTCP && s.State == collect.StateEstablished {
-			if s.TCP == nil || s.TCP.RTT <= 0 || s.TCP.SndCwnd == 0 || s.TCP.BytesAcked == 0 || s.TCP.SndMSS == 0 {
-				t.Errorf("inode %d: tcp_info %+v, want rtt, cwnd, mss and bytes acked", s.Inode, s.TCP)
+		if !s.HasUID || s.UID != uid || s.Cookie == 0 || s.Source != collect.Kernel {
+			t.Errorf("%v: uid %d/%v cookie %#x source %v, want our uid %d, a cookie, the kernel", f.local, s.UID, s.HasUID, s.Cookie, s.Source, uid)
+		}
+		switch {
+		case f.proto == collect.ProtoUDP:
+			if s.TCP != nil {
+				t.Errorf("%v: UDP row with TCP internals %+v", f.local, s.TCP)
+			}
+		case f.state == collect.StateEstablished:
+			if s.TCP == nil || s.TCP.RTT <= 0 || s.TCP.SndCwnd == 0 || s.TCP.BytesAcked == 0 || s.TCP.SndMSS == 0 || s.TCP.Timer != collect.TimerKeepalive {
+				t.Errorf("%v: tcp_info %+v, want rtt, cwnd, mss, bytes acked and Go's keepalive timer", f.local, s.TCP)
+			}
+		case f.state == collect.StateTimeWait:
+			if s.TCP == nil || s.TCP.Timer != collect.TimerTimeWait || s.TCP.TimerExpires <= 0 || s.TCP.TimerExpires > time.Minute {
+				t.Errorf("%v: TIME_WAIT internals %+v, want the timewait timer within 60 s", f.local, s.TCP)
 			}
 		}
 	}
-	if len(want) != 0 {
-		t.Errorf("sockets not in the dump: %v", want)
+	crossCheckSS(t, socks, fx)
+}
+
+// crossCheckSS compares our rows for the fixture with what iproute2's ss,
+// a sock_diag decoder nobody here wrote, says about the same sockets.
+func crossCheckSS(t *testing.T, socks []collect.Socket, fx []fixture) {
+	ssPath, err := exec.LookPath("ss")
+	if err != nil {
+		t.Log("no ss to cross-check against")
+		return
 	}
-	if timeWait < 2 {
-		t.Errorf("found %d TIME_WAIT sockets on loopback, want at least the fixture's 2", timeWait)
+	out, err := exec.Command(ssPath, "-tuanHe").Output()
+	if err != nil {
+		t.Fatalf("ss: %v", err)
+	}
+	// ss -e prints "sk:<cookie in hex>": key its lines by cookie.
+	byCookie := map[string][]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		for _, w := range f {
+			if c, ok := strings.CutPrefix(w, "sk:"); ok {
+				byCookie[c] = f
+			}
+		}
+	}
+	names := map[collect.State]string{collect.StateListen: "LISTEN", collect.StateEstablished: "ESTAB", collect.StateTimeWait: "TIME-WAIT", collect.StateClose: "UNCONN"}
+	for _, fxt := range fx {
+		s, ok := find(socks, fxt)
+		if !ok {
+			continue // reported above
+		}
+		f := byCookie[strconv.FormatUint(s.Cookie, 16)]
+		if len(f) < 6 {
+			t.Errorf("ss has no socket with cookie %x (%v)", s.Cookie, s.Local)
+			continue
+		}
+		peer := strings.Replace(f[5], ":*", ":0", 1)
+		got := []string{f[0], f[1], f[2], f[3], f[4], peer}
+		want := []string{s.Proto.String(), names[s.State], strconv.Itoa(int(s.RecvQ)), strconv.Itoa(int(s.SendQ)), s.Local.String(), s.Remote.String()}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("cookie %x: ours (-) vs ss (+):\n%s", s.Cookie, diff)
+		}
+		if !slices.Contains(f, "ino:"+strconv.FormatUint(s.Inode, 10)) {
+			t.Errorf("cookie %x: ss line %q lacks our inode %d", s.Cookie, f, s.Inode)
+		}
 	}
 }
 

@@ -1,4 +1,5 @@
-// dump_linux.go runs the dumps on a NETLINK_SOCK_DIAG socket.
+// dump_linux.go runs the dumps on a NETLINK_SOCK_DIAG socket: the only file
+// of the package that makes system calls.
 
 package sockdiag
 
@@ -7,50 +8,73 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
 
-// ErrUnavailable means the kernel offers no sock_diag for us: no netlink
-// socket, or the diag module for a protocol is missing or forbidden. The
-// platform layer falls back to /proc/net on it.
-var ErrUnavailable = errors.New("sock_diag unavailable")
-
-// Collector dumps the socket tables of the calling thread's network
-// namespace.
+// Collector dumps the kernel's TCP and UDP tables over sock_diag.
+//
+// The tables are those of the network namespace the calling thread is in
+// when Collect opens its netlink socket (a socket stays in the namespace it
+// was created in). To read another namespace, call Collect on a locked OS
+// thread that has entered it (see platform/netns); a goroutine that has not
+// locked its thread may run in any of the process's threads.
 type Collector struct {
-	// ZoneName names an interface by index for IPv6 link-local zones.
+	// ZoneName names an interface by index for IPv6 link-local zones;
+	// nil prints the index.
 	ZoneName func(index uint32) string
 }
 
 var _ collect.Collector = (*Collector)(nil)
 
-// recvBufSize holds the largest dump skb the kernel builds (32 KiB; see
-// netlink_dump's min(max(...), 32768)) with room to spare, so a read is
-// never truncated.
-const recvBufSize = 64 << 10
+const (
+	// recvBufSize holds the largest datagram a dump sends: netlink_dump
+	// allocates at most 32 KiB per skb (more only when the reader's
+	// buffer is larger, which ours is not), so MSG_TRUNC never happens;
+	// it is still checked.
+	recvBufSize = 64 << 10
 
-// dumpTries bounds the retries of a dump the kernel marked interrupted.
-const dumpTries = 3
+	// dumpTries bounds the dumps of a table the kernel marked
+	// interrupted (NLM_F_DUMP_INTR: sockets came or went mid-dump).
+	dumpTries = 3
+
+	// replyTimeout bounds the wait for each reply datagram, so a kernel
+	// that never answers cannot hang the command when ctx has no deadline.
+	replyTimeout = 5 * time.Second
+
+	// pollSlice is how often a blocked receive looks at ctx.
+	pollSlice = 100 * time.Millisecond
+)
 
 var seqCounter atomic.Uint32
 
-// Collect runs one dump per table asked for. An interrupted dump is
-// retried; one still interrupted after dumpTries, or a message that could
-// not be decoded, gives the rows read plus a *collect.PartialError.
+// Collect runs one dump per table asked for (q.Kinds; 0 means all four),
+// every state, with tcp_info when q.TCPInfo. A dump the kernel marks
+// interrupted is retried; one still interrupted after dumpTries, or a
+// message that could not be decoded, gives the rows read plus a
+// *collect.PartialError naming the table. When sock_diag itself is refused
+// the error wraps ErrUnavailable.
 func (c *Collector) Collect(ctx context.Context, q collect.Query) ([]collect.Socket, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
 	if err != nil {
-		return nil, fmt.Errorf("%w: opening a NETLINK_SOCK_DIAG socket: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: opening a NETLINK_SOCK_DIAG socket: %w", ErrUnavailable, err)
 	}
 	defer unix.Close(fd)
-	// A kernel that never answers must not hang the command.
-	tv := unix.Timeval{Sec: 5}
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		return nil, fmt.Errorf("sock_diag: setting a receive timeout: %w", err)
-	}
+	return c.collect(ctx, nlConn{fd}, q)
+}
+
+// conn is the netlink socket as a dump sees it; tests put a fake here.
+type conn interface {
+	send(req []byte) error
+	// recv reads one datagram sent by the kernel into buf.
+	recv(ctx context.Context, buf []byte) (int, error)
+}
+
+func (c *Collector) collect(ctx context.Context, cn conn, q collect.Query) ([]collect.Socket, error) {
 	kinds := q.Kinds
 	if kinds == 0 {
 		kinds = collect.AllKinds
@@ -58,64 +82,62 @@ func (c *Collector) Collect(ctx context.Context, q collect.Query) ([]collect.Soc
 	buf := make([]byte, recvBufSize)
 	var socks []collect.Socket
 	var problems []error
-	var fatal error
-	kinds.Each(func(k collect.Kind) {
-		if fatal != nil {
-			return
+	for _, k := range [...]collect.Kind{collect.TCP4, collect.TCP6, collect.UDP4, collect.UDP6} {
+		if kinds&k == 0 {
+			continue
 		}
 		for try := 1; ; try++ {
 			before := len(socks)
 			var interrupted bool
+			var bad []error
 			var err error
-			socks, interrupted, err = dump(ctx, fd, buf, k, q.TCPInfo, c.ZoneName, socks)
+			socks, interrupted, bad, err = dump(ctx, cn, buf, k, q.TCPInfo, c.ZoneName, socks)
 			if err != nil {
-				var ke *KernelError
+				socks = socks[:before]
 				switch {
-				case errors.As(err, &ke) && ke.Errno == unix.EAFNOSUPPORT && k.Family() == collect.FamilyIPv6:
-					socks = socks[:before] // IPv6 is off: no such table, not an error
-				case errors.As(err, &ke) && unavailable(ke.Errno):
-					fatal = fmt.Errorf("%w: dumping %v: %v", ErrUnavailable, k, err)
-				case isPartial(err):
-					problems = append(problems, fmt.Errorf("dumping %v: %w", k, err))
+				case k.Family() == collect.FamilyIPv6 && errors.Is(err, syscall.EAFNOSUPPORT):
+					// IPv6 is off in this kernel: the table does not
+					// exist, which is not a missing part of it.
+				case refused(err):
+					return nil, fmt.Errorf("%w: dumping %v: %w", ErrUnavailable, k, err)
 				default:
-					fatal = fmt.Errorf("sock_diag: dumping %v: %w", k, err)
+					return nil, fmt.Errorf("sock_diag: dumping %v: %w", k, err)
 				}
-				return
+				break
 			}
-			if !interrupted {
-				return
+			if interrupted && try < dumpTries {
+				socks = socks[:before] // a fresh dump, not the union of two
+				continue
 			}
-			if try == dumpTries {
+			if interrupted {
 				problems = append(problems, fmt.Errorf("dumping %v: the table kept changing during %d dumps (NLM_F_DUMP_INTR); rows may be missing or repeated", k, dumpTries))
-				return
 			}
-			socks = socks[:before] // retry from scratch
+			for _, e := range bad {
+				problems = append(problems, fmt.Errorf("dumping %v: %w", k, e))
+			}
+			break
 		}
-	})
-	if fatal != nil {
-		return nil, fatal
 	}
 	return socks, collect.Partial(problems...)
 }
 
-func unavailable(e unix.Errno) bool {
-	switch e {
-	case unix.ENOENT, unix.EPROTONOSUPPORT, unix.EOPNOTSUPP, unix.EACCES, unix.EPERM:
-		return true
+// refused reports whether the kernel (or a security policy) said no to
+// sock_diag itself: no diag module for the protocol (ENOENT), none built
+// (EPROTONOSUPPORT, EOPNOTSUPP), or not allowed (EACCES, EPERM).
+func refused(err error) bool {
+	for _, e := range [...]syscall.Errno{unix.ENOENT, unix.EPROTONOSUPPORT, unix.EOPNOTSUPP, unix.EACCES, unix.EPERM} {
+		if errors.Is(err, e) {
+			return true
+		}
 	}
 	return false
 }
 
-// isPartial reports whether a dump error still left trustworthy rows:
-// undecodable messages or broken framing in one buffer, not a kernel
-// refusal or a failed system call.
-func isPartial(err error) bool {
-	var me *MessageError
-	return errors.As(err, &me) || errors.Is(err, ErrFraming)
-}
-
-// dump sends one request and reads its replies up to NLMSG_DONE.
-func dump(ctx context.Context, fd int, buf []byte, k collect.Kind, info bool, zone func(uint32) string, socks []collect.Socket) ([]collect.Socket, bool, error) {
+// dump sends one request and decodes its replies up to NLMSG_DONE,
+// appending rows to socks. bad holds the messages that could not be
+// decoded (the rows around them are kept); err is a failure that leaves
+// the dump unusable.
+func dump(ctx context.Context, cn conn, buf []byte, k collect.Kind, info bool, zone func(uint32) string, socks []collect.Socket) (out []collect.Socket, interrupted bool, bad []error, err error) {
 	fam := uint8(unix.AF_INET)
 	if k.Family() == collect.FamilyIPv6 {
 		fam = unix.AF_INET6
@@ -126,28 +148,17 @@ func dump(ctx context.Context, fd int, buf []byte, k collect.Kind, info bool, zo
 		ext = ExtInfo
 	}
 	seq := seqCounter.Add(1)
-	if seq == 0 {
+	if seq == 0 { // 0 would switch the decoder's sequence check off
 		seq = seqCounter.Add(1)
 	}
-	if err := unix.Sendto(fd, Request(fam, proto, AllStates, ext, seq), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return socks, false, fmt.Errorf("sending the request: %w", err)
+	if err := cn.send(Request(fam, proto, AllStates, ext, seq)); err != nil {
+		return socks, false, nil, fmt.Errorf("sending the request: %w", err)
 	}
 	d := Decoder{Proto: proto, ZoneName: zone, Seq: seq}
-	var problems []error
-	interrupted := false
 	for {
-		if err := ctx.Err(); err != nil {
-			return socks, interrupted, err
-		}
-		n, _, flags, _, err := unix.Recvmsg(fd, buf, nil, 0)
-		if err == unix.EINTR {
-			continue
-		}
+		n, err := cn.recv(ctx, buf)
 		if err != nil {
-			return socks, interrupted, fmt.Errorf("receiving: %w", err)
-		}
-		if flags&unix.MSG_TRUNC != 0 {
-			return socks, interrupted, fmt.Errorf("receiving: a reply longer than %d bytes was truncated", len(buf))
+			return socks, interrupted, bad, fmt.Errorf("receiving: %w", err)
 		}
 		var done, intr bool
 		socks, done, intr, err = d.Decode(buf[:n], socks)
@@ -155,12 +166,59 @@ func dump(ctx context.Context, fd int, buf []byte, k collect.Kind, info bool, zo
 		if err != nil {
 			var ke *KernelError
 			if errors.As(err, &ke) {
-				return socks, interrupted, err
+				return socks, interrupted, bad, err
 			}
-			problems = append(problems, err)
+			bad = append(bad, err)
 		}
 		if done {
-			return socks, interrupted, errors.Join(problems...)
+			return socks, interrupted, bad, nil
 		}
+	}
+}
+
+// nlConn is a NETLINK_SOCK_DIAG socket.
+type nlConn struct{ fd int }
+
+func (c nlConn) send(req []byte) error {
+	return unix.Sendto(c.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
+}
+
+// recv waits for a datagram in pollSlice steps, so a cancelled ctx is seen
+// within one step even when the kernel is silent, and gives up after
+// replyTimeout. Datagrams not sent by the kernel (port ID 0) are dropped:
+// any local process may send to our port, and what it sends is not part of
+// the dump.
+func (c nlConn) recv(ctx context.Context, buf []byte) (int, error) {
+	deadline := time.Now().Add(replyTimeout)
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			return 0, fmt.Errorf("no reply from the kernel within %v", replyTimeout)
+		}
+		fds := [1]unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLIN}}
+		ready, err := unix.Poll(fds[:], int(min(wait, pollSlice)/time.Millisecond)+1)
+		if err == unix.EINTR || (err == nil && ready == 0) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("poll: %w", err)
+		}
+		n, _, flags, from, err := unix.Recvmsg(c.fd, buf, nil, unix.MSG_DONTWAIT)
+		if err == unix.EINTR || err == unix.EAGAIN {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if flags&unix.MSG_TRUNC != 0 {
+			return 0, fmt.Errorf("a reply longer than %d bytes was truncated", len(buf))
+		}
+		if nl, ok := from.(*unix.SockaddrNetlink); !ok || nl.Pid != 0 {
+			continue
+		}
+		return n, nil
 	}
 }

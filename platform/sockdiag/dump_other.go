@@ -6,14 +6,10 @@ package sockdiag
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
-
-// ErrUnavailable means the kernel offers no sock_diag.
-var ErrUnavailable = errors.New("sock_diag unavailable")
 
 // Collector is Linux's sock_diag collector; on this OS it has no data.
 type Collector struct {

@@ -20,8 +20,10 @@ import (
 const (
 	sockDiagByFamily = 20 // SOCK_DIAG_BY_FAMILY
 
-	nlmsgError = 2 // NLMSG_ERROR
-	nlmsgDone  = 3 // NLMSG_DONE
+	nlmsgNoop    = 1 // NLMSG_NOOP: to be ignored
+	nlmsgError   = 2 // NLMSG_ERROR
+	nlmsgDone    = 3 // NLMSG_DONE
+	nlmsgOverrun = 4 // NLMSG_OVERRUN: data was lost
 
 	nlmFRequest  = 0x1
 	nlmFMulti    = 0x2
@@ -104,30 +106,6 @@ func Request(family, proto uint8, states uint32, ext uint8, seq uint32) []byte {
 	return b
 }
 
-// KernelError is an NLMSG_ERROR reply: the kernel refused the request.
-type KernelError struct {
-	Errno syscall.Errno
-}
-
-func (e *KernelError) Error() string { return "netlink: kernel replied " + e.Errno.Error() }
-func (e *KernelError) Unwrap() error { return e.Errno }
-
-// MessageError is a reply message that could not be decoded. Index counts
-// the messages of the buffer from 0.
-type MessageError struct {
-	Index int
-	Err   error
-}
-
-func (e *MessageError) Error() string {
-	return "netlink message " + strconv.Itoa(e.Index) + ": " + e.Err.Error()
-}
-func (e *MessageError) Unwrap() error { return e.Err }
-
-// ErrFraming means a buffer's netlink headers do not add up; the rest of
-// that buffer cannot be read.
-var ErrFraming = errors.New("netlink: malformed message framing")
-
 // Decoder decodes the replies of one dump.
 type Decoder struct {
 	Proto uint8 // 6 TCP or 17 UDP: what the request asked for
@@ -136,6 +114,23 @@ type Decoder struct {
 	ZoneName func(index uint32) string
 	// Seq, when not 0, is the sequence number replies must carry.
 	Seq uint32
+
+	// slab hands out TCPInfo values a chunk at a time, so a dump of N
+	// TCP sockets costs N/infoChunk allocations for them, not N. Rows
+	// keep pointers into it; it is never reused.
+	slab []collect.TCPInfo
+}
+
+// infoChunk is how many TCPInfo values one slab allocation holds (~6 KiB).
+const infoChunk = 64
+
+func (d *Decoder) newInfo() *collect.TCPInfo {
+	if len(d.slab) == 0 {
+		d.slab = make([]collect.TCPInfo, infoChunk)
+	}
+	info := &d.slab[0]
+	d.slab = d.slab[1:]
+	return info
 }
 
 // Decode appends the sockets of one received buffer to dst. done reports
@@ -197,6 +192,9 @@ func (d *Decoder) Decode(buf []byte, dst []collect.Socket) (out []collect.Socket
 				continue
 			}
 			dst = append(dst, s)
+		case nlmsgNoop:
+		case nlmsgOverrun:
+			problems = append(problems, &MessageError{i, errors.New("NLMSG_OVERRUN: the kernel dropped messages")})
 		default:
 			problems = append(problems, &MessageError{i, fmt.Errorf("unexpected message type %d", typ)})
 		}
@@ -237,27 +235,39 @@ func (d *Decoder) decodeMsg(b []byte) (collect.Socket, error) {
 	s.UID, s.HasUID = native.Uint32(b[offUID:]), true
 	s.Inode = uint64(native.Uint32(b[offInode:]))
 	s.Cookie = uint64(native.Uint32(b[offCookie:])) | uint64(native.Uint32(b[offCookie+4:]))<<32
-	if s.Proto != collect.ProtoTCP {
-		return s, walkAttrs(b[diagMsgLen:], func(uint16, []byte) {})
+	// Every attribute's framing is checked, used or not, so a corrupt
+	// message is never passed off as a good one.
+	var tcpInfo []byte
+	hasInfo := false
+	if err := walkAttrs(b[diagMsgLen:], func(typ uint16, payload []byte) {
+		if typ == inetDiagInfo {
+			tcpInfo, hasInfo = payload, true
+		}
+	}); err != nil {
+		return s, err
 	}
-	info := &collect.TCPInfo{
-		Timer:       collect.Timer(b[offTimer]),
-		Retransmits: uint32(b[offRetrans]),
+	timer := collect.Timer(b[offTimer])
+	// TCP internals exist only when the kernel sent some: tcp_info (asked
+	// for with ExtInfo; never sent for TIME_WAIT and request sockets) or a
+	// running timer. Absent stays nil, not a struct of zeros.
+	if s.Proto != collect.ProtoTCP || (!hasInfo && timer == collect.TimerNone) {
+		return s, nil
 	}
-	if info.Timer != collect.TimerNone {
+	info := d.newInfo()
+	info.Timer = timer
+	info.Retransmits = uint32(b[offRetrans])
+	if timer != collect.TimerNone {
 		info.TimerExpires = time.Duration(native.Uint32(b[offExpires:])) * time.Millisecond
 	}
+	if hasInfo {
+		decodeTCPInfo(tcpInfo, info)
+	}
 	s.TCP = info
-	return s, walkAttrs(b[diagMsgLen:], func(typ uint16, payload []byte) {
-		if typ == inetDiagInfo {
-			decodeTCPInfo(payload, info)
-		}
-	})
+	return s, nil
 }
 
-// walkAttrs calls f for each rtattr of a message, checking the framing of
-// all of them, used or not, so a corrupt message is never passed off as a
-// good one.
+// walkAttrs calls f for each rtattr of a message and fails on the first
+// whose length does not fit.
 func walkAttrs(attrs []byte, f func(typ uint16, payload []byte)) error {
 	for len(attrs) > 0 {
 		if len(attrs) < rtaHdrLen {

@@ -13,10 +13,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"unsafe"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/sys/unix"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
@@ -29,7 +28,7 @@ var captures = []struct {
 }{{"tcp4.bin", 6}, {"tcp6.bin", 6}, {"udp4.bin", 17}, {"udp6.bin", 17}}
 
 func describe(s collect.Socket) string {
-	line := fmt.Sprintf("%v %v %v %v uid=%d inode=%d sendq=%d recvq=%d cookie=%t", collect.KindOf(s.Proto, s.Family), s.Local, s.Remote, s.State, s.UID, s.Inode, s.SendQ, s.RecvQ, s.Cookie != 0)
+	line := fmt.Sprintf("%s %v %v %v %v uid=%d/%t inode=%d sendq=%d recvq=%d cookie=%#x", s.Source.Kind, collect.KindOf(s.Proto, s.Family), s.Local, s.Remote, s.State, s.UID, s.HasUID, s.Inode, s.SendQ, s.RecvQ, s.Cookie)
 	if t := s.TCP; t != nil {
 		line += fmt.Sprintf(" timer=%q expires=%v retrans=%d rto=%v rtt=%v rttvar=%v cwnd=%d ssthresh=%d mss=%d/%d unacked=%d total_retrans=%d acked=%d received=%d",
 			t.Timer, t.TimerExpires, t.Retransmits, t.RTO, t.RTT, t.RTTVar, t.SndCwnd, t.SndSsthresh, t.SndMSS, t.RcvMSS, t.Unacked, t.TotalRetrans, t.BytesAcked, t.BytesReceived)
@@ -68,30 +67,6 @@ func TestDecodeCaptured(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-// TestTCPInfoOffsets checks our offsets against x/sys/unix's struct
-// tcp_info, an independent transcription of include/uapi/linux/tcp.h.
-func TestTCPInfoOffsets(t *testing.T) {
-	var ti unix.TCPInfo
-	for name, got := range map[string][2]uintptr{
-		"retransmits":   {tiRetransmits, unsafe.Offsetof(ti.Retransmits)},
-		"rto":           {tiRTO, unsafe.Offsetof(ti.Rto)},
-		"snd_mss":       {tiSndMSS, unsafe.Offsetof(ti.Snd_mss)},
-		"rcv_mss":       {tiRcvMSS, unsafe.Offsetof(ti.Rcv_mss)},
-		"unacked":       {tiUnacked, unsafe.Offsetof(ti.Unacked)},
-		"rtt":           {tiRTT, unsafe.Offsetof(ti.Rtt)},
-		"rttvar":        {tiRTTVar, unsafe.Offsetof(ti.Rttvar)},
-		"snd_ssthresh":  {tiSndSsthresh, unsafe.Offsetof(ti.Snd_ssthresh)},
-		"snd_cwnd":      {tiSndCwnd, unsafe.Offsetof(ti.Snd_cwnd)},
-		"total_retrans": {tiTotalRetrans, unsafe.Offsetof(ti.Total_retrans)},
-		"bytes_acked":   {tiBytesAcked, unsafe.Offsetof(ti.Bytes_acked)},
-		"bytes_recv":    {tiBytesRecv, unsafe.Offsetof(ti.Bytes_received)},
-	} {
-		if got[0] != got[1] {
-			t.Errorf("tcp_info.%s at %d, x/sys/unix says %d", name, got[0], got[1])
-		}
 	}
 }
 
@@ -189,6 +164,13 @@ func TestDecodeMalformed(t *testing.T) {
 		{name: "error reply", buf: msg(nlmsgError, 0, 0, errMsg), done: true, errIs: syscall.ENOENT},
 		{name: "dump interrupted", buf: cat(msg(sockDiagByFamily, nlmFMulti|nlmFDumpIntr, 0, diag(1, 1)), done()), ports: []uint16{1}, done: true, intr: true},
 		{name: "unknown type", buf: cat(msg(77, 0, 0, nil), good(1)), ports: []uint16{1}, errText: "unexpected message type 77"},
+		{name: "noop is skipped", buf: cat(good(1), msg(nlmsgNoop, 0, 0, nil), good(2), done()), ports: []uint16{1, 2}, done: true},
+		{name: "overrun", buf: cat(good(1), msg(nlmsgOverrun, 0, 0, nil), good(2)), ports: []uint16{1, 2}, errText: "message 1: NLMSG_OVERRUN"},
+		{name: "done with a negative status", buf: cat(good(1), msg(nlmsgDone, nlmFMulti, 0, errMsg)), ports: []uint16{1}, done: true, errIs: syscall.ENOENT},
+		{name: "ack ends the reply", buf: cat(msg(nlmsgError, 0, 0, make([]byte, 20)), good(1)), done: true},
+		{name: "short error reply", buf: msg(nlmsgError, 0, 0, []byte{1}), done: true, errText: "short NLMSG_ERROR"},
+		{name: "last message unpadded", buf: cat(good(1), msg(sockDiagByFamily, 0, 0, append(diag(2, 1), attr(99, []byte{1})[:5]...))[:nlmsgHdrLen+diagMsgLen+5]), ports: []uint16{1, 2}},
+		{name: "trailing attribute bytes", buf: cat(msg(sockDiagByFamily, 0, 0, append(diag(1, 1), 1, 2)), good(2)), ports: []uint16{2}, errText: "message 0: 2 trailing attribute bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,6 +197,44 @@ func TestDecodeMalformed(t *testing.T) {
 	socks, _, _, _ := d.Decode(cat(msg(sockDiagByFamily, 0, 0, diag(1, 1, attr(inetDiagInfo, shortInfo))), done()), nil)
 	if got := socks[0].TCP; got.RTO.Microseconds() != 204000 || got.RTT != 0 || got.SndCwnd != 0 {
 		t.Errorf("short tcp_info decoded as %+v", got)
+	}
+}
+
+// TestDecodeTCPInfoPresence checks that TCP internals are absent, not
+// zero, when the kernel sent none, and that tcp_info overrides the header's
+// retransmit count.
+func TestDecodeTCPInfoPresence(t *testing.T) {
+	info := make([]byte, 232)
+	info[tiRetransmits] = 4
+	binary.NativeEndian.PutUint32(info[tiRTT:], 1500)
+	binary.NativeEndian.PutUint32(info[tiSndSsthresh:], infiniteSsthresh)
+	binary.NativeEndian.PutUint64(info[tiBytesRecv:], 1<<40)
+	withTimer := diag(3, 6)
+	withTimer[offTimer], withTimer[offRetrans] = 3, 0
+	binary.NativeEndian.PutUint32(withTimer[offExpires:], 59500)
+	tests := []struct {
+		name  string
+		proto uint8
+		body  []byte
+		want  *collect.TCPInfo
+	}{
+		{"tcp without info or timer", 6, diag(1, 10), nil},
+		{"tcp with an unknown attribute only", 6, diag(1, 10, attr(99, []byte{1, 2, 3})), nil},
+		{"time-wait: timer only", 6, withTimer, &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 59500 * time.Millisecond}},
+		{"tcp_info", 6, diag(2, 1, attr(inetDiagInfo, info)), &collect.TCPInfo{Retransmits: 4, RTT: 1500 * time.Microsecond, BytesReceived: 1 << 40}},
+		{"udp never has tcp internals", 17, diag(4, 7, attr(inetDiagInfo, info)), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decoder{Proto: tt.proto}
+			socks, _, _, err := d.Decode(msg(sockDiagByFamily, 0, 0, tt.body), nil)
+			if err != nil || len(socks) != 1 {
+				t.Fatalf("Decode: %d rows, %v", len(socks), err)
+			}
+			if diff := cmp.Diff(tt.want, socks[0].TCP); diff != "" {
+				t.Errorf("TCP (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
