@@ -42,6 +42,9 @@ done
 echo "== go test"
 go test -race -count=1 ./...
 
+echo "== benchmarks, once each (so they cannot rot; figures come from longer runs)"
+go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
+
 if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 	echo "== fuzz (${GONETSTAT_FUZZTIME} each)"
 	for pkg in $(go list ./...); do
