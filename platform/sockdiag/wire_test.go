@@ -293,7 +293,8 @@ func FuzzDecode(f *testing.F) {
 		}
 		socks, done, intr, err := d.Decode(data, nil)
 		for _, s := range socks {
-			if !s.Local.IsValid() || !s.Remote.IsValid() || s.Local.Addr().Is4() != (s.Family == collect.FamilyIPv4) {
+			if !s.Local.IsValid() || !s.Remote.IsValid() || s.Local.Addr().Is4() != (s.Family == collect.FamilyIPv4) ||
+				s.Remote.Addr().Is4() != s.Local.Addr().Is4() || (s.Proto == collect.ProtoUDP && s.TCP != nil) {
 				t.Fatalf("row with bad addresses: %+v", s)
 			}
 		}
