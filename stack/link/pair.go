@@ -138,6 +138,9 @@ type wire struct {
 	queue flightHeap
 	// txFree is when the rate-limited wire finishes sending what it has.
 	txFree time.Time
+	// lastAt is the latest arrival scheduled for an in-order frame: jitter
+	// may delay a frame but not let it pass an earlier one.
+	lastAt time.Time
 	stats  Stats
 	// deliverMu serializes deliveries so frames due together arrive in
 	// order even when the real clock runs callbacks concurrently.
@@ -189,6 +192,11 @@ func (w *wire) send(frame []byte) {
 	if w.f.Reorder > 0 && w.rng.Float64() < w.f.Reorder {
 		at = at.Add(w.f.ReorderDelay)
 		w.stats.Reordered++
+	} else {
+		if at.Before(w.lastAt) {
+			at = w.lastAt
+		}
+		w.lastAt = at
 	}
 	copies := 1
 	if w.f.Duplicate > 0 && w.rng.Float64() < w.f.Duplicate {

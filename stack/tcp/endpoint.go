@@ -110,6 +110,7 @@ type Endpoint struct {
 	sndWScale, rcvWScale uint8
 	tsOK                 bool
 	tsRecent             uint32
+	tsRewind             uint32 // our timestamp clock at the last timeout rewind
 
 	rto        *RTO
 	cc         *NewReno
@@ -163,9 +164,14 @@ func (p *Protocol) NewEndpoint() (*Endpoint, error) {
 func (p *Protocol) newEndpoint() *Endpoint {
 	rto := NewRTO()
 	rto.Min = p.opt.MinRTO
+	now := p.stack.Clock.Now()
 	return &Endpoint{
-		p: p, id: p.ids.Add(1), created: p.stack.Clock.Now(), state: stateClosed, fd: -1,
+		p: p, id: p.ids.Add(1), created: now, state: stateClosed, fd: -1,
 		sndBufLimit: p.opt.SndBuf, rcvBufLimit: p.opt.RcvBuf, rto: rto, ready: make(chan struct{}),
+		// Timestamps are compared modulo 2^32, so the rewind mark starts
+		// at our clock, not at 0 (which half of all clocks would be
+		// "before").
+		tsRewind: uint32(now.UnixMilli()),
 	}
 }
 

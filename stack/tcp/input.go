@@ -227,8 +227,13 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	if !seg.has(header.TCPAck) {
 		return nil
 	}
-	if e.tsOK && seg.opts.HasTS && seg.seq.LessEq(e.rcvNxt) {
-		e.tsRecent = seg.opts.TSVal // RFC 7323 §4.3
+	// RFC 7323 §4.3: take SEG.TSval as TS.Recent only if it is not older
+	// than what we have and the segment is not beyond Last.ACK.sent. A
+	// reordered or duplicated old segment must not pull TS.Recent back:
+	// our ACKs would echo a stale TSecr and the peer's RTT samples (and
+	// so its RTO) would balloon.
+	if e.tsOK && seg.opts.HasTS && seg.seq.LessEq(e.rcvNxt) && int32(seg.opts.TSVal-e.tsRecent) >= 0 {
+		e.tsRecent = seg.opts.TSVal
 	}
 	if e.state == stateSynRecv {
 		if !(e.sndUna.LessThan(seg.ack) && seg.ack.LessEq(e.sndMax)) {
@@ -383,7 +388,11 @@ func (e *Endpoint) newAckLocked(seg *segment) {
 // it was not retransmitted (Karn).
 func (e *Endpoint) rttSampleLocked(seg *segment, handshake bool) {
 	now := e.p.stack.Clock.Now()
-	if e.tsOK && seg.opts.HasTS && seg.opts.TSEcr != 0 {
+	// After a timeout rewind we resend data the peer may already hold; it
+	// drops those duplicates before updating TS.Recent (RFC 7323 appendix
+	// D, R2 before R3), so its ACKs can echo a timestamp from long before.
+	// Only echoes of what we sent since the rewind measure a round trip.
+	if e.tsOK && seg.opts.HasTS && seg.opts.TSEcr != 0 && int32(seg.opts.TSEcr-e.tsRewind) >= 0 {
 		if d := int64(e.tsNow() - seg.opts.TSEcr); d >= 0 && d < 60_000 {
 			e.rto.Sample(time.Duration(d) * time.Millisecond)
 			return

@@ -325,6 +325,7 @@ func (e *Endpoint) onRetransTimeout() {
 	// so SND.NXT goes back to SND.UNA and the send loop resends as the
 	// congestion window reopens. A FIN beyond the rewind is resent too.
 	e.rttTiming = false
+	e.tsRewind = e.tsNow()
 	e.sndNxt = e.sndUna
 	if e.finSent && !e.finSeq.LessThan(e.sndUna) {
 		e.finSent = false
@@ -479,8 +480,15 @@ func (e *Endpoint) releaseLocked() {
 		e.p.releasePort(e.local.Port(), wasTW)
 		e.bound = false
 	}
-	buffered := int64(len(e.sndBuf) + len(e.rcvBuf) + e.oooBytes)
-	e.sndBuf, e.rcvBuf, e.ooo, e.oooBytes = nil, nil, nil, 0
+	// Received data stays readable after a graceful end (the peer's FIN,
+	// then ours acknowledged) until the application closes the socket;
+	// only an abort (reset, timeout) or the close itself discards it.
+	buffered := int64(len(e.sndBuf) + e.oooBytes)
+	e.sndBuf, e.ooo, e.oooBytes = nil, nil, 0
+	if e.userClosed || e.err != nil {
+		buffered += int64(len(e.rcvBuf))
+		e.rcvBuf = nil
+	}
 	e.memUsed -= buffered
 	e.p.stack.Budget.Release(buffered)
 	// Free the control block when no descriptor can refer to it any more:
