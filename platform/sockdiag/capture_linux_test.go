@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -181,8 +182,13 @@ func TestLiveCollector(t *testing.T) {
 		if diff := cmp.Diff(f, got, cmp.AllowUnexported(fixture{}), cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })); diff != "" {
 			t.Errorf("row (-want +got):\n%s", diff)
 		}
-		if !s.HasUID || s.UID != uid || s.Cookie == 0 || s.Source != collect.Kernel {
-			t.Errorf("%v: uid %d/%v cookie %#x source %v, want our uid %d, a cookie, the kernel", f.local, s.UID, s.HasUID, s.Cookie, s.Source, uid)
+		// A TIME_WAIT socket has no owner: the kernel's uid 0 is absent.
+		wantUID, wantHas := uid, f.state != collect.StateTimeWait
+		if !wantHas {
+			wantUID = 0
+		}
+		if s.HasUID != wantHas || s.UID != wantUID || s.Cookie == 0 || s.Source != collect.Kernel {
+			t.Errorf("%v %v: uid %d/%v cookie %#x source %v, want uid %d/%v, a cookie, the kernel", f.state, f.local, s.UID, s.HasUID, s.Cookie, s.Source, wantUID, wantHas)
 		}
 		switch {
 		case f.proto == collect.ProtoUDP:
@@ -245,6 +251,72 @@ func crossCheckSS(t *testing.T, socks []collect.Socket, fx []fixture) {
 			t.Errorf("cookie %x: ss line %q lacks our inode %d", s.Cookie, f, s.Inode)
 		}
 	}
+}
+
+// TestLiveOtherUID checks the UID of a socket another user owns: a
+// listener created by a thread whose fsuid is nobody's (65534), which is
+// how the kernel picks a socket's owner (sock_alloc takes current_fsuid).
+// Every other live socket is root's, whose UID 0 a decoder reading the
+// wrong field could match by luck.
+func TestLiveOtherUID(t *testing.T) {
+	testenv.SkipUnlessRoot(t)
+	const nobody = 65534
+	type made struct {
+		fd  int
+		err error
+	}
+	ch := make(chan made, 1)
+	go func() {
+		// The thread is never unlocked, so it exits with this goroutine
+		// and its changed fsuid is never used by anything else.
+		runtime.LockOSThread()
+		unix.Setfsuid(nobody)
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		ch <- made{fd, err}
+	}()
+	m := <-ch
+	if m.err != nil {
+		t.Fatal(m.err)
+	}
+	t.Cleanup(func() { unix.Close(m.fd) })
+	var st unix.Stat_t
+	if err := unix.Fstat(m.fd, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != nobody {
+		t.Fatalf("the socket's inode belongs to uid %d, want %d: setfsuid did not take", st.Uid, nobody)
+	}
+	if err := unix.Bind(m.fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(m.fd, 1); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := unix.Getsockname(m.fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(sa.(*unix.SockaddrInet4).Port)
+	socks, err := (&Collector{}).Collect(context.Background(), collect.Query{Kinds: collect.TCP4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Local  netip.AddrPort
+		State  collect.State
+		UID    uint32
+		HasUID bool
+	}
+	want := row{netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port), collect.StateListen, nobody, true}
+	for _, s := range socks {
+		if s.Inode == st.Ino {
+			if diff := cmp.Diff(want, row{s.Local, s.State, s.UID, s.HasUID}, cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			return
+		}
+	}
+	t.Errorf("no row with inode %d (%v)", st.Ino, want.Local)
 }
 
 func TestLiveCancelled(t *testing.T) {

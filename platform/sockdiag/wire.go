@@ -232,8 +232,9 @@ func (d *Decoder) decodeMsg(b []byte) (collect.Socket, error) {
 	s.State = collect.State(b[offState])
 	s.RecvQ = native.Uint32(b[offRqueue:])
 	s.SendQ = native.Uint32(b[offWqueue:])
-	s.UID, s.HasUID = native.Uint32(b[offUID:]), true
+	s.UID = native.Uint32(b[offUID:])
 	s.Inode = uint64(native.Uint32(b[offInode:]))
+	s.HasUID = hasOwner(b[offTimer], s.State, s.UID, s.Inode)
 	s.Cookie = uint64(native.Uint32(b[offCookie:])) | uint64(native.Uint32(b[offCookie+4:]))<<32
 	// Every attribute's framing is checked, used or not, so a corrupt
 	// message is never passed off as a good one.
@@ -264,6 +265,24 @@ func (d *Decoder) decodeMsg(b []byte) (collect.Socket, error) {
 	}
 	s.TCP = info
 	return s, nil
+}
+
+// hasOwner reports whether a message's idiag_uid is a real owner. The
+// kernel writes uid 0 and inode 0 into the messages of sockets that have no
+// owner: timewait mini-sockets (inet_twsk_diag_fill; they say timer 3, and
+// their state is TIME_WAIT or, for an orphaned FIN_WAIT2, FIN_WAIT2) and
+// request sockets (inet_req_diag_fill; they say SYN_RECV). Their 0 means
+// "nobody", not root. A full SYN_RECV socket (a TCP Fast Open child) that
+// root owns and no file refers to yet looks the same and loses its UID:
+// absent is better than invented.
+func hasOwner(timer uint8, state collect.State, uid uint32, inode uint64) bool {
+	switch {
+	case collect.Timer(timer) == collect.TimerTimeWait:
+		return false
+	case state == collect.StateSynRecv && uid == 0 && inode == 0:
+		return false
+	}
+	return true
 }
 
 // walkAttrs calls f for each rtattr of a message and fails on the first

@@ -238,6 +238,54 @@ func TestDecodeTCPInfoPresence(t *testing.T) {
 	}
 }
 
+// TestDecodeOwner checks that the uid 0 the kernel writes for sockets
+// without an owner (timewait and request sockets) is absent, not root,
+// while a real root-owned socket keeps its UID.
+func TestDecodeOwner(t *testing.T) {
+	mk := func(state, timer uint8, uid, inode uint32) []byte {
+		b := diag(1, state)
+		b[offTimer] = timer
+		binary.NativeEndian.PutUint32(b[offUID:], uid)
+		binary.NativeEndian.PutUint32(b[offInode:], inode)
+		return b
+	}
+	tests := []struct {
+		name    string
+		body    []byte
+		uid     uint32
+		hasUID  bool
+		inode   uint64
+		wantTCP bool
+	}{
+		{"time-wait", mk(6, 3, 0, 0), 0, false, 0, true},
+		{"orphaned fin-wait-2 as a timewait socket", mk(5, 3, 0, 0), 0, false, 0, true},
+		{"request socket", mk(3, 1, 0, 0), 0, false, 0, true},
+		{"root-owned established socket", mk(1, 0, 0, 4242), 0, true, 4242, false},
+		{"user-owned syn-recv socket", mk(3, 1, 1000, 0), 1000, true, 0, true},
+		{"user-owned listener", mk(10, 0, 65534, 77), 65534, true, 77, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decoder{Proto: 6}
+			socks, _, _, err := d.Decode(msg(sockDiagByFamily, 0, 0, tt.body), nil)
+			if err != nil || len(socks) != 1 {
+				t.Fatalf("Decode: %d rows, %v", len(socks), err)
+			}
+			s := socks[0]
+			type owner struct {
+				UID    uint32
+				HasUID bool
+				Inode  uint64
+				TCP    bool
+			}
+			want := owner{tt.uid, tt.hasUID, tt.inode, tt.wantTCP}
+			if diff := cmp.Diff(want, owner{s.UID, s.HasUID, s.Inode, s.TCP != nil}); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestDecodeZone(t *testing.T) {
 	b := make([]byte, diagMsgLen)
 	b[offFamily], b[offState] = 10, 1
