@@ -21,7 +21,8 @@
 //
 // wire.go (Request, Decoder) is pure and carries no build tag, so it is
 // fuzzed on any machine and tested on reply bytes captured from a real
-// kernel in testdata/. dump_linux.go (Collector) is the only file making
+// kernel in testdata/, against what iproute2's ss (a decoder nobody here
+// wrote) said about the same sockets at the same moment (testdata/ss.txt). dump_linux.go (Collector) is the only file making
 // system calls; dump_other.go says ErrUnavailable elsewhere. The Collector
 // reads the network namespace of the thread that calls Collect (the
 // netlink socket is bound to the namespace it was opened in); to read

@@ -37,9 +37,14 @@ func describe(s collect.Socket) string {
 }
 
 // TestDecodeCaptured decodes each captured dump and compares every field of
-// every row with a golden description checked by hand against ss -tuanei
-// when it was captured.
+// every row with a golden description, and the fields ss prints with what
+// ss said about the same sockets when they were captured (testdata/ss.txt).
 func TestDecodeCaptured(t *testing.T) {
+	ss, err := os.ReadFile("testdata/ss.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssRows := parseSS(string(ss))
 	for _, c := range captures {
 		t.Run(c.file, func(t *testing.T) {
 			data, err := os.ReadFile("testdata/" + c.file)
@@ -65,6 +70,14 @@ func TestDecodeCaptured(t *testing.T) {
 			}
 			if diff := cmp.Diff(string(want), b.String()); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+			// ss read the same sockets when they were captured.
+			info := 0
+			for _, s := range socks {
+				info += compareSS(t, ssRows, s)
+			}
+			if c.proto == 6 && info == 0 {
+				t.Error("no tcp_info value was compared with ss")
 			}
 		})
 	}
