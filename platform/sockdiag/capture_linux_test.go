@@ -6,8 +6,8 @@ package sockdiag
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
