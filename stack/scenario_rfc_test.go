@@ -409,3 +409,46 @@ func TestScenarioBacklogAndSynFlood(t *testing.T) {
 		t.Errorf("after the retries ran out, %d bytes still held", used)
 	}
 }
+
+// RFC 1122 §4.2.3.9: port unreachable in answer to a SYN refuses the
+// connection.
+func TestScenarioICMPRefusesConnect(t *testing.T) {
+	sc := newScenario(t, tcp.Options{})
+	_, done := sc.connectAsync(80)
+	syn := sc.expect(10*ms, seg{Flags: S})
+	sc.injectICMP(header.ICMPDestUnreach, header.ICMPCodePortUnreach, 0, syn.IP)
+	if err := waitErr(t, sc, done); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("connect after ICMP port unreachable: %v, want ECONNREFUSED", err)
+	}
+}
+
+// RFC 1191 §6.3: fragmentation needed lowers the MSS and the segment is
+// resent small enough.
+func TestScenarioFragNeededLowersMSS(t *testing.T) {
+	sc, fd, iss := established(t, tcp.Options{})
+	sc.s.Send(fd, make([]byte, 3000))
+	first := sc.expect(10*ms, seg{Flags: A, Seq: iss + 1, Len: 1448})
+	sc.expect(10*ms, seg{Flags: A, Len: 1448})
+	sc.quiet(10 * ms) // Nagle holds the 104-byte tail while data is in flight (RFC 9293 §3.7.4)
+	sc.injectICMP(header.ICMPDestUnreach, header.ICMPCodeFragNeeded, 1000, first.IP)
+	// MTU 1000 less 40 bytes of headers and 12 of timestamps.
+	sc.expect(10*ms, seg{Flags: A, Seq: iss + 1, Len: 948})
+}
+
+// RFC 5961 §7: challenge ACKs are rate-limited stack-wide.
+func TestScenarioChallengeACKLimit(t *testing.T) {
+	sc, _, _ := established(t, tcp.Options{})
+	for i := 0; i < 1500; i++ {
+		sc.inject(80, seg{Flags: R, Seq: peerISS + 1 + 100 + uint32(i)})
+	}
+	c := &sc.s.Counters
+	if c.TCPChallengeACKs.Load() != 1000 || c.TCPChallengeACKLimit.Load() != 500 {
+		t.Errorf("challenge ACKs %d, limited %d; want 1000 and 500 in one second", c.TCPChallengeACKs.Load(), c.TCPChallengeACKLimit.Load())
+	}
+	sc.wantState(80, sc.port, collect.StateEstablished)
+	sc.clk.Advance(sec)
+	sc.inject(80, seg{Flags: R, Seq: peerISS + 1 + 5000})
+	if c.TCPChallengeACKs.Load() != 1001 {
+		t.Error("the budget did not refill after a second")
+	}
+}

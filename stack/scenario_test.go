@@ -32,6 +32,7 @@ type seg struct {
 	HasSeq   bool
 	HasAck   bool
 	Opts     header.TCPOptions
+	IP       []byte // received: the whole IPv4 datagram, to quote in ICMP errors
 	SrcPort  uint16 // injected: the peer's port (the scenario's default when 0); received: the stack's port
 }
 
@@ -98,7 +99,7 @@ func (sc *scenario) receive(frame []byte) {
 		}
 		o, _ := header.ParseTCPOptions(tc.Options())
 		sc.mu.Lock()
-		sc.inbox = append(sc.inbox, seg{Flags: tc.Flags(), Seq: tc.Seq(), Ack: tc.Ack(), Wnd: tc.Window(), Data: append([]byte(nil), tc.Payload()...), Opts: o, SrcPort: tc.SrcPort()})
+		sc.inbox = append(sc.inbox, seg{Flags: tc.Flags(), Seq: tc.Seq(), Ack: tc.Ack(), Wnd: tc.Window(), Data: append([]byte(nil), tc.Payload()...), Opts: o, SrcPort: tc.SrcPort(), IP: append([]byte(nil), ip...)})
 		sc.mu.Unlock()
 	}
 }
@@ -240,4 +241,19 @@ func (sc *scenario) accepted(lfd FD) FD {
 // ts is the timestamp option the peer puts on established segments.
 func ts(val, ecr uint32) header.TCPOptions {
 	return header.TCPOptions{HasTS: true, TSVal: val, TSEcr: ecr}
+}
+
+// injectICMP sends the stack an ICMP error about one of its datagrams,
+// quoting its IP header and first 8 bytes (RFC 792); rest is the second
+// word (the MTU for fragmentation needed).
+func (sc *scenario) injectICMP(typ, code uint8, rest uint32, about []byte) {
+	quote := about[:min(len(about), header.IPv4MinLen+8)]
+	b := make([]byte, header.EthernetLen+header.IPv4MinLen+header.ICMPv4MinLen+len(quote))
+	header.EncodeEthernet(b, macA, macB, header.EtherTypeIPv4)
+	header.EncodeIPv4(b[header.EthernetLen:], header.IPv4Fields{TotalLen: uint16(len(b) - header.EthernetLen), TTL: 64, Protocol: header.ProtoICMP, Src: peerAddr, Dst: addrA.Addr()})
+	m := b[header.EthernetLen+header.IPv4MinLen:]
+	copy(m[header.ICMPv4MinLen:], quote)
+	header.EncodeICMPv4(m, typ, code, rest)
+	sc.peer.WritePacket(b)
+	sc.clk.Advance(0)
 }

@@ -32,7 +32,7 @@ type Counters struct {
 	TCPInSegs, TCPOutSegs, TCPRetransSegs, TCPInErrs, TCPOutRsts     atomic.Uint64
 	// TcpExt counters (Linux names): SYNs dropped for a full backlog or
 	// budget, RFC 5961 challenge ACKs sent, data dropped for memory.
-	TCPListenDrops, TCPChallengeACKs, TCPRcvQDrops atomic.Uint64
+	TCPListenDrops, TCPChallengeACKs, TCPChallengeACKLimit, TCPRcvQDrops atomic.Uint64
 }
 
 // Budget is the stack-wide memory for socket buffers: the seed's "memory

@@ -140,6 +140,7 @@ type Endpoint struct {
 	accepted bool      // handed to the application by Accept
 
 	err            error // the connection's fatal error (reset, refused, timed out)
+	softErr        error // an ICMP error that was not fatal; reported instead of ETIMEDOUT
 	rdShut, wrShut bool
 	userClosed     bool
 	memUsed        int64

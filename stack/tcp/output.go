@@ -308,7 +308,13 @@ func (e *Endpoint) onRetransTimeout() {
 		if e.state == stateSynRecv {
 			parent = e.parent
 		}
-		e.abortLocked(syscall.ETIMEDOUT, true)
+		// RFC 1122 §4.2.3.9: a soft ICMP error seen meanwhile explains the
+		// timeout better than the timeout itself.
+		err := error(syscall.ETIMEDOUT)
+		if e.softErr != nil {
+			err = e.softErr
+		}
+		e.abortLocked(err, true)
 		return
 	}
 	if e.cc != nil {

@@ -54,6 +54,44 @@ type Protocol struct {
 	all       map[*Endpoint]struct{} // every live endpoint, for Snapshot
 	ports     map[uint16]*portUse
 	next      uint16
+
+	// Challenge ACK budget (RFC 5961 §7), refilled each second.
+	challengeTokens int
+	challengeSecond time.Time
+}
+
+// challengeLimit is how many challenge ACKs the stack sends per second
+// (RFC 5961 §7; Linux's net.ipv4.tcp_challenge_ack_limit is 1000).
+const challengeLimit = 1000
+
+// allowChallenge takes one challenge ACK from the per-second budget.
+func (p *Protocol) allowChallenge() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.stack.Clock.Now()
+	if now.Sub(p.challengeSecond) >= time.Second {
+		p.challengeSecond, p.challengeTokens = now, challengeLimit
+	}
+	if p.challengeTokens == 0 {
+		return false
+	}
+	p.challengeTokens--
+	return true
+}
+
+// HandleICMPError applies an ICMP error about a segment we sent (RFC 1122
+// §4.2.3.9): protocol or port unreachable refuses a connection still in
+// SYN-SENT and is otherwise soft, as Linux treats it; fragmentation
+// needed lowers the MSS to the reported MTU (RFC 1191 §6.3) and resends;
+// other errors are soft: remembered, and reported if the connection then
+// times out.
+func (p *Protocol) HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16) {
+	p.mu.Lock()
+	e := p.conns[tuple{local, remote}]
+	p.mu.Unlock()
+	if e != nil {
+		e.icmpError(typ, code, mtu)
+	}
 }
 
 // portUse counts the endpoints holding a local port, and how many of them
