@@ -183,7 +183,11 @@ func parseRow(line []byte, f *fieldIndex, fam collect.Family, proto collect.Prot
 	if !ok {
 		return s, fmt.Errorf("uid %q", f.get(line, fUID))
 	}
-	s.UID, s.HasUID = uint32(uid), true
+	// get_timewait4_sock prints uid 0 for sockets no process owns any more
+	// (TIME_WAIT, and orphaned FIN_WAIT2 in its timewait form), which
+	// carry timer 3: their owner is unknown, not root. The sock_diag
+	// decoder applies the same rule.
+	s.UID, s.HasUID = uint32(uid), tr != uint64(collect.TimerTimeWait)
 	if _, ok := parseInt(f.get(line, fTimeout)); !ok {
 		return s, fmt.Errorf("timeout %q", f.get(line, fTimeout))
 	}

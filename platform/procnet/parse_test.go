@@ -55,7 +55,7 @@ func TestParseCapturedTCP(t *testing.T) {
 			State: collect.StateEstablished, HasUID: true, Inode: 9685,
 			TCP: &collect.TCPInfo{RTO: 200 * time.Millisecond, SndCwnd: 11}},
 		{Source: k, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, Local: ap("127.0.0.1:40970"), Remote: ap("127.0.0.1:39409"),
-			State: collect.StateTimeWait, HasUID: true, Inode: 0,
+			State: collect.StateTimeWait, HasUID: false, Inode: 0, // no owner: uid 0 here is not root
 			TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 0x1751 * 10 * time.Millisecond}},
 		{Source: k, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, Local: ap("127.0.0.1:39409"), Remote: ap("127.0.0.1:40958"),
 			State: collect.StateEstablished, HasUID: true, Inode: 9686,
