@@ -44,6 +44,7 @@ go test -race -count=1 ./...
 
 echo "== benchmarks, once each (so they cannot rot; figures come from longer runs)"
 go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
+(cd bench/gvisor && go vet ./... && go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null)
 
 if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 	echo "== fuzz (${GONETSTAT_FUZZTIME} each)"
