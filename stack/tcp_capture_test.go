@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"io"
 	"net/netip"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +15,14 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/link"
 )
 
-// lockedBuffer lets the sniffer write from the link's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
 func TestTCPCaptureDecodes(t *testing.T) {
 	ea, eb := link.Pair(link.PairConfig{MACA: macA, MACB: macB, AtoB: link.Faults{Loss: 0.02}, BtoA: link.Faults{Loss: 0.02}, Seed: 3})
-	var capture lockedBuffer
+	var capture testenv.SyncBuffer
 	snif, err := link.NewSniffer(ea, &capture, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -62,9 +50,7 @@ func TestTCPCaptureDecodes(t *testing.T) {
 	}
 	c.Close()
 
-	capture.mu.Lock()
-	data := append([]byte(nil), capture.b.Bytes()...)
-	capture.mu.Unlock()
+	data := capture.Bytes()
 	r, err := pcapgo.NewReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -307,7 +306,7 @@ func TestIntegrationUnprivileged(t *testing.T) {
 // sends SIGINT, as Ctrl-C does: the command must stop at once with exit 0.
 func TestLiveIntervalCtrlC(t *testing.T) {
 	cmd := exec.Command(binary, "-an", "1")
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -330,22 +329,4 @@ func TestLiveIntervalCtrlC(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %v to stop after Ctrl-C", d)
 	}
-}
-
-// syncBuffer is a strings.Builder safe to read while a command writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -7,7 +7,9 @@
 package testenv
 
 import (
+	"bytes"
 	"os"
+	"sync"
 	"testing"
 )
 
@@ -48,3 +50,25 @@ func Inode(t testing.TB, c interface{ File() (*os.File, error) }) uint64 {
 	}
 	return inodeOf(t, fi)
 }
+
+// SyncBuffer is a bytes buffer that a command or a goroutine may write
+// while a test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// Bytes returns a copy of what was written so far.
+func (s *SyncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]byte(nil), s.b.Bytes()...)
+}
+
+func (s *SyncBuffer) String() string { return string(s.Bytes()) }

@@ -5,7 +5,6 @@ package tcp
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -14,12 +13,6 @@ import (
 
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/header"
-)
-
-// Ephemeral ports, as Linux's net.ipv4.ip_local_port_range.
-const (
-	ephemeralFirst = 32768
-	ephemeralLast  = 60999
 )
 
 // Options tune TCP; zero values take Linux's defaults.
@@ -53,7 +46,7 @@ type Protocol struct {
 	listeners map[uint16][]*Endpoint
 	all       map[*Endpoint]struct{} // every live endpoint, for Snapshot
 	ports     map[uint16]*portUse
-	next      uint16
+	ephemeral core.Ephemeral
 
 	// Challenge ACK budget (RFC 5961 §7), refilled each second.
 	challengeTokens int
@@ -137,7 +130,7 @@ func New(s *core.Stack, ids *atomic.Uint64, opt Options) *Protocol {
 	p := &Protocol{
 		stack: s, opt: opt, ids: ids, isn: NewISNGenerator(s.Clock.Now()),
 		conns: map[tuple]*Endpoint{}, listeners: map[uint16][]*Endpoint{}, all: map[*Endpoint]struct{}{},
-		ports: map[uint16]*portUse{}, next: uint16(ephemeralFirst + rand.IntN(ephemeralLast-ephemeralFirst+1)),
+		ports: map[uint16]*portUse{}, ephemeral: core.NewEphemeral(),
 	}
 	s.RegisterTransport(header.ProtoTCP, p)
 	return p
@@ -222,26 +215,13 @@ func (p *Protocol) sendRaw(local, remote netip.AddrPort, seq, ack Seq, flags uin
 func (p *Protocol) bind(addr netip.AddrPort) (netip.AddrPort, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	a := addr.Addr()
-	if !a.IsValid() {
-		a = netip.IPv4Unspecified()
-	}
-	if !a.IsUnspecified() && !p.stack.IsLocal(a) {
+	a, ok := p.stack.BindAddr(addr.Addr())
+	if !ok {
 		return netip.AddrPort{}, fmt.Errorf("tcp: bind %v: %w", addr, syscall.EADDRNOTAVAIL)
 	}
 	port := addr.Port()
 	if port == 0 {
-		for i := 0; i <= ephemeralLast-ephemeralFirst; i++ {
-			cand := p.next
-			p.next++
-			if p.next > ephemeralLast || p.next < ephemeralFirst {
-				p.next = ephemeralFirst
-			}
-			if p.ports[cand] == nil {
-				port = cand
-				break
-			}
-		}
+		port = p.ephemeral.Pick(func(cand uint16) bool { return p.ports[cand] == nil })
 		if port == 0 {
 			return netip.AddrPort{}, fmt.Errorf("tcp: no free ephemeral port: %w", syscall.EADDRINUSE)
 		}

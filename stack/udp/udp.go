@@ -6,7 +6,6 @@ package udp
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -14,12 +13,6 @@ import (
 
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/header"
-)
-
-// Ephemeral ports, as Linux's net.ipv4.ip_local_port_range.
-const (
-	ephemeralFirst = 32768
-	ephemeralLast  = 60999
 )
 
 // MaxPayload is the largest datagram payload over IPv4 (65535 - 20 - 8).
@@ -32,15 +25,15 @@ type Protocol struct {
 	stack *core.Stack
 	ids   *atomic.Uint64
 
-	mu    sync.Mutex
-	ports map[uint16][]*Endpoint
-	next  uint16
+	mu        sync.Mutex
+	ports     map[uint16][]*Endpoint
+	ephemeral core.Ephemeral
 }
 
 // New registers UDP into s. ids numbers endpoints; the socket layer shares
 // one counter among protocols so that IDs are never reused.
 func New(s *core.Stack, ids *atomic.Uint64) *Protocol {
-	p := &Protocol{stack: s, ids: ids, ports: map[uint16][]*Endpoint{}, next: uint16(ephemeralFirst + rand.IntN(ephemeralLast-ephemeralFirst+1))}
+	p := &Protocol{stack: s, ids: ids, ports: map[uint16][]*Endpoint{}, ephemeral: core.NewEphemeral()}
 	s.RegisterTransport(header.ProtoUDP, p)
 	return p
 }
@@ -135,26 +128,13 @@ func (p *Protocol) HandleICMPError(typ, code uint8, local, remote netip.AddrPort
 func (p *Protocol) bind(ep *Endpoint, addr netip.AddrPort) (netip.AddrPort, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	a := addr.Addr()
-	if !a.IsValid() {
-		a = netip.IPv4Unspecified()
-	}
-	if !a.IsUnspecified() && !p.stack.IsLocal(a) {
+	a, ok := p.stack.BindAddr(addr.Addr())
+	if !ok {
 		return netip.AddrPort{}, fmt.Errorf("udp: bind %v: %w", addr, syscall.EADDRNOTAVAIL)
 	}
 	port := addr.Port()
 	if port == 0 {
-		for i := 0; i <= ephemeralLast-ephemeralFirst; i++ {
-			cand := p.next
-			p.next++
-			if p.next > ephemeralLast || p.next < ephemeralFirst {
-				p.next = ephemeralFirst
-			}
-			if !p.inUseLocked(a, cand) {
-				port = cand
-				break
-			}
-		}
+		port = p.ephemeral.Pick(func(cand uint16) bool { return !p.inUseLocked(a, cand) })
 		if port == 0 {
 			return netip.AddrPort{}, fmt.Errorf("udp: no free ephemeral port: %w", syscall.EADDRINUSE)
 		}

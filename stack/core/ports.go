@@ -1,0 +1,48 @@
+// ports.go holds what every transport needs to bind: the ephemeral port
+// range and its round-robin picker, and the check of a bind address.
+
+package core
+
+import (
+	"math/rand/v2"
+	"net/netip"
+)
+
+// The ephemeral port range, as Linux's net.ipv4.ip_local_port_range.
+const (
+	EphemeralFirst = 32768
+	EphemeralLast  = 60999
+)
+
+// Ephemeral hands out ephemeral ports round robin, from a random start so
+// that two runs do not reuse the same ports. The caller serializes use.
+type Ephemeral struct{ next uint16 }
+
+// NewEphemeral starts at a random port of the range.
+func NewEphemeral() Ephemeral {
+	return Ephemeral{next: uint16(EphemeralFirst + rand.IntN(EphemeralLast-EphemeralFirst+1))}
+}
+
+// Pick returns the next port free accepts, or 0 when none in the range is.
+func (e *Ephemeral) Pick(free func(port uint16) bool) uint16 {
+	for i := 0; i <= EphemeralLast-EphemeralFirst; i++ {
+		cand := e.next
+		e.next++
+		if e.next > EphemeralLast || e.next < EphemeralFirst {
+			e.next = EphemeralFirst
+		}
+		if free(cand) {
+			return cand
+		}
+	}
+	return 0
+}
+
+// BindAddr checks a local address to bind: zero means the unspecified
+// address; otherwise it must be one of the stack's.
+func (s *Stack) BindAddr(a netip.Addr) (netip.Addr, bool) {
+	if !a.IsValid() {
+		return netip.IPv4Unspecified(), true
+	}
+	return a, a.IsUnspecified() || s.IsLocal(a)
+}
