@@ -46,8 +46,31 @@ var protocols = map[string]collect.Kind{
 }
 
 // linuxLetters are the letters that mean the same in Linux netstat as
-// here; a -p value made only of them is a Linux hand typing -...p... .
-const linuxLetters = "antul"
+// here (W, "don't truncate addresses", is what gonetstat always does); a -p
+// value made only of them is a Linux hand typing -...p... .
+const linuxLetters = "antulW"
+
+// linuxOnlyHints names the Linux netstat letters that have no equivalent
+// here, with what to use instead, so that "-tulpen" fails with a way out
+// rather than "unknown protocol".
+var linuxOnlyHints = map[rune]string{
+	'e': "user and inode are in --json",
+	'c': "use a trailing interval: gonetstat -ano 2",
+	'x': "Unix sockets are not shown",
+	'w': "raw sockets are not shown",
+	'v': "there is no verbose mode",
+	'4': "use -p TCP or -p UDP for IPv4",
+	'6': "use -p TCPv6 or -p UDPv6 for IPv6",
+}
+
+// linuxOnly are the letters of Linux netstat that Windows netstat does not
+// have: a cluster holding one of them was typed by a Linux hand.
+const linuxOnly = "tul"
+
+// linuxPNote is said when -p was read as Linux netstat's "show owners".
+func linuxPNote(arg string) string {
+	return fmt.Sprintf("read -p in %q as Linux netstat's -p (show owners): that is -o here, the PID column (add -b for program names); in Windows netstat, and here, -p takes a protocol (-p tcp)", arg)
+}
 
 // newRoot builds the root command; its RunE only finishes parsing into o.
 // Args is MaximumNArgs(1) so that "-ano 5" is an interval, never taken for
@@ -89,13 +112,62 @@ func newRoot(o *Options) *cobra.Command {
 // Parse reads a command line (without the program name).
 func Parse(args []string) (Options, error) {
 	var o Options
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		// pflag would call "-5" an unknown flag '5'; it is a negative
+		// interval.
+		if len(a) > 1 && a[0] == '-' && strings.Trim(a[1:], "0123456789") == "" {
+			return o, badInterval(a)
+		}
+	}
+	args, linuxP := rewriteTrailingP(args)
 	root := newRoot(&o)
-	// A nil slice would make cobra read os.Args instead.
-	root.SetArgs(append([]string{}, args...))
+	root.SetArgs(args)
 	if err := root.Execute(); err != nil {
 		return o, explainFlagError(err)
 	}
+	if linuxP != "" && !o.Help {
+		o.Notes = append([]string{linuxPNote(linuxP)}, o.Notes...)
+	}
 	return o, nil
+}
+
+// rewriteTrailingP reads a short cluster that ends in p with no protocol
+// after it ("-ntlp", "-tunap 5") as Linux netstat's -p when the cluster
+// holds a letter only Linux netstat has (t, u, l): it returns a copy of
+// args with that p replaced by -o, and the cluster, for the note. "-anop"
+// has no such letter and stays an error: its author may mean either
+// dialect. Arguments after "--" are not flags and are left alone.
+func rewriteTrailingP(args []string) ([]string, string) {
+	out := make([]string, 0, len(args)+1) // never nil: cobra would read os.Args
+	found := ""
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...), found
+		}
+		if found == "" && isLinuxPCluster(a) && (i+1 == len(args) || !isProtocol(args[i+1])) {
+			found = a
+			out = append(out, a[:len(a)-1], "-o")
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, found
+}
+
+func isLinuxPCluster(a string) bool {
+	if len(a) < 3 || a[0] != '-' || a[1] == '-' || a[len(a)-1] != 'p' {
+		return false
+	}
+	body := a[1 : len(a)-1]
+	return strings.Trim(body, "anobftulW") == "" && strings.ContainsAny(body, linuxOnly)
+}
+
+func isProtocol(v string) bool {
+	_, ok := protocols[strings.ToLower(v)]
+	return ok
 }
 
 // finish applies what the flags alone do not say: the tables asked for,
@@ -123,7 +195,7 @@ func (o *Options) finish(fs *pflag.FlagSet, proto string, rest []string) error {
 	if len(rest) == 1 {
 		n, err := strconv.Atoi(rest[0])
 		if err != nil || n < 1 || n > maxInterval {
-			return usagef("bad interval %q: want a whole number of seconds from 1 to %d", rest[0], maxInterval)
+			return badInterval(rest[0])
 		}
 		o.Interval = n
 		if o.JSON {
@@ -142,6 +214,7 @@ func (o *Options) readProto(v string) error {
 	}
 	if v != "" && strings.Trim(v, linuxLetters) == "" {
 		o.Owner = true
+		// "W" (wide) is what gonetstat always does: nothing to set.
 		for _, c := range v {
 			switch c {
 			case 'a':
@@ -156,10 +229,17 @@ func (o *Options) readProto(v string) error {
 				o.Listening = true
 			}
 		}
-		o.Notes = append(o.Notes, fmt.Sprintf("read \"-p%s\" as Linux netstat's -p (show owners) followed by -%s: the PID column (-o here; add -b for program names); in Windows netstat -p takes a protocol (-p tcp)", v, v))
+		o.Notes = append(o.Notes, linuxPNote("-p"+v))
 		return nil
 	}
-	return usagef("unknown protocol %q for -p: want TCP, UDP, TCPv6 or UDPv6", v)
+	if v != "" && strings.Trim(v, linuxLetters+"ecxwv46") == "" {
+		for _, c := range v {
+			if hint, ok := linuxOnlyHints[c]; ok {
+				return usagef("-p%s reads as Linux netstat's -p followed by -%s, but -%c has no equivalent here (%s); here -p takes a protocol (TCP, UDP, TCPv6 or UDPv6) and the PID column is -o", v, v, c, hint)
+			}
+		}
+	}
+	return usagef("unknown protocol %q for -p: want TCP, UDP, TCPv6 or UDPv6 (the PID column is -o)", v)
 }
 
 // explainFlagError rewrites pflag's messages where a netstat user needs
@@ -179,4 +259,8 @@ func explainFlagError(err error) error {
 		return ue
 	}
 	return &usageError{msg}
+}
+
+func badInterval(arg string) error {
+	return usagef("bad interval %q: want a whole number of seconds from 1 to %d", arg, maxInterval)
 }

@@ -55,7 +55,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	owners, err := platform.Owners(platform.Config{})
 	if err != nil {
-		owners = nil // reported when asked for: see ownersUnavailable
+		// Said only when -o or -b asks for owners.
+		owners = failedOwners{err}
 	}
 	env := Env{
 		Stdout: stdout,
@@ -96,18 +97,35 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if !opt.Numeric && env.Names != nil && !opt.JSON && !opt.NDJSON {
 		r.names = env.Names(opt.FQDN)
 	}
-	code := r.once(ctx)
+	code, interrupted := r.once(ctx)
 	if opt.Interval == 0 {
+		if interrupted {
+			fmt.Fprintln(env.Stderr, "gonetstat: interrupted before the table was printed")
+			return exitFailure
+		}
 		return code
 	}
+	// The loop ends only by Ctrl-C (or SIGTERM), the normal way out: exit 0
+	// unless some snapshot was incomplete or failed (each said so on
+	// stderr when it happened), so a monitoring script still learns of it.
+	worst := code
 	for {
 		select {
 		case <-ctx.Done():
-			return exitOK // Ctrl-C ends the redisplay: a clean exit
+			return worst
 		case <-env.After(time.Duration(opt.Interval) * time.Second):
 		}
-		r.once(ctx)
+		code, _ := r.once(ctx)
+		worst = max(worst, code)
 	}
+}
+
+// failedOwners stands for an owner scanner the platform could not build;
+// the error is reported only when owners are asked for.
+type failedOwners struct{ err error }
+
+func (f failedOwners) ScanOwners(context.Context) (collect.OwnerScan, error) {
+	return collect.OwnerScan{}, f.err
 }
 
 type runner struct {
@@ -115,13 +133,19 @@ type runner struct {
 	env     Env
 	sockets collect.Collector
 	names   Namer
+	// noticed is set once the missing-owner notice has been said: an
+	// interval loop says it once, not under every table.
+	noticed bool
 }
 
-// once collects, filters, attributes and prints one snapshot.
-func (r *runner) once(ctx context.Context) int {
+// once collects, filters, attributes and prints one snapshot. It returns
+// the snapshot's exit code, and whether ctx ended before anything was
+// printed (then nothing is printed: Ctrl-C means stop, not "finish
+// without names").
+func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	o := r.opt
 	wantOwners := o.Owner || o.Exe
-	code := exitOK
+	code = exitOK
 	var warnings []string
 	warn := func(err error) {
 		warnings = append(warnings, err.Error())
@@ -135,10 +159,10 @@ func (r *runner) once(ctx context.Context) int {
 	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON})
 	if err != nil && !collect.IsPartial(err) {
 		if ctx.Err() != nil {
-			return exitOK // interrupted mid-collection: nothing more to say
+			return exitOK, true
 		}
 		fmt.Fprintf(r.env.Stderr, "gonetstat: reading the socket table: %v\n", err)
-		return exitFailure
+		return exitFailure, false
 	}
 	if err != nil {
 		warn(err)
@@ -156,6 +180,9 @@ func (r *runner) once(ctx context.Context) int {
 	if r.names != nil {
 		r.names.Prepare(ctx, socks)
 	}
+	if ctx.Err() != nil {
+		return exitOK, true
+	}
 
 	switch {
 	case o.JSON || o.NDJSON:
@@ -167,7 +194,9 @@ func (r *runner) once(ctx context.Context) int {
 			err = render.NDJSON(r.env.Stdout, env)
 		}
 	default:
-		topt := render.TextOptions{PID: o.Owner || o.Exe, Exe: o.Exe}
+		// -b alone adds the program line, not the PID column, as on
+		// Windows; -bo shows both.
+		topt := render.TextOptions{PID: o.Owner, Exe: o.Exe}
 		if r.names != nil {
 			topt.Names = r.names
 		}
@@ -175,15 +204,16 @@ func (r *runner) once(ctx context.Context) int {
 	}
 	if err != nil {
 		fmt.Fprintf(r.env.Stderr, "gonetstat: writing the table: %v\n", err)
-		return exitFailure
+		return exitFailure, false
 	}
-	if notice != "" {
+	if notice != "" && !r.noticed {
+		r.noticed = true
 		fmt.Fprintf(r.env.Stderr, "gonetstat: %s\n", notice)
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(r.env.Stderr, "gonetstat: warning: %s\n", w)
 	}
-	return code
+	return code, false
 }
 
 // attachOwners runs the owner scan and returns the one-line notice

@@ -5,11 +5,14 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/names"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -43,14 +47,21 @@ type fakeOwners struct {
 
 func (f fakeOwners) ScanOwners(context.Context) (collect.OwnerScan, error) { return f.scan, f.err }
 
-type fakeNamer map[netip.Addr]string
-
-func (f fakeNamer) Prepare(context.Context, []collect.Socket) {}
-func (f fakeNamer) Endpoint(ep netip.AddrPort, _ collect.Proto, _ bool) string {
-	if n, ok := f[ep.Addr()]; ok {
-		return fmt.Sprintf("%s:%d", n, ep.Port())
+// lookups is the reverse DNS of the test host's world, for names.Resolver.
+func lookups(_ context.Context, addr string) ([]string, error) {
+	switch addr {
+	case "198.18.0.20":
+		return []string{"laptop.corp.example."}, nil
+	case "198.18.0.10":
+		return []string{"web1.corp.example."}, nil
+	case "127.0.0.53":
+		return []string{"_localdnsstub."}, nil
 	}
-	return ep.String()
+	return nil, &net.DNSError{Err: "no such host", Name: addr, IsNotFound: true}
+}
+
+func resolver(fqdn bool) Namer {
+	return names.New(names.Options{FQDN: fqdn, Services: "testdata/services", LookupAddr: lookups, Timeout: 5 * time.Second})
 }
 
 func s(p collect.Proto, local, remote string, st collect.State, inode uint64) collect.Socket {
@@ -94,25 +105,44 @@ type result struct {
 	stdout, stderr string
 }
 
-func runWith(t *testing.T, ctx context.Context, args []string, sockets *fakeSockets, own collect.OwnerScanner, after func(time.Duration) <-chan time.Time) result {
-	t.Helper()
+// fixture is one in-process run's outside world.
+type fixture struct {
+	sockets *fakeSockets
+	owners  collect.OwnerScanner // nil: the platform has none
+	euid    int
+	after   func(time.Duration) <-chan time.Time
+	now     func() time.Time
+}
+
+func newFixture() *fixture {
+	return &fixture{
+		sockets: &fakeSockets{socks: table()},
+		owners:  owners(),
+		euid:    1000,
+		after:   time.After,
+		now:     func() time.Time { return time.Date(2026, 11, 25, 4, 10, 0, 0, time.UTC) },
+	}
+}
+
+func (f *fixture) run(ctx context.Context, args []string) result {
 	var stdout, stderr strings.Builder
 	env := Env{
 		Stdout: &stdout, Stderr: &stderr,
 		Sockets: func(source string, warn func(string)) (collect.Collector, error) {
-			if source == "proc" {
+			switch source {
+			case "proc":
 				warn("sock_diag unavailable (test): reading /proc/net instead")
+			case "netlink":
+				return nil, errors.New("netlink: socket: address family not supported by protocol")
 			}
-			return sockets, nil
+			return f.sockets, nil
 		},
-		Owners: own,
-		Names: func(bool) Namer {
-			return fakeNamer{netip.MustParseAddr("198.18.0.20"): "laptop", netip.MustParseAddr("0.0.0.0"): "0.0.0.0"}
-		},
+		Owners:   f.owners,
+		Names:    resolver,
 		Hostname: func() (string, error) { return "web1", nil },
-		Now:      func() time.Time { return time.Date(2026, 11, 25, 4, 10, 0, 0, time.UTC) },
-		After:    after,
-		Euid:     func() int { return 1000 },
+		Now:      f.now,
+		After:    f.after,
+		Euid:     func() int { return f.euid },
 	}
 	code := Run(ctx, args, env)
 	return result{code, stdout.String(), stderr.String()}
@@ -122,124 +152,235 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\n-- stdout --\n%s-- stderr --\n%s", r.code, r.stdout, r.stderr)
 }
 
+func golden(t *testing.T, name string, got result) {
+	t.Helper()
+	file := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(file, []byte(got.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got.String()); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", file, diff)
+	}
+}
+
 func TestRunGolden(t *testing.T) {
 	partial := collect.Partial(errors.New("dumping tcp6: the table kept changing during 3 dumps (NLM_F_DUMP_INTR); rows may be missing or repeated"))
+	noDenied := owners()
+	noDenied.scan.Denied, noDenied.scan.DeniedExample, noDenied.scan.Vanished = 0, 0, 2
 	tests := []struct {
-		name   string
-		args   []string
-		err    error
-		owners collect.OwnerScanner
+		name  string
+		args  []string
+		setup func(*fixture)
 	}{
 		{name: "ano", args: []string{"-ano"}},
 		{name: "default", args: nil},
 		{name: "a_names", args: []string{"-a"}},
+		{name: "af_names", args: []string{"-af", "-p", "tcp"}},
 		{name: "anob", args: []string{"-anob"}},
+		{name: "anb", args: []string{"-anb", "-p", "udp"}},
 		{name: "anop_tcpv6", args: []string{"-anop", "tcpv6"}},
 		{name: "tulpn", args: []string{"-tulpn"}},
+		{name: "ntlp", args: []string{"-ntlp"}},
 		{name: "source_proc", args: []string{"-an", "--source=proc"}},
+		{name: "source_fails", args: []string{"-an", "--source=netlink"}},
 		{name: "json", args: []string{"-ano", "--json"}},
 		{name: "json_no_owner", args: []string{"-an", "--json", "-p", "udp"}},
-		{name: "partial", args: []string{"-ano"}, err: partial},
-		{name: "partial_json", args: []string{"-an", "--ndjson", "-p", "tcp"}, err: partial},
-		{name: "owner_scan_fails", args: []string{"-ano"}, owners: fakeOwners{err: errors.New("open /proc: permission denied")}},
-		{name: "no_owner_support", args: []string{"-ano"}, owners: nilOwners{}},
-		{name: "collect_fails", args: []string{"-ano"}, err: errors.New("sock_diag: receiving: EIO")},
+		{name: "partial", args: []string{"-ano"}, setup: func(f *fixture) { f.sockets.err = partial }},
+		{name: "partial_json", args: []string{"-an", "--ndjson", "-p", "tcp"}, setup: func(f *fixture) { f.sockets.err = partial }},
+		{name: "owner_scan_fails", args: []string{"-ano"}, setup: func(f *fixture) { f.owners = fakeOwners{err: errors.New("open /proc: permission denied")} }},
+		{name: "owner_platform_fails", args: []string{"-ano", "--json", "-p", "tcp"}, setup: func(f *fixture) {
+			f.owners = failedOwners{errors.New("process owners: not supported on this platform")}
+		}},
+		{name: "no_owner_support", args: []string{"-ano"}, setup: func(f *fixture) { f.owners = nil }},
+		{name: "owners_not_asked", args: []string{"-an"}, setup: func(f *fixture) { f.owners = fakeOwners{err: errors.New("must not be called")} }},
+		{name: "notice_root", args: []string{"-ano", "-p", "tcp"}, setup: func(f *fixture) { f.euid = 0 }},
+		{name: "notice_namespace", args: []string{"-ano"}, setup: func(f *fixture) { f.owners = noDenied }},
+		{name: "notice_none", args: []string{"-ano", "-p", "udp"}},
+		{name: "collect_fails", args: []string{"-ano"}, setup: func(f *fixture) { f.sockets.err = errors.New("sock_diag: receiving: EIO") }},
 		{name: "usage_anop", args: []string{"-anop"}},
+		{name: "usage_bogus_proto", args: []string{"-p", "bogus"}},
+		{name: "usage_tulpen", args: []string{"-tulpen"}},
+		{name: "usage_json_interval", args: []string{"--json", "5"}},
+		{name: "usage_negative", args: []string{"-ano", "-5"}},
 		{name: "help", args: []string{"--help"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var own collect.OwnerScanner = owners()
-			if tt.owners != nil {
-				own = tt.owners
+			f := newFixture()
+			if tt.setup != nil {
+				tt.setup(f)
 			}
-			if _, ok := own.(nilOwners); ok {
-				own = nil
-			}
-			r := runWith(t, context.Background(), tt.args, &fakeSockets{socks: table(), err: tt.err}, own, time.After)
-			file := "testdata/" + tt.name + ".golden"
-			if *update {
-				os.WriteFile(file, []byte(r.String()), 0o644)
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), r.String()); diff != "" {
-				t.Errorf("gonetstat %s (-want +got):\n%s", strings.Join(tt.args, " "), diff)
-			}
+			golden(t, tt.name, f.run(context.Background(), tt.args))
 		})
 	}
 }
 
-type nilOwners struct{ collect.OwnerScanner }
+// ticker is the interval seam: it lets n waits end at once, and on the
+// wait after those, cancels the context (Ctrl-C) and never ticks.
+type ticker struct {
+	t      *testing.T
+	want   time.Duration
+	n      int
+	cancel context.CancelFunc
+	waits  int
+}
 
-// TestIntervalUntilCancelled redisplays on each tick and exits 0 when the
-// context ends (Ctrl-C), after exactly the snapshots that were due.
+func (k *ticker) after(d time.Duration) <-chan time.Time {
+	if d != k.want {
+		k.t.Errorf("waited %v, want %v", d, k.want)
+	}
+	k.waits++
+	c := make(chan time.Time, 1)
+	if k.waits <= k.n {
+		c <- time.Time{}
+	} else {
+		k.cancel()
+	}
+	return c
+}
+
+// TestIntervalUntilCancelled redisplays on each tick and ends with exit 0
+// at Ctrl-C, after exactly the snapshots that were due: one at once, one
+// per tick. The missing-owner notice is said once, not under every table.
 func TestIntervalUntilCancelled(t *testing.T) {
-	for _, format := range []string{"text", "ndjson"} {
-		t.Run(format, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			ticks := 0
-			after := func(d time.Duration) <-chan time.Time {
-				if d != 3*time.Second {
-					t.Errorf("interval %v, want 3s", d)
-				}
-				ticks++
-				c := make(chan time.Time, 1)
-				if ticks <= 2 {
-					c <- time.Time{}
-				} else {
-					cancel() // Ctrl-C during the third wait
-				}
-				return c
-			}
-			args := []string{"-ano", "3"}
-			if format == "ndjson" {
-				args = []string{"-ano", "--ndjson", "3"}
-			}
-			sockets := &fakeSockets{socks: table()}
-			r := runWith(t, ctx, args, sockets, owners(), after)
-			if r.code != 0 {
-				t.Errorf("exit %d, want 0; stderr:\n%s", r.code, r.stderr)
-			}
-			if sockets.calls != 3 {
-				t.Errorf("collected %d times, want 3", sockets.calls)
-			}
-			marker, want := "Active Connections", 3
-			if format == "ndjson" {
-				marker = "\n"
-			}
-			if got := strings.Count(r.stdout, marker); got != want {
-				t.Errorf("%d snapshots printed, want %d:\n%s", got, want, r.stdout)
-			}
-		})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newFixture()
+	k := &ticker{t: t, want: 3 * time.Second, n: 1, cancel: cancel}
+	f.after = k.after
+	r := f.run(ctx, []string{"-anop", "tcp", "3"})
+	if got := strings.Count(r.stdout, "Active Connections"); got != 2 {
+		t.Errorf("%d tables printed, want 2", got)
+	}
+	if f.sockets.calls != 2 {
+		t.Errorf("collected %d times, want 2", f.sockets.calls)
+	}
+	golden(t, "interval_text", r)
+}
+
+// TestIntervalNDJSON prints one line per snapshot, each with its own time.
+func TestIntervalNDJSON(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newFixture()
+	f.after = (&ticker{t: t, want: time.Second, n: 2, cancel: cancel}).after
+	clock := time.Date(2026, 11, 25, 4, 10, 0, 0, time.UTC)
+	f.now = func() time.Time { clock = clock.Add(time.Second); return clock.In(time.FixedZone("CET", 3600)) }
+	r := f.run(ctx, []string{"-an", "--ndjson", "-p", "udpv6", "1"})
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3:\n%s", len(lines), r.stdout)
+	}
+	for i, line := range lines {
+		var doc struct {
+			Time    string           `json:"time"`
+			Sockets []map[string]any `json:"sockets"`
+		}
+		if err := json.Unmarshal([]byte(line), &doc); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if want := fmt.Sprintf("2026-11-25T04:10:0%dZ", i+1); doc.Time != want {
+			t.Errorf("line %d: time %q, want %q (UTC, one per snapshot)", i+1, doc.Time, want)
+		}
+		if len(doc.Sockets) != 1 {
+			t.Errorf("line %d: %d sockets, want 1", i+1, len(doc.Sockets))
+		}
+	}
+	golden(t, "interval_ndjson", r)
+}
+
+// flaky fails its second collection as incomplete.
+type flaky struct{ fakeSockets }
+
+func (f *flaky) Collect(ctx context.Context, q collect.Query) ([]collect.Socket, error) {
+	socks, _ := f.fakeSockets.Collect(ctx, q)
+	if f.calls == 2 {
+		return socks, collect.Partial(errors.New("reading /proc/net/tcp6: read: input/output error"))
+	}
+	return socks, nil
+}
+
+// TestIntervalRemembersIncomplete: a snapshot that was incomplete makes
+// the loop's exit 1 even when later ones are whole, so a monitoring
+// script learns of it; the warning is printed under that snapshot.
+func TestIntervalRemembersIncomplete(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newFixture()
+	fl := &flaky{fakeSockets{socks: table()}}
+	f.after = (&ticker{t: t, want: 2 * time.Second, n: 2, cancel: cancel}).after
+	var stdout, stderr strings.Builder
+	env := Env{Stdout: &stdout, Stderr: &stderr,
+		Sockets:  func(string, func(string)) (collect.Collector, error) { return fl, nil },
+		Hostname: os.Hostname, Now: time.Now, After: f.after, Euid: func() int { return 0 }}
+	code := Run(ctx, []string{"-an", "-p", "udp", "2"}, env)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if got := strings.Count(stdout.String(), "Active Connections"); got != 3 {
+		t.Errorf("%d tables, want 3", got)
+	}
+	want := "gonetstat: warning: incomplete socket table: reading /proc/net/tcp6: read: input/output error\n"
+	if stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }
 
-// FuzzArgs: no command line makes Run panic; the exit code is 0, 1 or 2,
-// and a usage error prints nothing on stdout.
+// blockingSockets waits for the context, as a collector stuck in the
+// kernel would until Ctrl-C.
+type blockingSockets struct{}
+
+func (blockingSockets) Collect(ctx context.Context, _ collect.Query) ([]collect.Socket, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestInterruptedOnce: Ctrl-C before a one-shot table is printed prints no
+// table and exits 1 (there is no data), saying why.
+func TestInterruptedOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	var stdout, stderr strings.Builder
+	env := Env{Stdout: &stdout, Stderr: &stderr,
+		Sockets: func(string, func(string)) (collect.Collector, error) { return blockingSockets{}, nil }}
+	code := Run(ctx, []string{"-an"}, env)
+	got := result{code, stdout.String(), stderr.String()}
+	want := result{1, "", "gonetstat: interrupted before the table was printed\n"}
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// FuzzArgs: no command line makes Run panic; the exit code is 0, 1 or 2;
+// a usage error prints nothing on stdout and two lines on stderr.
 func FuzzArgs(f *testing.F) {
-	for _, seed := range []string{"-ano", "-anop\x00tcp", "-ano\x005", "-tulpn", "-anop", "-p\x00bogus", "--json\x005", "--ndjson\x001", "-h", "--source=proc\x00-a", "-bfo\x00--", "-\x00-", "---x", "-p=tcp", "--proto", "9999999999999999999999"} {
+	for _, seed := range []string{"-ano", "-anop\x00tcp", "-ano\x005", "-tulpn", "-anop", "-p\x00bogus", "--json\x005", "--ndjson\x001", "-h", "--source=proc\x00-a", "-bfo\x00--", "-\x00-", "---x", "-p=tcp", "--proto", "9999999999999999999999", "-ntlp\x00-5", "-tulpen", "--\x00-tlp"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, argv string) {
 		args := strings.Split(argv, "\x00")
 		ctx, cancel := context.WithCancel(context.Background())
-		after := func(time.Duration) <-chan time.Time {
+		defer cancel()
+		fx := newFixture()
+		fx.after = func(time.Duration) <-chan time.Time {
 			cancel()
 			return make(chan time.Time)
 		}
-		r := runWith(t, ctx, args, &fakeSockets{socks: table()}, owners(), after)
-		cancel()
+		r := fx.run(ctx, args)
 		switch r.code {
 		case 0, 1:
 		case 2:
 			if r.stdout != "" {
 				t.Fatalf("usage error with stdout %q", r.stdout)
 			}
-			if !strings.HasPrefix(r.stderr, "gonetstat: ") || !strings.HasSuffix(r.stderr, "Try 'gonetstat --help' for more information.\n") {
+			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+			if len(lines) != 2 || !strings.HasPrefix(lines[0], "gonetstat: ") || lines[1] != "Try 'gonetstat --help' for more information." {
 				t.Fatalf("usage error message %q", r.stderr)
 			}
 		default:
