@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/spf13/pflag"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
@@ -109,4 +110,19 @@ func TestParse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUsageListsEveryFlag: the help text names every flag the grammar
+// accepts, long and short, so the two cannot drift apart.
+func TestUsageListsEveryFlag(t *testing.T) {
+	var o Options
+	newRoot(&o).Flags().VisitAll(func(f *pflag.Flag) {
+		want := "--" + f.Name
+		if f.Shorthand != "" {
+			want = "-" + f.Shorthand + ", --" + f.Name
+		}
+		if !strings.Contains(usage, want) {
+			t.Errorf("usage does not list %q", want)
+		}
+	})
 }

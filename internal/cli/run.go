@@ -10,8 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/names"
@@ -78,7 +81,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 func Run(ctx context.Context, args []string, env Env) int {
 	opt, err := Parse(args)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "gonetstat: %v\nTry 'gonetstat --help' for more information.\n", err)
+		fmt.Fprintf(env.Stderr, "gonetstat: %s\nTry 'gonetstat --help' for more information.\n", oneLine(err.Error()))
 		return exitUsage
 	}
 	if opt.Help {
@@ -248,4 +251,23 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// oneLine shows control characters of s escaped (pflag quotes an unknown
+// flag as typed, newline included): a usage error is one line on stderr,
+// and what the user typed must not drive the terminal.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, c := range s {
+		if unicode.IsControl(c) {
+			q := strconv.QuoteRune(c)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

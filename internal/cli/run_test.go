@@ -388,3 +388,29 @@ func FuzzArgs(f *testing.F) {
 		}
 	})
 }
+
+// TestDocsExamples runs every "$ gonetstat ..." block of docs/usage.md and
+// checks that each stderr line the block shows is what the command says.
+func TestDocsExamples(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/usage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := 0
+	for _, block := range strings.Split(string(doc), "```")[1:] {
+		cmdline, shown, ok := strings.Cut(strings.TrimPrefix(block, "\n"), "\n")
+		if !ok || !strings.HasPrefix(cmdline, "$ gonetstat ") {
+			continue
+		}
+		blocks++
+		r := newFixture().run(context.Background(), strings.Fields(strings.TrimPrefix(cmdline, "$ gonetstat ")))
+		for _, line := range strings.Split(strings.TrimSpace(shown), "\n") {
+			if !strings.Contains(r.stderr, line+"\n") {
+				t.Errorf("%s: docs show %q; stderr is:\n%s", cmdline, line, r.stderr)
+			}
+		}
+	}
+	if blocks < 3 {
+		t.Errorf("found %d example blocks in docs/usage.md, want at least 3", blocks)
+	}
+}

@@ -2,7 +2,7 @@
 
 package cli
 
-const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [interval]
+const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--source SRC] [interval]
 
 Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
 Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
@@ -14,6 +14,7 @@ Options (Windows netstat meanings; each has a long form):
                      reverse DNS, bounded to 2 s in all, and service names)
   -o, --owner        the PID of the process holding each socket
   -b, --executable   the program holding each socket, on its own line
+                     under the row (with -o as well: both)
   -f, --fqdn         fully qualified host names (with names, not with -n)
   -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case)
   -t, --tcp          TCP sockets, IPv4 and IPv6 (Linux netstat/ss letter)
@@ -30,9 +31,11 @@ Options (Windows netstat meanings; each has a long form):
 
 Windows and Linux disagree on two letters. Here -p takes a protocol and -o
 shows PIDs, as on Windows; Linux netstat's -p (PID/program) is -o (and -b)
-here, and its -o (timers) is in --json's tcp_info. Linux hands typing
-"-tulpn" get the Linux meaning (-p read as "show owners", -n as numeric),
-with a note on stderr; "-p" with nothing after it is an error.
+here, and its -o (timers) is in --json's tcp_info. Linux hands are read
+the Linux way, with a note on stderr, where nothing else can be meant:
+"-tulpn" (-p followed by Linux letters a n t u l W) and "-ntlp", "-tunap"
+(a cluster holding t, u or l that ends in p, with no protocol after it).
+"-anop" alone is an error: -p needs a protocol, and the PID column is -o.
 
 A "-" in the PID column means no process was seen holding the socket: the
 kernel keeps TIME_WAIT and not-yet-accepted sockets without one, and other
@@ -47,5 +50,6 @@ Examples:
   gonetstat -ano --json | jq '.sockets[] | select(.state=="LISTEN")'
 
 Exit status: 0 success; 1 a runtime failure, or a table known to be
-incomplete (printed, with a warning); 2 a usage error.
+incomplete (printed, with a warning); 2 a usage error. Ctrl-C ends an
+interval loop with 0, or 1 if any of its snapshots was incomplete.
 `

@@ -119,7 +119,15 @@ func (r *Resolver) Prepare(ctx context.Context, socks []collect.Socket) {
 	cancel()
 }
 
+// shorten turns a PTR answer into what the table prints: without the
+// trailing dot, and cut to the first label without FQDN (as Windows
+// netstat does without -f). A name holding control characters is refused
+// (""): it comes from whoever controls the reverse zone, and must not
+// drive the terminal.
 func (r *Resolver) shorten(name string) string {
+	if strings.ContainsFunc(name, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+		return ""
+	}
 	name = strings.TrimSuffix(name, ".")
 	if !r.opt.FQDN {
 		if i := strings.IndexByte(name, '.'); i > 0 {

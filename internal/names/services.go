@@ -3,11 +3,9 @@
 package names
 
 import (
-	"bufio"
 	"bytes"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
@@ -21,6 +19,9 @@ type services map[serviceKey]string
 
 func (s services) name(p collect.Proto, port uint16) string { return s[serviceKey{p, port}] }
 
+// loadServices reads the database at path. A missing or unreadable file
+// means numeric ports, as getservbyport answers nothing then; that is not
+// an error worth a line on stderr.
 func loadServices(path string) services {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -31,30 +32,36 @@ func loadServices(path string) services {
 
 // parseServices reads lines "name port/proto [aliases] [# comment]"; the
 // first name given for a port wins, as getservbyport answers. Malformed
-// lines are ignored, as libc does.
+// lines and protocols other than tcp and udp are skipped, as libc does.
+// Lines have no length limit: a bufio.Scanner would stop at its buffer
+// size and silently drop the rest of the file.
 func parseServices(data []byte) services {
 	s := services{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 4096), 64<<10)
-	for sc.Scan() {
-		line := sc.Text()
-		if i := strings.IndexByte(line, '#'); i >= 0 {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
-		f := strings.Fields(line)
-		if len(f) < 2 {
+		name, rest := nextField(line)
+		spec, _ := nextField(rest)
+		if len(name) == 0 || len(spec) == 0 {
 			continue
 		}
-		portStr, protoStr, ok := strings.Cut(f[1], "/")
+		portStr, protoStr, ok := bytes.Cut(spec, []byte{'/'})
 		if !ok {
 			continue
 		}
-		port, err := strconv.ParseUint(portStr, 10, 16)
+		port, err := strconv.ParseUint(string(portStr), 10, 16)
 		if err != nil {
 			continue
 		}
 		var p collect.Proto
-		switch protoStr {
+		switch string(protoStr) {
 		case "tcp":
 			p = collect.ProtoTCP
 		case "udp":
@@ -64,8 +71,25 @@ func parseServices(data []byte) services {
 		}
 		k := serviceKey{p, uint16(port)}
 		if _, dup := s[k]; !dup {
-			s[k] = f[0]
+			s[k] = string(name)
 		}
 	}
 	return s
 }
+
+// nextField splits off the first field of a line separated by blanks (space,
+// tab, carriage return: services files written on Windows end lines in
+// CRLF).
+func nextField(b []byte) (field, rest []byte) {
+	i := 0
+	for i < len(b) && isBlank(b[i]) {
+		i++
+	}
+	j := i
+	for j < len(b) && !isBlank(b[j]) {
+		j++
+	}
+	return b[i:j], b[j:]
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
