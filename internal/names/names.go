@@ -145,7 +145,9 @@ func (r *Resolver) Endpoint(ep netip.AddrPort, proto collect.Proto, local bool) 
 	r.mu.Lock()
 	host := r.hosts[ep.Addr()]
 	r.mu.Unlock()
-	var b []byte
+	// Sized for "[v6-address%zone]:service", the buffer stays on the
+	// stack: the returned string is the call's one allocation.
+	b := make([]byte, 0, 64)
 	if host != "" {
 		b = append(b, host...)
 	} else if ep.Addr().Is6() {
