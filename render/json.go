@@ -93,11 +93,12 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 	b = appendUint(b, "protocol", uint64(s.Proto))
 	b = appendUint(b, "family", uint64(s.Family))
 	b = append(b, `,"local_address":`...)
-	b = appendAddr(b, s.Local)
-	b = appendUint(b, "local_port", uint64(s.Local.Port()))
+	local, remote := orUnspecified(s.Local, s), orUnspecified(s.Remote, s)
+	b = appendAddr(b, local)
+	b = appendUint(b, "local_port", uint64(local.Port()))
 	b = append(b, `,"remote_address":`...)
-	b = appendAddr(b, s.Remote)
-	b = appendUint(b, "remote_port", uint64(s.Remote.Port()))
+	b = appendAddr(b, remote)
+	b = appendUint(b, "remote_port", uint64(remote.Port()))
 	b = append(b, `,"state":`...)
 	b = appendString(b, s.State.String())
 	if s.Owner != nil {
@@ -130,8 +131,8 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 func appendTCPInfo(b []byte, t *collect.TCPInfo) []byte {
 	b = append(b, `,"tcp_info":{"rtt_us":`...)
 	b = strconv.AppendInt(b, t.RTT.Microseconds(), 10)
-	b = appendUint(b, "rttvar_us", uint64(t.RTTVar.Microseconds()))
-	b = appendUint(b, "rto_us", uint64(t.RTO.Microseconds()))
+	b = appendInt(b, "rttvar_us", t.RTTVar.Microseconds())
+	b = appendInt(b, "rto_us", t.RTO.Microseconds())
 	b = appendUint(b, "snd_cwnd", uint64(t.SndCwnd))
 	b = appendUint(b, "snd_ssthresh", uint64(t.SndSsthresh))
 	b = appendUint(b, "snd_mss", uint64(t.SndMSS))
@@ -144,7 +145,7 @@ func appendTCPInfo(b []byte, t *collect.TCPInfo) []byte {
 	if t.Timer != collect.TimerNone {
 		b = append(b, `,"timer":`...)
 		b = appendString(b, t.Timer.String())
-		b = appendUint(b, "timer_expires_ms", uint64(t.TimerExpires.Milliseconds()))
+		b = appendInt(b, "timer_expires_ms", t.TimerExpires.Milliseconds())
 	}
 	return append(b, '}')
 }
@@ -158,8 +159,8 @@ func appendStackInfo(b []byte, si *collect.StackInfo, tcp bool) []byte {
 	}
 	b = append(b, `"mem_used":`...)
 	b = strconv.AppendInt(b, si.MemUsed, 10)
-	b = appendUint(b, "mem_limit", uint64(si.MemLimit))
-	b = appendUint(b, "age_ms", uint64(si.Age.Milliseconds()))
+	b = appendInt(b, "mem_limit", si.MemLimit)
+	b = appendInt(b, "age_ms", si.Age.Milliseconds())
 	if tcp {
 		b = appendUint(b, "snd_una", uint64(si.SndUna))
 		b = appendUint(b, "snd_nxt", uint64(si.SndNxt))
@@ -178,12 +179,20 @@ func appendUint(b []byte, key string, n uint64) []byte {
 	return strconv.AppendUint(b, n, 10)
 }
 
-// appendAddr appends an address as a JSON string, zone included
-// ("fe80::1%eth0"); an absent one as null.
+// appendInt appends ,"key":n. Durations and memory sizes are signed in
+// the model; a negative one (a timer already overdue) is printed as it is
+// rather than wrapped into a huge unsigned number.
+func appendInt(b []byte, key string, n int64) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return strconv.AppendInt(b, n, 10)
+}
+
+// appendAddr appends a valid address as a JSON string, zone included
+// ("fe80::1%eth0"). Callers pass orUnspecified's result, so it is never
+// null.
 func appendAddr(b []byte, ap netip.AddrPort) []byte {
-	if !ap.IsValid() {
-		return append(b, "null"...)
-	}
 	b = append(b, '"')
 	b = ap.Addr().AppendTo(b)
 	return append(b, '"')

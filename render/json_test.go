@@ -1,16 +1,15 @@
-// json_test.go checks the JSON document against docs/json.md: the field
-// tables, the types, and the example, so neither can change alone.
+// json_test.go checks the JSON and NDJSON writers: the exact socket fields,
+// their omission rules, one line per NDJSON snapshot, the string escaper
+// (fuzzed), write errors and the allocation bound.
 
 package render
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
+	"io"
 	"net/netip"
-	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,87 +20,6 @@ import (
 	"github.com/gonetstat/gonetstat/collect"
 )
 
-// docTables reads the field tables of docs/json.md: section heading ->
-// field -> type.
-func docTables(t *testing.T) (map[string]map[string]string, string) {
-	t.Helper()
-	data, err := os.ReadFile("../docs/json.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables := map[string]map[string]string{}
-	section, example := "", ""
-	inExample := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "## "):
-			section = strings.TrimPrefix(line, "## ")
-		case line == "```json":
-			inExample = true
-		case line == "```":
-			inExample = false
-		case inExample:
-			example += line + "\n"
-		case strings.HasPrefix(line, "| `"):
-			cells := strings.Split(line, "|")
-			if len(cells) < 4 {
-				t.Fatalf("bad table row %q", line)
-			}
-			if tables[section] == nil {
-				tables[section] = map[string]string{}
-			}
-			tables[section][strings.Trim(strings.TrimSpace(cells[1]), "`")] = strings.TrimSpace(cells[2])
-		}
-	}
-	return tables, example
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case string:
-		return "string"
-	case float64:
-		return "integer"
-	case map[string]any:
-		return "object"
-	case []any:
-		return "array"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// typesOf returns field -> type of one decoded object.
-func typesOf(t *testing.T, obj map[string]any) map[string]string {
-	m := map[string]string{}
-	for k, v := range obj {
-		m[k] = jsonType(v)
-		if f, ok := v.(float64); ok && f != float64(int64(f)) {
-			t.Errorf("%s = %v is not an integer", k, v)
-		}
-	}
-	return m
-}
-
-func fullSocket() collect.Socket {
-	return collect.Socket{
-		Source: collect.Source{Kind: "stack", Name: "demo"}, NetNS: 4026531840,
-		Proto: collect.ProtoTCP, Family: collect.FamilyIPv6,
-		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
-		State: collect.StateEstablished, Owner: &collect.Process{PID: 9, Name: "sshd"}, UID: 1000, HasUID: true,
-		Inode: 77, Cookie: 88, SendQ: 1, RecvQ: 2,
-		TCP:   &collect.TCPInfo{RTT: time.Millisecond, Timer: collect.TimerRetrans, TimerExpires: time.Second},
-		Stack: &collect.StackInfo{FD: 3, MemUsed: 4096, MemLimit: 1 << 20, Age: time.Minute, SndUna: 1, SndNxt: 2, RcvNxt: 3, SndWnd: 4, RcvWnd: 5},
-	}
-}
-
-func minimalSocket() collect.Socket {
-	return collect.Socket{Proto: collect.ProtoUDP, Family: collect.FamilyIPv4,
-		Local: netip.MustParseAddrPort("0.0.0.0:53"), Remote: netip.MustParseAddrPort("0.0.0.0:0"), State: collect.StateClose}
-}
-
 func decode(t *testing.T, b []byte) map[string]any {
 	t.Helper()
 	var doc map[string]any
@@ -111,124 +29,163 @@ func decode(t *testing.T, b []byte) map[string]any {
 	return doc
 }
 
-func TestJSONMatchesDocs(t *testing.T) {
-	tables, _ := docTables(t)
-	for _, sec := range []string{"Envelope", "Socket", "tcp_info", "stack_info"} {
-		if len(tables[sec]) == 0 {
-			t.Fatalf("docs/json.md has no %s table", sec)
-		}
-	}
+func firstSocket(t *testing.T, env Envelope) map[string]any {
+	t.Helper()
 	var buf bytes.Buffer
-	env := Envelope{Host: "h", Time: time.Unix(0, 0), Sockets: []collect.Socket{fullSocket(), minimalSocket()}, Warnings: []string{"w"}}
 	if err := JSON(&buf, env); err != nil {
 		t.Fatal(err)
 	}
-	doc := decode(t, buf.Bytes())
-	if diff := cmp.Diff(tables["Envelope"], typesOf(t, doc)); diff != "" {
-		t.Errorf("envelope vs docs (-doc +output):\n%s", diff)
+	socks, ok := decode(t, buf.Bytes())["sockets"].([]any)
+	if !ok || len(socks) == 0 {
+		t.Fatalf("no sockets in %s", buf.Bytes())
 	}
-	socks := doc["sockets"].([]any)
-	full := socks[0].(map[string]any)
-	tcpInfo := full["tcp_info"].(map[string]any)
-	if diff := cmp.Diff(tables["tcp_info"], typesOf(t, tcpInfo)); diff != "" {
-		t.Errorf("tcp_info vs docs (-doc +output):\n%s", diff)
-	}
-	if diff := cmp.Diff(tables["stack_info"], typesOf(t, full["stack_info"].(map[string]any))); diff != "" {
-		t.Errorf("stack_info vs docs (-doc +output):\n%s", diff)
-	}
-	if diff := cmp.Diff(tables["Socket"], typesOf(t, full)); diff != "" {
-		t.Errorf("full socket vs docs (-doc +output):\n%s", diff)
-	}
-	// The minimal socket has exactly the fields documented as never omitted.
-	var never []string
-	for sec, obj := range map[string]map[string]any{"Socket": socks[1].(map[string]any)} {
-		for k := range obj {
-			if _, ok := tables[sec][k]; !ok {
-				t.Errorf("minimal socket has undocumented %q", k)
-			}
-		}
-	}
-	data, _ := os.ReadFile("../docs/json.md")
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "| `") && strings.HasSuffix(line, "| never |") {
-			never = append(never, strings.Trim(strings.TrimSpace(strings.Split(line, "|")[1]), "`"))
-		}
-	}
-	minimal := socks[1].(map[string]any)
-	for _, k := range never {
-		_, inSocket := tables["Socket"][k]
-		if _, ok := minimal[k]; inSocket && !ok {
-			t.Errorf("minimal socket lacks %q, documented as never omitted", k)
-		}
-	}
-	for k := range minimal {
-		if !slices.Contains(never, k) {
-			t.Errorf("minimal socket has %q, documented as sometimes omitted", k)
-		}
-	}
+	return socks[0].(map[string]any)
 }
 
-// exampleEnvelope holds the sockets of the example in docs/json.md.
-func exampleEnvelope() Envelope {
-	ts, _ := time.Parse(time.RFC3339Nano, "2026-11-25T04:10:00.123456789Z")
-	tcpInfo := func(t collect.TCPInfo) *collect.TCPInfo { return &t }
-	return Envelope{Host: "web1", Time: ts, Sockets: []collect.Socket{
-		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("0.0.0.0:22"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
-			State: collect.StateListen, Owner: &collect.Process{PID: 712, Name: "sshd"}, HasUID: true, Inode: 21344, Cookie: 4097, SendQ: 128,
-			TCP: tcpInfo(collect.TCPInfo{RTO: time.Second, SndCwnd: 10, SndMSS: 536, RcvMSS: 88})},
-		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("198.18.0.10:22"), Remote: netip.MustParseAddrPort("198.18.0.20:50522"),
-			State: collect.StateEstablished, Owner: &collect.Process{PID: 9120, Name: "sshd"}, HasUID: true, Inode: 88120, Cookie: 8193,
-			TCP: tcpInfo(collect.TCPInfo{RTT: 1250 * time.Microsecond, RTTVar: 480 * time.Microsecond, RTO: 204 * time.Millisecond, SndCwnd: 10, SndMSS: 1448, RcvMSS: 1448,
-				BytesAcked: 51234, BytesReceived: 8731, Timer: collect.TimerKeepalive, TimerExpires: 7187 * time.Millisecond})},
-		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv6, Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
-			State: collect.StateTimeWait, HasUID: true, Cookie: 8200,
-			TCP: tcpInfo(collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 41230 * time.Millisecond})},
-		{Source: collect.Kernel, Proto: collect.ProtoUDP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("127.0.0.53:53"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
-			State: collect.StateClose, Owner: &collect.Process{PID: 455, Name: "systemd-resolved"}, UID: 102, HasUID: true, Inode: 17720, Cookie: 3},
-	}}
-}
-
-func TestDocExampleIsOutput(t *testing.T) {
-	_, example := docTables(t)
-	var got bytes.Buffer
-	if err := JSON(&got, exampleEnvelope()); err != nil {
+// TestJSONSocketKernel pins a kernel TCP socket's object as the schema
+// defines it, independently of docs/json.md: names, order, values, types.
+func TestJSONSocketKernel(t *testing.T) {
+	s := collect.Socket{
+		Source: collect.Kernel, NetNS: 4026531993, Proto: collect.ProtoTCP, Family: collect.FamilyIPv6,
+		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
+		State: collect.StateEstablished, Owner: &collect.Process{PID: 9120, Name: "sshd"}, UID: 0, HasUID: true,
+		Inode: 88120, Cookie: 8193, SendQ: 36, RecvQ: 0,
+		TCP: &collect.TCPInfo{RTT: 1250 * time.Microsecond, RTTVar: 480 * time.Microsecond, RTO: 204 * time.Millisecond,
+			SndCwnd: 10, SndSsthresh: 7, SndMSS: 1448, RcvMSS: 536, Retransmits: 1, TotalRetrans: 3, Unacked: 2,
+			BytesAcked: 51234, BytesReceived: 8731, Timer: collect.TimerRetrans, TimerExpires: 180 * time.Millisecond},
+	}
+	var buf bytes.Buffer
+	if err := NDJSON(&buf, Envelope{Host: "h", Sockets: []collect.Socket{s}}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(example, got.String()); diff != "" {
-		t.Errorf("docs/json.md example vs JSON() (-doc +output):\n%s", diff)
+	want := `{"source":"kernel","net_namespace":4026531993,"proto":"tcp","protocol":6,"family":10,` +
+		`"local_address":"fe80::1%eth0","local_port":22,"remote_address":"fe80::2%eth0","remote_port":40100,` +
+		`"state":"ESTABLISHED","pid":9120,"process_name":"sshd","uid":0,"inode":88120,"cookie":8193,` +
+		`"send_queue":36,"recv_queue":0,"tcp_info":{"rtt_us":1250,"rttvar_us":480,"rto_us":204000,` +
+		`"snd_cwnd":10,"snd_ssthresh":7,"snd_mss":1448,"rcv_mss":536,"retransmits":1,"total_retrans":3,` +
+		`"unacked":2,"bytes_acked":51234,"bytes_received":8731,"timer":"on","timer_expires_ms":180}}`
+	got := buf.String()
+	start := strings.Index(got, `"sockets":[`) + len(`"sockets":[`)
+	end := strings.LastIndex(got, "]}")
+	if start < len(`"sockets":[`) || end < start {
+		t.Fatalf("no sockets array in %s", got)
+	}
+	if diff := cmp.Diff(want, got[start:end]); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestJSONOmissions: absent is absent. No owner, no uid, no inode, no
+// cookie, no TCP internals and no namespace leave their keys out, and an
+// endpoint a collector left unset reads as the kernel's unbound/no-peer
+// value of the socket's family, never null or "".
+func TestJSONOmissions(t *testing.T) {
+	s := collect.Socket{Proto: collect.ProtoTCP, Family: collect.FamilyIPv6, State: collect.StateTimeWait,
+		Owner: &collect.Process{PID: 77}} // a PID without a readable name
+	got := firstSocket(t, Envelope{Sockets: []collect.Socket{s}})
+	want := map[string]any{
+		"source": "kernel", "proto": "tcp", "protocol": 6.0, "family": 10.0,
+		"local_address": "::", "local_port": 0.0, "remote_address": "::", "remote_port": 0.0,
+		"state": "TIME_WAIT", "pid": 77.0, "send_queue": 0.0, "recv_queue": 0.0,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// A stack socket without a name has no stack_name, rather than "".
+	s = minimalSocket()
+	s.Source = collect.Source{Kind: "stack"}
+	if got := firstSocket(t, Envelope{Sockets: []collect.Socket{s}}); got["source"] != "stack" || got["stack_name"] != nil {
+		t.Errorf("source %v, stack_name %v", got["source"], got["stack_name"])
+	}
+}
+
+// TestJSONEnvelope: time in UTC whatever the zone it was read in, warnings
+// only when there are some, an empty table as [].
+func TestJSONEnvelope(t *testing.T) {
+	ts := time.Date(2026, 11, 25, 5, 10, 0, 120000000, time.FixedZone("CET", 3600))
+	var buf bytes.Buffer
+	if err := JSON(&buf, Envelope{Host: "h\"ost", Time: ts}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"schema":"gonetstat.sockets/v1","host":"h\"ost","time":"2026-11-25T04:10:00.12Z","sockets":[]}` + "\n"
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	buf.Reset()
+	if err := NDJSON(&buf, Envelope{Host: "h", Time: ts, Warnings: []string{"owners: permission denied for 3 processes", "x\ny"}}); err != nil {
+		t.Fatal(err)
+	}
+	doc := decode(t, buf.Bytes())
+	if diff := cmp.Diff([]any{"owners: permission denied for 3 processes", "x\ny"}, doc["warnings"]); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 }
 
 func TestNDJSONIsOneLine(t *testing.T) {
 	var got bytes.Buffer
-	if err := NDJSON(&got, exampleEnvelope()); err != nil {
+	env := exampleEnvelope()
+	env.Warnings = []string{"line one\nline two"}
+	env.Sockets[0].Owner = &collect.Process{PID: 1, Name: "evil\nname\u2028"}
+	if err := NDJSON(&got, env); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(got.String(), "\n"); n != 1 || !strings.HasSuffix(got.String(), "\n") {
 		t.Fatalf("NDJSON has %d newlines:\n%s", n, got.String())
 	}
-	var compact bytes.Buffer
-	var indented bytes.Buffer
-	JSON(&indented, exampleEnvelope())
-	json.Compact(&compact, indented.Bytes())
+	var indented, compact bytes.Buffer
+	if err := JSON(&indented, env); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Compact(&compact, indented.Bytes()); err != nil {
+		t.Fatal(err)
+	}
 	if diff := cmp.Diff(compact.String()+"\n", got.String()); diff != "" {
 		t.Errorf("NDJSON is not the JSON document on one line (-want +got):\n%s", diff)
 	}
-	var empty bytes.Buffer
-	NDJSON(&empty, Envelope{Host: "h"})
-	if doc := decode(t, empty.Bytes()); len(doc["sockets"].([]any)) != 0 {
-		t.Errorf("empty table: %s", empty.String())
+}
+
+func TestJSONWriteError(t *testing.T) {
+	env := Envelope{Host: "h", Sockets: benchSockets(10000)}
+	for _, write := range []func(io.Writer, Envelope) error{JSON, NDJSON} {
+		for _, after := range []int{0, 1} {
+			if err := write(&failWriter{after: after}, env); !errors.Is(err, errDiskFull) {
+				t.Errorf("after %d writes: err = %v, want %v", after, err, errDiskFull)
+			}
+		}
+	}
+}
+
+// TestJSONAllocsConstant: the cost in allocations does not grow with the
+// table.
+func TestJSONAllocsConstant(t *testing.T) {
+	count := func(n int) float64 {
+		env := Envelope{Host: "h", Sockets: benchSockets(n)}
+		for i := range env.Sockets {
+			env.Sockets[i].TCP = &collect.TCPInfo{Timer: collect.TimerKeepalive}
+		}
+		return testing.AllocsPerRun(5, func() {
+			if err := JSON(io.Discard, env); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if small, large := count(10), count(10000); large > small {
+		t.Errorf("10 rows: %v allocations, 10000 rows: %v; want no growth", small, large)
 	}
 }
 
 func TestAppendString(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain":         `"plain"`,
-		"a\"b\\c":       `"a\"b\\c"`,
-		"tab\tnl\n\x01": `"tab\tnl\n\u0001"`,
-		"bad\xffutf8":   `"bad\ufffdutf8"`,
-		"ünï€":          `"ünï€"`,
-		"ls\u2028":      `"ls\u2028"`,
+		"":                 `""`,
+		"plain":            `"plain"`,
+		"a\"b\\c":          `"a\"b\\c"`,
+		"tab\tnl\n\x01":    `"tab\tnl\n\u0001"`,
+		"\x7f":             "\"\x7f\"",
+		"bad\xffutf8":      `"bad\ufffdutf8"`,
+		"\xed\xa0\x80":     `"\ufffd\ufffd\ufffd"`, // a UTF-16 surrogate is not UTF-8
+		"ünï€":             `"ünï€"`,
+		"ls\u2028ps\u2029": `"ls\u2028ps\u2029"`,
+		"<a>&":             `"<a>&"`,
 	} {
 		if got := string(appendString(nil, in)); got != want {
 			t.Errorf("appendString(%q) = %s, want %s", in, got, want)
@@ -236,26 +193,33 @@ func TestAppendString(t *testing.T) {
 	}
 }
 
+// FuzzAppendJSONString: whatever the bytes (a process name can hold any),
+// the output is valid JSON and decodes to the input with each byte that
+// is not UTF-8 replaced by U+FFFD, as a Go range loop reads a string.
 func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "sshd", "a\"b\\c\n", "\xff\xfe", "€\u2029", "\x00\x1f\x7f"} {
+	for _, s := range []string{"", "sshd", "a\"b\\c\n", "\xff\xfe", "€\u2029", "\x00\x1f\x7f", "\xed\xa0\x80", "\xf0\x9f\x98"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out := appendString(nil, s)
+		out := appendString([]byte("x"), s)
+		if out[0] != 'x' {
+			t.Fatalf("appendString overwrote its destination")
+		}
+		out = out[1:]
+		if !utf8.Valid(out) {
+			t.Fatalf("appendString(%q) = %q: not UTF-8", s, out)
+		}
+		for _, c := range out {
+			if c < 0x20 {
+				t.Fatalf("appendString(%q) = %q: raw control byte", s, out)
+			}
+		}
 		var back string
 		if err := json.Unmarshal(out, &back); err != nil {
 			t.Fatalf("appendString(%q) = %s: not JSON: %v", s, out, err)
 		}
-		if want := strings.ToValidUTF8(s, "\ufffd"); back != want && back != strings.Map(func(r rune) rune { return r }, want) {
-			// ToValidUTF8 folds a run of bad bytes into one U+FFFD; we
-			// replace each byte, as encoding/json does.
-			if !utf8.ValidString(s) {
-				if strings.ReplaceAll(back, "\ufffd", "") != strings.ReplaceAll(want, "\ufffd", "") {
-					t.Fatalf("round trip of %q gave %q", s, back)
-				}
-				return
-			}
-			t.Fatalf("round trip of %q gave %q", s, back)
+		if want := string([]rune(s)); back != want {
+			t.Fatalf("appendString(%q) = %s decodes to %q, want %q", s, out, back, want)
 		}
 	})
 }
@@ -266,11 +230,7 @@ func TestStackInfoOmissions(t *testing.T) {
 	s := minimalSocket()
 	s.Source = collect.Source{Kind: "stack", Name: "demo"}
 	s.Stack = &collect.StackInfo{FD: -1, MemUsed: 10, MemLimit: 20, Age: 2 * time.Second}
-	var buf bytes.Buffer
-	if err := NDJSON(&buf, Envelope{Host: "h", Sockets: []collect.Socket{s}}); err != nil {
-		t.Fatal(err)
-	}
-	sock := decode(t, buf.Bytes())["sockets"].([]any)[0].(map[string]any)
+	sock := firstSocket(t, Envelope{Host: "h", Sockets: []collect.Socket{s}})
 	want := map[string]any{"mem_used": 10.0, "mem_limit": 20.0, "age_ms": 2000.0}
 	if diff := cmp.Diff(want, sock["stack_info"]); diff != "" {
 		t.Errorf("stack_info (-want +got):\n%s", diff)

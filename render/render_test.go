@@ -1,14 +1,17 @@
 // render_test.go holds golden tests of the -ano text, including the real
-// Windows output in shared/reference, and the text benchmark.
+// Windows output in shared/reference, its allocation bound, and the
+// benchmarks.
 
 package render
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,11 +47,16 @@ func mk(p collect.Proto, local, remote string, st collect.State, owner *collect.
 func pid(n int) *collect.Process { return &collect.Process{PID: n} }
 
 // TestWindowsReference rebuilds Windows' own netstat -ano output byte for
-// byte from the same sockets.
+// byte from the same sockets. testdata holds a copy of
+// shared/reference/windows-netstat-ano.txt so the test runs in any
+// checkout; when the shared original is present it must be the same.
 func TestWindowsReference(t *testing.T) {
-	want, err := os.ReadFile("../../shared/reference/windows-netstat-ano.txt")
+	want, err := os.ReadFile("testdata/windows-netstat-ano.txt")
 	if err != nil {
-		t.Skipf("reference output not present beside the repository: %v", err)
+		t.Fatal(err)
+	}
+	if orig, err := os.ReadFile("../../shared/reference/windows-netstat-ano.txt"); err == nil && !bytes.Equal(orig, want) {
+		t.Fatal("testdata/windows-netstat-ano.txt differs from shared/reference: copy it again")
 	}
 	socks := []collect.Socket{
 		tcp("0.0.0.0:135", "0.0.0.0:0", collect.StateListen, pid(700)),
@@ -61,6 +69,9 @@ func TestWindowsReference(t *testing.T) {
 		udp("[::]:123", "[::]:0", pid(928)),
 		udp("[fe80::a8c2:3d64:a5e6:878f%21]:1900", "[::]:0", pid(3852)),
 	}
+	// Shuffle first: the rows must come out in Windows' order because
+	// collect.Sort puts them there, not because they were written so.
+	slices.Reverse(socks)
 	collect.Sort(socks)
 	var got bytes.Buffer
 	if err := Text(&got, socks, TextOptions{PID: true, CRLF: true}); err != nil {
@@ -77,34 +88,52 @@ func (f fakeNames) Endpoint(ep netip.AddrPort, _ collect.Proto, local bool) stri
 	if n, ok := f[ep.String()]; ok {
 		return n
 	}
-	return ep.String()
+	return "" // unknown: the renderer prints the number
 }
+
+// addrNames is a Namer as the CLI's is: a lookup that allocates nothing.
+type addrNames map[netip.AddrPort]string
+
+func (a addrNames) Endpoint(ep netip.AddrPort, _ collect.Proto, _ bool) string { return a[ep] }
 
 func goldenSockets() []collect.Socket {
 	sshd := &collect.Process{PID: 712, Name: "sshd"}
 	var socks []collect.Socket
-	for st := collect.StateEstablished; st <= collect.StateBoundInactive; st++ {
+	// Every state, and one the model does not know.
+	for st := collect.StateUnknown; st <= collect.StateBoundInactive+1; st++ {
 		socks = append(socks, tcp("198.18.0.1:"+strconv.Itoa(1000+int(st)), "198.18.0.2:443", st, sshd))
 	}
 	socks = append(socks,
 		tcp("0.0.0.0:22", "0.0.0.0:0", collect.StateListen, sshd),
+		tcp("[::]:22", "[::]:0", collect.StateListen, sshd),
 		tcp("[fe80::1%eth0]:22", "[fe80::2%eth0]:40100", collect.StateEstablished, &collect.Process{PID: 9120, Name: ""}),
 		tcp("[2001:db8:1234:5678:9abc:def0:1234:5678%very-long-interface]:65535", "[2001:db8::1]:443", collect.StateSynSent, nil),
 		tcp("[::ffff:198.18.0.1]:8080", "[::ffff:198.18.0.9]:5000", collect.StateTimeWait, nil),
 		udp("0.0.0.0:53", "0.0.0.0:0", &collect.Process{PID: 455, Name: "systemd-resolved"}),
 		udp("127.0.0.1:5353", "127.0.0.1:53", nil),
-		udp("[::]:546", "[::]:0", &collect.Process{PID: 1, Name: "weird\tname"}),
+		udp("[::]:546", "[::]:0", &collect.Process{PID: 1, Name: "weird\tname\u009b2J\xff"}),
+		udp("[fe80::a:b:c:d%enp0s31f6]:5353", "[fe80::1:2:3:4%enp0s31f6]:5353", &collect.Process{PID: 880, Name: "avahi-daemon"}),
 	)
 	collect.Sort(socks)
 	return socks
 }
 
+// TestTextGolden covers, in testdata/*.txt (LF endings): every state, IPv6
+// with zones, addresses longer than their column, UDP connected and not,
+// rows without an owner, the -b lines, the table without -o, and names.
+// go test ./render -update rewrites the files; read the diff before
+// committing it.
 func TestTextGolden(t *testing.T) {
-	names := fakeNames{"198.18.0.2:443": "web.example:https", "0.0.0.0:22": "0.0.0.0:ssh"}
+	names := fakeNames{"198.18.0.2:443": "web.example:https", "0.0.0.0:22": "0.0.0.0:ssh", "[::]:22": "[::]:ssh",
+		"[fe80::2%eth0]:40100": "laptop.example.internal.corp.example.com:40100",
+		"127.0.0.1:53":         "evil\x1b[2J.example:domain", // a PTR record can hold any bytes
+		"0.0.0.0:53":           "",                           // no name: the number stays
+	}
 	for name, opt := range map[string]TextOptions{
 		"ano":  {PID: true},
 		"an":   {},
 		"anob": {PID: true, Exe: true},
+		"ab":   {Exe: true, Names: names},
 		"ao":   {PID: true, Names: names},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -114,7 +143,9 @@ func TestTextGolden(t *testing.T) {
 			}
 			file := "testdata/" + name + ".txt"
 			if *update {
-				os.WriteFile(file, got.Bytes(), 0o644)
+				if err := os.WriteFile(file, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
 			want, err := os.ReadFile(file)
 			if err != nil {
@@ -148,6 +179,91 @@ func TestTextLayout(t *testing.T) {
 	}
 }
 
+// TestTextUnsetEndpoints: a collector that leaves an endpoint unset gets
+// what the kernel prints for an unbound socket or one without a peer,
+// in the socket's family, never "invalid AddrPort".
+func TestTextUnsetEndpoints(t *testing.T) {
+	var got bytes.Buffer
+	err := Text(&got, []collect.Socket{
+		{Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("0.0.0.0:80"), State: collect.StateListen},
+		{Proto: collect.ProtoTCP, Family: collect.FamilyIPv6, State: collect.StateClose},
+		{Proto: collect.ProtoUDP, Family: collect.FamilyIPv6, Local: netip.MustParseAddrPort("[::1]:53")},
+	}, TextOptions{PID: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\nActive Connections\n\n" +
+		"  Proto  Local Address          Foreign Address        State           PID\n" +
+		"  TCP    0.0.0.0:80             0.0.0.0:0              LISTENING       -\n" +
+		"  TCP    [::]:0                 [::]:0                 CLOSED          -\n" +
+		"  UDP    [::1]:53               *:*                                    -\n"
+	if diff := cmp.Diff(want, got.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestAppendEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		in   netip.AddrPort
+		want string
+	}{
+		{netip.MustParseAddrPort("0.0.0.0:135"), "0.0.0.0:135"},
+		{netip.MustParseAddrPort("[::]:0"), "[::]:0"},
+		{netip.MustParseAddrPort("[fe80::1%eth0]:22"), "[fe80::1%eth0]:22"},
+		{netip.MustParseAddrPort("[::ffff:10.0.0.1]:8080"), "[::ffff:10.0.0.1]:8080"},
+		{netip.AddrPort{}, "*:*"},
+	} {
+		if got := string(AppendEndpoint([]byte("x"), tc.in)); got != "x"+tc.want {
+			t.Errorf("AppendEndpoint(%v) = %q, want %q", tc.in, got, "x"+tc.want)
+		}
+	}
+}
+
+type failWriter struct{ after int }
+
+var errDiskFull = errors.New("disk full")
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.after <= 0 {
+		return 0, errDiskFull
+	}
+	f.after--
+	return len(p), nil
+}
+
+// TestTextWriteError: a failing writer is reported, at the start or in
+// the middle of a large table.
+func TestTextWriteError(t *testing.T) {
+	for _, after := range []int{0, 1} {
+		err := Text(&failWriter{after: after}, benchSockets(10000), TextOptions{PID: true})
+		if !errors.Is(err, errDiskFull) {
+			t.Errorf("after %d writes: err = %v, want %v", after, err, errDiskFull)
+		}
+	}
+}
+
+// TestTextAllocsConstant: the cost in allocations does not grow with the
+// table (no per-row garbage), names and -b included.
+func TestTextAllocsConstant(t *testing.T) {
+	count := func(n int) float64 {
+		socks := benchSockets(n)
+		names := addrNames{}
+		for _, s := range socks {
+			names[s.Local] = "host-" + s.Local.String()
+			names[s.Remote] = "peer-" + s.Remote.String()
+		}
+		socks[0].Owner = nil
+		return testing.AllocsPerRun(5, func() {
+			if err := Text(io.Discard, socks, TextOptions{PID: true, Exe: true, Names: names}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if small, large := count(10), count(10000); large > small {
+		t.Errorf("10 rows: %v allocations, 10000 rows: %v; want no growth", small, large)
+	}
+}
+
 func benchSockets(n int) []collect.Socket {
 	p := &collect.Process{PID: 4242, Name: "haproxy"}
 	socks := make([]collect.Socket, n)
@@ -161,11 +277,15 @@ func benchSockets(n int) []collect.Socket {
 
 func BenchmarkText100k(b *testing.B) {
 	socks := benchSockets(100000)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := Text(io.Discard, socks, TextOptions{PID: true, Exe: true}); err != nil {
-			b.Fatal(err)
-		}
+	for name, opt := range map[string]TextOptions{"ano": {PID: true}, "anob": {PID: true, Exe: true}} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := Text(io.Discard, socks, opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
@@ -40,14 +41,20 @@ const noOwnerName = "Can not obtain ownership information"
 // Text writes the whole block: a blank line, "Active Connections", a blank
 // line, the header, then one row per socket in the order given. Fields
 // longer than their column are printed whole and shift the later columns.
+//
+// Write errors are sticky in the bufio.Writer: the first one stops output
+// and is what Text returns.
 func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	eol := "\n"
 	if opt.CRLF {
 		eol = "\r\n"
 	}
-	line := make([]byte, 0, 256)
-	var scratch, local, foreign []byte
+	// One backing array for the per-row buffers, sized for the longest
+	// usual row (two bracketed IPv6 addresses with zones); a longer name
+	// grows a buffer once and the grown one is reused.
+	buf := make([]byte, 0, 512)
+	line, local, foreign, scratch := buf[:0:256], buf[256:256:384], buf[384:384:496], buf[496:496:512]
 
 	bw.WriteString(eol + "Active Connections" + eol + eol)
 	line = appendRow(line[:0], "Proto", []byte("Local Address"), []byte("Foreign Address"), "State", opt.PID, nil, "PID")
@@ -62,16 +69,21 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 		} else if s.Proto != collect.ProtoTCP {
 			proto = s.Proto.String()
 		}
-		local = appendEndpoint(local[:0], s.Local, s.Proto, true, opt.Names)
+		local = appendEndpoint(local[:0], orUnspecified(s.Local, s), s.Proto, true, opt.Names)
 		var state string
 		if s.Proto == collect.ProtoUDP {
-			if collect.IsListening(s) { // no peer: netstat prints *:*
+			// UDP has no state column. Windows' UDP table has no
+			// remote at all and always prints *:*; Linux keeps the
+			// peer of a connected UDP socket, and hiding it would
+			// hide what we saw. collect.IsListening is the same test
+			// the -a filter uses: any peer address or port counts.
+			if collect.IsListening(s) {
 				foreign = append(foreign[:0], "*:*"...)
 			} else {
 				foreign = appendEndpoint(foreign[:0], s.Remote, s.Proto, false, opt.Names)
 			}
 		} else {
-			foreign = appendEndpoint(foreign[:0], s.Remote, s.Proto, false, opt.Names)
+			foreign = appendEndpoint(foreign[:0], orUnspecified(s.Remote, s), s.Proto, false, opt.Names)
 			state = s.State.WindowsName()
 		}
 		scratch = scratch[:0]
@@ -84,14 +96,15 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 		bw.Write(line)
 		bw.WriteString(eol)
 		if opt.Exe {
-			bw.WriteByte(' ')
+			line = append(line[:0], ' ')
 			if s.Owner != nil && s.Owner.Name != "" {
-				bw.WriteByte('[')
-				writePrintable(bw, s.Owner.Name)
-				bw.WriteByte(']')
+				line = append(line, '[')
+				line = appendPrintable(line, s.Owner.Name)
+				line = append(line, ']')
 			} else {
-				bw.WriteString(noOwnerName)
+				line = append(line, noOwnerName...)
 			}
+			bw.Write(line)
 			bw.WriteString(eol)
 		}
 	}
@@ -137,9 +150,28 @@ func pad(dst []byte, have, width int) []byte {
 
 func appendEndpoint(dst []byte, ep netip.AddrPort, proto collect.Proto, local bool, names Namer) []byte {
 	if names != nil {
-		return append(dst, names.Endpoint(ep, proto, local)...)
+		// A name comes from DNS or a services file, which can hold any
+		// bytes: print it as safely as a process name. A Namer that has
+		// no name returns "", and the row keeps the number.
+		if name := names.Endpoint(ep, proto, local); name != "" {
+			return appendPrintable(dst, name)
+		}
 	}
 	return AppendEndpoint(dst, ep)
+}
+
+// orUnspecified returns ep, or, when a collector left it unset, what the
+// kernel reports for an unbound socket or one without a peer: the
+// unspecified address of the socket's family and port 0 ("0.0.0.0:0",
+// "[::]:0"), so that a TCP listener reads the same from every source.
+func orUnspecified(ep netip.AddrPort, s *collect.Socket) netip.AddrPort {
+	if ep.IsValid() {
+		return ep
+	}
+	if s.Family == collect.FamilyIPv6 || s.Local.Addr().Is6() {
+		return netip.AddrPortFrom(netip.IPv6Unspecified(), 0)
+	}
+	return netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
 }
 
 // AppendEndpoint formats an endpoint numerically the netstat way:
@@ -152,15 +184,28 @@ func AppendEndpoint(dst []byte, ep netip.AddrPort) []byte {
 	return ep.AppendTo(dst)
 }
 
-// writePrintable writes a process name with control characters shown as
-// '?': a name is whatever the process chose, and must not drive the
-// terminal.
-func writePrintable(w *bufio.Writer, s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			w.WriteByte('?')
-		} else {
-			w.WriteByte(c)
+// appendPrintable appends a process name with control characters (C0, DEL
+// and C1, which some terminals take as CSI) and bytes that are not UTF-8
+// shown as '?': a name is whatever the process chose, and must not drive
+// the terminal or break the line.
+func appendPrintable(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				c = '?'
+			}
+			dst = append(dst, c)
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r >= 0x80 && r <= 0x9f {
+			dst = append(dst, '?')
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
 	}
+	return dst
 }

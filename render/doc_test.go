@@ -1,0 +1,324 @@
+// doc_test.go checks docs/json.md against what JSON() prints: the field
+// tables (names, order, types, which are never omitted) and the example,
+// so that neither the schema nor its page can change alone.
+
+package render
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// docField is one row of a field table in docs/json.md.
+type docField struct {
+	Name, Type   string
+	NeverOmitted bool
+}
+
+// jsonDoc is what docs/json.md says: section heading -> fields in table
+// order, and the example document.
+type jsonDoc struct {
+	Tables  map[string][]docField
+	Example string
+}
+
+// readJSONDoc parses docs/json.md: each "## " section's markdown table
+// whose header starts with "| field | type |", and the one ```json block.
+func readJSONDoc(t *testing.T) jsonDoc {
+	t.Helper()
+	data, err := os.ReadFile("../docs/json.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := jsonDoc{Tables: map[string][]docField{}}
+	section, inExample, inTable, examples := "", false, false, 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case inExample && line == "```":
+			inExample = false
+		case inExample:
+			doc.Example += line + "\n"
+		case line == "```json":
+			inExample = true
+			examples++
+		case strings.HasPrefix(line, "## "):
+			section, inTable = strings.TrimPrefix(line, "## "), false
+		case strings.HasPrefix(line, "| field | type |"):
+			inTable = true
+		case inTable && strings.HasPrefix(line, "|---"):
+		case inTable && strings.HasPrefix(line, "|"):
+			cells := strings.Split(line, "|")
+			if len(cells) != 6 {
+				t.Fatalf("docs/json.md: table row %q has %d cells, want 4", line, len(cells)-2)
+			}
+			name := strings.TrimSpace(cells[1])
+			if !strings.HasPrefix(name, "`") || !strings.HasSuffix(name, "`") {
+				t.Fatalf("docs/json.md: field %q is not in backquotes", name)
+			}
+			doc.Tables[section] = append(doc.Tables[section], docField{
+				Name:         strings.Trim(name, "`"),
+				Type:         strings.TrimSpace(cells[2]),
+				NeverOmitted: strings.HasPrefix(strings.TrimSpace(cells[4]), "never"),
+			})
+		default:
+			inTable = false
+		}
+	}
+	if examples != 1 {
+		t.Fatalf("docs/json.md has %d json examples, want 1", examples)
+	}
+	return doc
+}
+
+func jsonType(v any) string {
+	switch v := v.(type) {
+	case string:
+		return "string"
+	case json.Number:
+		if _, err := v.Int64(); err != nil {
+			return "number " + v.String() // not an integer: no documented type matches
+		}
+		return "integer"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// orderedObject is a decoded JSON object that remembers its key order.
+type orderedObject struct {
+	Keys   []string
+	Values map[string]any
+}
+
+// decodeOrdered reads one JSON object from dec, keeping the key order
+// (encoding/json's map decoding loses it) and numbers as json.Number.
+func decodeOrdered(t *testing.T, dec *json.Decoder) orderedObject {
+	t.Helper()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("want an object, got %v (%v)", tok, err)
+	}
+	obj := orderedObject{Values: map[string]any{}}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := tok.(string)
+		if _, dup := obj.Values[key]; dup {
+			t.Errorf("key %q appears twice", key)
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		obj.Keys = append(obj.Keys, key)
+		obj.Values[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+func ordered(t *testing.T, raw []byte) orderedObject {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return decodeOrdered(t, dec)
+}
+
+// socketObjects returns the socket objects of a document in output order,
+// each with its key order.
+func socketObjects(t *testing.T, raw []byte) []orderedObject {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var socks []orderedObject
+	// Walk to the "sockets" array.
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			t.Fatal("no sockets array")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok == "sockets" {
+			break
+		}
+	}
+	if tok, _ := dec.Token(); tok != json.Delim('[') {
+		t.Fatalf("sockets is not an array: %v", tok)
+	}
+	for dec.More() {
+		socks = append(socks, decodeOrdered(t, dec))
+	}
+	return socks
+}
+
+// checkAgainstTable compares one emitted object with a documented table:
+// the keys in the table's order (a fully populated object has them all),
+// each of the documented type.
+func checkAgainstTable(t *testing.T, what string, obj orderedObject, table []docField, full bool) {
+	t.Helper()
+	var want []string
+	types := map[string]string{}
+	for _, f := range table {
+		types[f.Name] = f.Type
+		if full || f.NeverOmitted {
+			want = append(want, f.Name)
+		}
+	}
+	if diff := cmp.Diff(want, obj.Keys); diff != "" {
+		t.Errorf("%s: keys differ from docs/json.md (-doc +output):\n%s", what, diff)
+	}
+	for _, k := range obj.Keys {
+		if got := jsonType(obj.Values[k]); types[k] != "" && got != types[k] {
+			t.Errorf("%s: %s is %s, docs/json.md says %s", what, k, got, types[k])
+		}
+	}
+}
+
+// fullSocket has every optional field set, so JSON() prints every
+// documented field.
+func fullSocket() collect.Socket {
+	return collect.Socket{
+		Source: collect.Source{Kind: "stack", Name: "demo"}, NetNS: 4026531840,
+		Proto: collect.ProtoTCP, Family: collect.FamilyIPv6,
+		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
+		State: collect.StateEstablished, Owner: &collect.Process{PID: 9, Name: "sshd"}, UID: 1000, HasUID: true,
+		Inode: 77, Cookie: 88, SendQ: 1, RecvQ: 2,
+		TCP:   &collect.TCPInfo{RTT: time.Millisecond, Timer: collect.TimerRetrans, TimerExpires: time.Second},
+		Stack: &collect.StackInfo{FD: 3, MemUsed: 4096, MemLimit: 1 << 20, Age: time.Minute, SndUna: 1, SndNxt: 2, RcvNxt: 3, SndWnd: 4, RcvWnd: 5},
+	}
+}
+
+// minimalSocket has nothing optional: JSON() prints only the fields
+// documented as never omitted.
+func minimalSocket() collect.Socket {
+	return collect.Socket{Proto: collect.ProtoUDP, Family: collect.FamilyIPv4,
+		Local: netip.MustParseAddrPort("0.0.0.0:53"), Remote: netip.MustParseAddrPort("0.0.0.0:0"), State: collect.StateClose}
+}
+
+func TestJSONMatchesDocs(t *testing.T) {
+	doc := readJSONDoc(t)
+	for _, sec := range []string{"Envelope", "Socket", "tcp_info", "stack_info"} {
+		if len(doc.Tables[sec]) == 0 {
+			t.Fatalf("docs/json.md has no field table under ## %s", sec)
+		}
+	}
+	if len(doc.Tables) != 4 {
+		t.Errorf("docs/json.md has field tables %v; this test knows 4", slices.Sorted(func(yield func(string) bool) {
+			for k := range doc.Tables {
+				if !yield(k) {
+					return
+				}
+			}
+		}))
+	}
+
+	for name, env := range map[string]Envelope{
+		"full":    {Host: "h", Time: time.Unix(0, 0), Sockets: []collect.Socket{fullSocket()}, Warnings: []string{"w"}},
+		"minimal": {Host: "h", Time: time.Unix(0, 0), Sockets: []collect.Socket{minimalSocket()}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			full := name == "full"
+			for format, write := range map[string]func(io.Writer, Envelope) error{"JSON": JSON, "NDJSON": NDJSON} {
+				var buf bytes.Buffer
+				if err := write(&buf, env); err != nil {
+					t.Fatal(err)
+				}
+				checkAgainstTable(t, format+" envelope", ordered(t, buf.Bytes()), doc.Tables["Envelope"], full)
+				sock := socketObjects(t, buf.Bytes())[0]
+				checkAgainstTable(t, format+" socket", sock, doc.Tables["Socket"], full)
+				if full {
+					checkAgainstTable(t, format+" tcp_info", objectAtOrdered(t, buf.Bytes(), "tcp_info"), doc.Tables["tcp_info"], true)
+					checkAgainstTable(t, format+" stack_info", objectAtOrdered(t, buf.Bytes(), "stack_info"), doc.Tables["stack_info"], true)
+				}
+			}
+		})
+	}
+	// A tcp_info and a stack_info with nothing optional set hold exactly
+	// their never-omitted fields.
+	s := minimalSocket()
+	s.Proto, s.State = collect.ProtoTCP, collect.StateListen
+	s.Source = collect.Source{Kind: "stack", Name: "demo"}
+	s.TCP = &collect.TCPInfo{}
+	s.Stack = &collect.StackInfo{FD: -1}
+	var buf bytes.Buffer
+	if err := JSON(&buf, Envelope{Sockets: []collect.Socket{s}}); err != nil {
+		t.Fatal(err)
+	}
+	checkAgainstTable(t, "minimal tcp_info", objectAtOrdered(t, buf.Bytes(), "tcp_info"), doc.Tables["tcp_info"], false)
+	// stack_info's TCP sequence variables are "omitted when UDP": on a
+	// TCP socket they are present, so only fd is missing here.
+	si := objectAtOrdered(t, buf.Bytes(), "stack_info")
+	if slices.Contains(si.Keys, "fd") || len(si.Keys) != len(doc.Tables["stack_info"])-1 {
+		t.Errorf("stack_info of a TCP socket without descriptor: keys %v", si.Keys)
+	}
+}
+
+// objectAtOrdered finds the first object under key in raw and decodes it
+// keeping its key order.
+func objectAtOrdered(t *testing.T, raw []byte, key string) orderedObject {
+	t.Helper()
+	i := bytes.Index(raw, []byte(`"`+key+`":{`))
+	if i < 0 {
+		t.Fatalf("no %q object in %s", key, raw)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw[i+len(key)+3:]))
+	dec.UseNumber()
+	return decodeOrdered(t, dec)
+}
+
+// exampleEnvelope holds the sockets of the example in docs/json.md.
+func exampleEnvelope() Envelope {
+	ts, _ := time.Parse(time.RFC3339Nano, "2026-11-25T04:10:00.123456789Z")
+	tcpInfo := func(t collect.TCPInfo) *collect.TCPInfo { return &t }
+	return Envelope{Host: "web1", Time: ts, Sockets: []collect.Socket{
+		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("0.0.0.0:22"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
+			State: collect.StateListen, Owner: &collect.Process{PID: 712, Name: "sshd"}, HasUID: true, Inode: 21344, Cookie: 4097, SendQ: 128,
+			TCP: tcpInfo(collect.TCPInfo{RTO: time.Second, SndCwnd: 10, SndMSS: 536, RcvMSS: 88})},
+		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("198.18.0.10:22"), Remote: netip.MustParseAddrPort("198.18.0.20:50522"),
+			State: collect.StateEstablished, Owner: &collect.Process{PID: 9120, Name: "sshd"}, HasUID: true, Inode: 88120, Cookie: 8193,
+			TCP: tcpInfo(collect.TCPInfo{RTT: 1250 * time.Microsecond, RTTVar: 480 * time.Microsecond, RTO: 204 * time.Millisecond, SndCwnd: 10, SndMSS: 1448, RcvMSS: 1448,
+				BytesAcked: 51234, BytesReceived: 8731, Timer: collect.TimerKeepalive, TimerExpires: 7187 * time.Millisecond})},
+		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv6, Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
+			State: collect.StateTimeWait, HasUID: true, Cookie: 8200,
+			TCP: tcpInfo(collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 41230 * time.Millisecond})},
+		{Source: collect.Kernel, Proto: collect.ProtoUDP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("127.0.0.53:53"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
+			State: collect.StateClose, Owner: &collect.Process{PID: 455, Name: "systemd-resolved"}, UID: 102, HasUID: true, Inode: 17720, Cookie: 3},
+	}}
+}
+
+// TestDocExampleIsOutput: the example in docs/json.md is, byte for byte,
+// what JSON() prints for exampleEnvelope.
+func TestDocExampleIsOutput(t *testing.T) {
+	doc := readJSONDoc(t)
+	var got bytes.Buffer
+	if err := JSON(&got, exampleEnvelope()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(doc.Example, got.String()); diff != "" {
+		t.Errorf("docs/json.md example vs JSON() (-doc +output):\n%s", diff)
+	}
+}
