@@ -59,8 +59,8 @@ func (r row) String() string {
 
 // fixture is a set of sockets of every kind held by this test process.
 type fixture struct {
-	want    []row           // the rows gonetstat must print for them
-	ports   map[uint16]bool // every local port the fixture owns
+	want    []row            // the rows gonetstat must print for them
+	ports   map[portKey]bool // every local (protocol, port) the fixture owns
 	closers []func()
 }
 
@@ -70,7 +70,14 @@ func (f *fixture) close() {
 	}
 }
 
-func (f *fixture) port(ap netip.AddrPort) { f.ports[ap.Port()] = true }
+// portKey is a local port of one protocol: other processes' sockets on
+// the same number of the other protocol are not the fixture's.
+type portKey struct {
+	proto string
+	port  uint16
+}
+
+func (f *fixture) port(proto string, ap netip.AddrPort) { f.ports[portKey{proto, ap.Port()}] = true }
 
 func addrPort(a net.Addr) netip.AddrPort {
 	switch a := a.(type) {
@@ -89,7 +96,7 @@ func addrPort(a net.Addr) netip.AddrPort {
 func openFixture(t *testing.T) *fixture {
 	t.Helper()
 	pid := os.Getpid()
-	f := &fixture{ports: map[uint16]bool{}}
+	f := &fixture{ports: map[portKey]bool{}}
 	t.Cleanup(f.close)
 	for _, host := range []string{"127.0.0.1", "::1"} {
 		unspec := netip.IPv4Unspecified()
@@ -102,7 +109,7 @@ func openFixture(t *testing.T) *fixture {
 		}
 		f.closers = append(f.closers, func() { ln.Close() })
 		lap := addrPort(ln.Addr())
-		f.port(lap)
+		f.port("tcp", lap)
 		f.want = append(f.want, row{"tcp", lap, netip.AddrPortFrom(unspec, 0), "LISTENING", pid})
 
 		// dial returns a client and the accepted server end, after one byte
@@ -118,7 +125,7 @@ func openFixture(t *testing.T) *fixture {
 			}
 			f.closers = append(f.closers, func() { c.Close(); s.Close() })
 			exchange(t, c, s)
-			f.port(addrPort(c.LocalAddr()))
+			f.port("tcp", addrPort(c.LocalAddr()))
 			return c, s
 		}
 
@@ -151,7 +158,7 @@ func openFixture(t *testing.T) *fixture {
 		}
 		f.closers = append(f.closers, func() { u.Close() })
 		uap := addrPort(u.LocalAddr())
-		f.port(uap)
+		f.port("udp", uap)
 		f.want = append(f.want, row{"udp", uap, netip.AddrPortFrom(unspec, 0), "", pid})
 
 		cu, err := net.Dial("udp", u.LocalAddr().String())
@@ -159,7 +166,7 @@ func openFixture(t *testing.T) *fixture {
 			t.Fatalf("udp dial: %v", err)
 		}
 		f.closers = append(f.closers, func() { cu.Close() })
-		f.port(addrPort(cu.LocalAddr()))
+		f.port("udp", addrPort(cu.LocalAddr()))
 		f.want = append(f.want, row{"udp", addrPort(cu.LocalAddr()), uap, "", pid})
 	}
 	// TIME_WAIT and FIN_WAIT_2 are reached asynchronously; give the kernel
@@ -232,7 +239,7 @@ func rowSet(rows []row) map[row]bool {
 
 // ssRows runs `ss -tuanp` and returns the rows whose local port is in ports
 // (all rows when ports is nil).
-func ssRows(t *testing.T, ports map[uint16]bool) []row {
+func ssRows(t *testing.T, ports map[portKey]bool) []row {
 	t.Helper()
 	out, err := exec.Command("ss", "-tuanp").Output()
 	if err != nil {
@@ -250,7 +257,7 @@ func ssRows(t *testing.T, ports map[uint16]bool) []row {
 		if err != nil {
 			t.Fatalf("ss row %q: %v", sc.Text(), err)
 		}
-		if ports == nil || ports[r.Local.Port()] && r.Local.Addr().IsLoopback() {
+		if ports == nil || ports[portKey{r.Proto, r.Local.Port()}] && r.Local.Addr().IsLoopback() {
 			rows = append(rows, r)
 		}
 	}

@@ -79,10 +79,10 @@ func parseText(t *testing.T, out string, pidColumn bool) []row {
 	return rows
 }
 
-func only(rows []row, ports map[uint16]bool) []row {
+func only(rows []row, ports map[portKey]bool) []row {
 	var out []row
 	for _, r := range rows {
-		if ports[r.Local.Port()] && r.Local.Addr().IsLoopback() {
+		if ports[portKey{r.Proto, r.Local.Port()}] && r.Local.Addr().IsLoopback() {
 			out = append(out, r)
 		}
 	}
