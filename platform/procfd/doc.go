@@ -1,20 +1,51 @@
 // Package procfd finds which process holds each socket: one scan of
 // <root>/[0-9]*/fd, reading every descriptor link and keeping those that
-// read "socket:[INODE]".
+// read "socket:[INODE]". The inode is the one sock_diag and /proc/net
+// report for the socket, so joining the two gives each row its owner.
 //
-// The scan is where the time goes on a busy host (sock_diag itself is
-// cheap), so it runs in parallel over processes, each worker reusing its
-// buffers, and it reads process names only for the processes that hold a
-// socket.
+// # Cost
 //
-// Failures of one process are normal and counted, not fatal: a process
-// that exits mid-scan (ENOENT, ESRCH) is Vanished; one whose descriptors we
-// may not read (another user's when not root; on some machines even root
-// is denied PID 1's) is Denied. A socket held by a process outside our PID
-// namespace has no visible owner at all: we never invent one, and the CLI
-// says why some rows have none.
+// The scan is where an owner lookup spends its time on a busy host (the
+// socket table itself is one netlink dump), so it is built for speed: a
+// pool of workers, fed PIDs, each reusing its buffers; on Linux one
+// getdents64 per few hundred descriptors and one readlinkat per descriptor,
+// relative to the fd directory's descriptor, with the name passed straight
+// from the getdents64 record (no path built, nothing allocated per
+// descriptor). Only processes that hold a socket get a *collect.Process and
+// have their name read: the base name of <pid>/exe (without the " (deleted)"
+// of a replaced binary) or, for kernel threads and unreadable exe links, the
+// first line of <pid>/comm. All sockets of a process share its *Process.
 //
-// When two processes hold the same socket (after fork, or passed with
-// SCM_RIGHTS), the lowest PID owns it in the result: deterministic from run
-// to run, and usually the parent that opened it.
+// # Failures are normal
+//
+// A process can exit at any moment of the scan (ENOENT, ESRCH): it is
+// counted as Vanished and its partly read descriptors are dropped, never
+// an error. A process whose descriptors we may not read (another user's
+// when not root; in some containers and sandboxes even root is refused PID
+// 1's links, while the directory still lists) is counted as Denied, with
+// the lowest such PID as DeniedExample for the caller's explanation. Any
+// other failure of one process is reported, naming the PID, in a
+// *collect.PartialError beside the result for all the others. Only an
+// unreadable root or a cancelled context fail the scan.
+//
+// # What the scan cannot see
+//
+// A socket held only by a process outside our PID namespace (the host's
+// daemons, seen from a container; another container's processes) has no
+// entry under our /proc, so it has no owner in the result. The scan never
+// guesses one: such rows stay without a PID, and the CLI says why.
+//
+// # Shared sockets
+//
+// One socket can be held by several processes (inherited across fork,
+// passed with SCM_RIGHTS, a pre-forking server's listener). The result
+// names the lowest PID among them: deterministic from run to run whatever
+// order the workers finish in, and usually the parent that opened it.
+//
+// # Portability
+//
+// Only Linux has such a /proc; the Linux reader lives in scan_linux.go and
+// rawsys_unsafe.go. Everywhere else a portable reader (os.ReadDir,
+// os.Readlink) scans a fixture or a copied tree with the same rules, and
+// Linux tests run every fixture through both readers.
 package procfd

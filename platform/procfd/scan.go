@@ -1,5 +1,6 @@
 // scan.go holds the portable driver of the scan: the worker pool, the
-// classification of per-process failures and the merge of results.
+// classification of per-process failures, the merge of results and the pure
+// helpers (socket link parser, PID parser, name trimming) both OS files use.
 
 package procfd
 
@@ -9,80 +10,132 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"sync"
 	"syscall"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
 
-// Scanner maps socket inodes to the processes holding them.
+// Scanner maps socket inodes to the processes holding them. The zero value
+// scans /proc with one worker per CPU (at most maxWorkers). A Scanner holds
+// no state between calls and may be used by several goroutines at once.
 type Scanner struct {
-	Root    string // "/proc" when empty
-	Workers int    // GOMAXPROCS (at most maxWorkers) when 0
+	Root    string // "/proc" when empty; a fixture tree in tests
+	Workers int    // GOMAXPROCS (at most maxWorkers) when <= 0
+
+	// open reads Root; nil means this OS's implementation. Tests set it
+	// to openPortable to run fixtures through both.
+	open func(root string) (procDir, error)
+}
+
+// procDir is one implementation of reading a process tree: the raw Linux
+// syscalls, or the portable os calls.
+type procDir interface {
+	// listPIDs returns the PIDs of the numeric directories, in no
+	// particular order. It runs once, before any other method.
+	listPIDs() ([]int, error)
+	// scanProcess appends one process's socket inodes to holdings, with
+	// a nil proc. Safe for concurrent use with distinct workerStates.
+	scanProcess(pid int, st *workerState, holdings []holding) ([]holding, procResult)
+	// processName reads a process's name; "" when it cannot be read.
+	processName(pid int, st *workerState) string
+	close()
+}
+
+// workerState holds one worker's buffers, reused for every process it
+// reads. The Linux reader sizes them on first use; the portable one uses
+// only link.
+type workerState struct {
+	path  []byte // "<pid>/fd\x00" and friends, NUL-terminated for raw syscalls
+	dents []byte // one getdents64 batch
+	link  []byte // a readlink target
 }
 
 var _ collect.OwnerScanner = (*Scanner)(nil)
 
+// maxWorkers bounds the default pool: the scan is a few hundred to a few
+// thousand processes, and on a 128-CPU host 128 threads in readlinkat only
+// add scheduling and merge cost. An explicit Workers may go higher.
 const maxWorkers = 8
 
-// holding is one (socket inode, pid) pair seen by a worker.
+// holding is one (socket inode, holder) pair seen by a worker. All holdings
+// of one process share its *collect.Process.
 type holding struct {
 	inode uint64
-	pid   int
+	proc  *collect.Process
 }
+
+// outcome is how reading one process's descriptors ended.
+type outcome uint8
+
+const (
+	read     outcome = iota // every descriptor was read
+	vanished                // the process exited mid-scan
+	denied                  // we may not read its descriptors
+	failed                  // anything else: a problem to report
+)
 
 // procResult is what a worker learned about one process.
 type procResult struct {
-	pid      int
-	name     string
-	inodes   int // how many of the worker's holdings belong to this pid
-	vanished bool
-	denied   bool
-	err      error
+	pid     int
+	outcome outcome
+	err     error // set when outcome is failed
 }
 
-// ScanOwners reads the descriptors of every process under Root.
+// workerOut is everything one worker found; workers share nothing while
+// they run, and the merge happens after all have finished.
+type workerOut struct {
+	holdings []holding
+	procs    []procResult
+}
+
+// ScanOwners reads the descriptors of every process under Root and returns
+// which process holds each socket inode.
+//
+// Processes that exit or deny access are counted, not reported. Any other
+// failure of one process is returned as a *collect.PartialError naming the
+// PID, beside the scan of every other process. Only an unreadable Root or a
+// cancelled ctx make the result unusable.
 func (s *Scanner) ScanOwners(ctx context.Context) (collect.OwnerScan, error) {
 	root := s.Root
 	if root == "" {
 		root = "/proc"
 	}
-	pids, err := listPIDs(root)
+	open := s.open
+	if open == nil {
+		open = openOS
+	}
+	rd, err := open(root)
+	if err != nil {
+		return collect.OwnerScan{}, fmt.Errorf("opening process directory %s: %w", root, err)
+	}
+	defer rd.close()
+	pids, err := rd.listPIDs()
 	if err != nil {
 		return collect.OwnerScan{}, fmt.Errorf("listing processes in %s: %w", root, err)
 	}
+
 	workers := s.Workers
 	if workers <= 0 {
 		workers = min(runtime.GOMAXPROCS(0), maxWorkers)
 	}
 	workers = max(1, min(workers, len(pids)))
 
-	jobs := make(chan int)
-	type workerOut struct {
-		holdings []holding
-		procs    []procResult
-	}
+	jobs := make(chan int, 4*workers)
 	outs := make([]workerOut, workers)
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := range outs {
 		wg.Add(1)
 		go func(out *workerOut) {
 			defer wg.Done()
-			st := newWorkerState()
+			var st workerState
 			for pid := range jobs {
-				before := len(out.holdings)
-				var r procResult
-				out.holdings, r = scanProcess(root, pid, st, out.holdings)
-				r.inodes = len(out.holdings) - before
-				if r.inodes > 0 {
-					r.name = processName(root, pid, st)
+				if ctx.Err() != nil {
+					continue // drain: the feeder stops soon
 				}
-				out.procs = append(out.procs, r)
+				out.holdings, out.procs = scanOne(rd, pid, &st, out.holdings, out.procs)
 			}
 		}(&outs[w])
 	}
@@ -99,35 +152,53 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return collect.OwnerScan{}, err
 	}
+	return merge(outs)
+}
 
-	scan := collect.OwnerScan{Owners: make(map[uint64]*collect.Process)}
-	procs := make(map[int]*collect.Process)
+// scanOne reads one process's sockets and, only when it holds any, its name.
+func scanOne(rd procDir, pid int, st *workerState, holdings []holding, procs []procResult) ([]holding, []procResult) {
+	start := len(holdings)
+	holdings, r := rd.scanProcess(pid, st, holdings)
+	if r.outcome != read {
+		holdings = holdings[:start] // a part of a process's sockets is not its truth
+	} else if len(holdings) > start {
+		p := &collect.Process{PID: pid, Name: rd.processName(pid, st)}
+		for i := start; i < len(holdings); i++ {
+			holdings[i].proc = p
+		}
+	}
+	return holdings, append(procs, r)
+}
+
+// merge builds the scan from the workers' outputs. A socket held by several
+// processes (inherited over fork, passed with SCM_RIGHTS) goes to the lowest
+// PID, so the result does not depend on which worker ran first.
+func merge(outs []workerOut) (collect.OwnerScan, error) {
+	n := 0
+	for _, out := range outs {
+		n += len(out.holdings)
+	}
+	scan := collect.OwnerScan{Owners: make(map[uint64]*collect.Process, n)}
 	var problems []error
 	for _, out := range outs {
 		for _, r := range out.procs {
-			switch {
-			case r.vanished:
+			switch r.outcome {
+			case read:
+				scan.Processes++
+			case vanished:
 				scan.Vanished++
-			case r.denied:
+			case denied:
 				scan.Denied++
 				if scan.DeniedExample == 0 || r.pid < scan.DeniedExample {
 					scan.DeniedExample = r.pid
 				}
-			case r.err != nil:
+			case failed:
 				problems = append(problems, r.err)
-			default:
-				scan.Processes++
-			}
-			if r.inodes > 0 {
-				procs[r.pid] = &collect.Process{PID: r.pid, Name: r.name}
 			}
 		}
-	}
-	for _, out := range outs {
 		for _, h := range out.holdings {
-			p := procs[h.pid]
-			if cur, ok := scan.Owners[h.inode]; !ok || p.PID < cur.PID {
-				scan.Owners[h.inode] = p
+			if cur, ok := scan.Owners[h.inode]; !ok || h.proc.PID < cur.PID {
+				scan.Owners[h.inode] = h.proc
 			}
 		}
 	}
@@ -135,53 +206,37 @@ feed:
 	return scan, collect.Partial(problems...)
 }
 
-// listPIDs returns the numeric entries of root in ascending order.
-func listPIDs(root string) ([]int, error) {
-	d, err := os.Open(root)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	var pids []int
-	for {
-		names, err := d.Readdirnames(1024)
-		for _, n := range names {
-			if pid, err := strconv.Atoi(n); err == nil && pid > 0 && n[0] != '+' {
-				pids = append(pids, pid)
-			}
-		}
-		if errors.Is(err, errEOF) || len(names) == 0 {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	sort.Ints(pids)
-	return pids, nil
-}
-
 // classify sorts a per-process error into vanished, denied or a problem.
-func classify(r *procResult, pid int, what string, err error) {
+// ENOENT and ESRCH mean the process exited (or, for one descriptor, that it
+// was closed, which callers handle before this); EACCES and EPERM mean the
+// kernel's ptrace access check refused us.
+func classify(pid int, what string, err error) procResult {
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH):
-		r.vanished = true
+		return procResult{pid: pid, outcome: vanished}
 	case errors.Is(err, fs.ErrPermission):
-		r.denied = true
-	default:
-		r.err = fmt.Errorf("process %d: %s: %w", pid, what, err)
+		return procResult{pid: pid, outcome: denied}
 	}
+	return procResult{pid: pid, outcome: failed, err: fmt.Errorf("process %d: %s: %w", pid, what, err)}
 }
 
 var socketPrefix = []byte("socket:[")
 
 // ParseSocketLink returns the inode of a descriptor link "socket:[12345]".
-// It accepts exactly that form, with an inode that fits in 64 bits.
+// It accepts exactly that form — at least one decimal digit, no sign, no
+// spaces — with an inode that fits in 64 bits, and allocates nothing.
 func ParseSocketLink(link []byte) (uint64, bool) {
 	if len(link) < len(socketPrefix)+2 || !bytes.HasPrefix(link, socketPrefix) || link[len(link)-1] != ']' {
 		return 0, false
 	}
-	digits := link[len(socketPrefix) : len(link)-1]
+	return parseDecimal(link[len(socketPrefix) : len(link)-1])
+}
+
+// parseDecimal parses a non-empty run of ASCII digits into a uint64.
+func parseDecimal(digits []byte) (uint64, bool) {
+	if len(digits) == 0 {
+		return 0, false
+	}
 	var v uint64
 	for _, c := range digits {
 		if c < '0' || c > '9' {
@@ -196,26 +251,39 @@ func ParseSocketLink(link []byte) (uint64, bool) {
 	return v, true
 }
 
-// processName returns the base name of the process's executable, or its
-// comm name when the exe link is unreadable (kernel threads, other users'
-// processes), or "" when neither can be read.
-func processName(root string, pid int, st *workerState) string {
-	dir := filepath.Join(root, strconv.Itoa(pid))
-	if n, err := readlinkInto(filepath.Join(dir, "exe"), st.link); err == nil && n > 0 {
-		exe := bytes.TrimSuffix(st.link[:n], []byte(" (deleted)"))
-		if i := bytes.LastIndexByte(exe, '/'); i >= 0 {
-			exe = exe[i+1:]
-		}
-		if len(exe) > 0 {
-			return string(exe)
-		}
+// maxPID is above any PID Linux hands out (PID_MAX_LIMIT is 4194304) and
+// keeps a hostile fixture name from overflowing int on 32-bit systems.
+const maxPID = 1<<31 - 1
+
+// parsePID returns the PID a directory name stands for: digits only, no
+// sign, no leading zero. "self", "sys", "1a" and "007" are not processes
+// (the last would open the fd directory of "7").
+func parsePID(name []byte) (int, bool) {
+	if len(name) == 0 || name[0] == '0' {
+		return 0, false
 	}
-	comm, err := os.ReadFile(filepath.Join(dir, "comm"))
-	if err != nil {
-		return ""
+	v, ok := parseDecimal(name)
+	if !ok || v == 0 || v > maxPID {
+		return 0, false
 	}
+	return int(v), true
+}
+
+// exeName turns an exe link target into a process name: its base name,
+// without the " (deleted)" the kernel appends when the file was replaced
+// (as during a package upgrade of a running daemon).
+func exeName(target []byte) []byte {
+	target = bytes.TrimSuffix(target, []byte(" (deleted)"))
+	if i := bytes.LastIndexByte(target, '/'); i >= 0 {
+		target = target[i+1:]
+	}
+	return target
+}
+
+// commName returns the first line of a comm file.
+func commName(comm []byte) []byte {
 	if i := bytes.IndexByte(comm, '\n'); i >= 0 {
 		comm = comm[:i]
 	}
-	return string(comm)
+	return comm
 }

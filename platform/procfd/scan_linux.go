@@ -1,89 +1,192 @@
-// scan_linux.go reads one process's descriptors with openat, getdents64
-// and readlinkat on the fd directory, reusing the worker's buffers.
+// scan_linux.go reads processes with getdents64, openat and readlinkat
+// relative to one descriptor of the root, reusing each worker's buffers, so
+// that reading a descriptor link costs one syscall and no allocation.
 
 package procfd
 
 import (
 	"bytes"
-	"io"
+	"encoding/binary"
 	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
-var errEOF = io.EOF
-
-type workerState struct {
-	path  []byte
-	dents []byte
-	link  []byte
+// rootDir is the open process directory. Its descriptor is only used as
+// the base of openat/readlinkat, which is safe from several goroutines;
+// listPIDs, which moves its offset, runs before the workers start.
+type rootDir struct {
+	fd int
 }
 
-func newWorkerState() *workerState {
-	return &workerState{dents: make([]byte, 32<<10), link: make([]byte, unix.PathMax)}
-}
+var _ procDir = (*rootDir)(nil)
 
-func readlinkInto(path string, buf []byte) (int, error) {
-	return unix.Readlink(path, buf)
-}
-
-// scanProcess appends the sockets of one process to holdings.
-func scanProcess(root string, pid int, st *workerState, holdings []holding) ([]holding, procResult) {
-	r := procResult{pid: pid}
-	st.path = append(st.path[:0], root...)
-	st.path = append(st.path, '/')
-	st.path = strconv.AppendInt(st.path, int64(pid), 10)
-	st.path = append(st.path, "/fd"...)
-	dirfd, err := unix.Open(string(st.path), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+func openOS(root string) (procDir, error) {
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		classify(&r, pid, "opening fd directory", err)
-		return holdings, r
+		return nil, err
 	}
-	defer unix.Close(dirfd)
-	start := len(holdings)
+	return &rootDir{fd: fd}, nil
+}
+
+func (rd *rootDir) close() { unix.Close(rd.fd) }
+
+// Offsets in struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16,
+// d_type u8, then d_name, NUL-terminated and padded.
+const (
+	direntReclen = 16
+	direntType   = 18
+	direntName   = 19
+)
+
+// nextDirent splits the first record off a getdents64 batch. name keeps
+// its terminating NUL so it can go straight to a raw *at syscall. ok is
+// false when the batch is exhausted or the record is malformed.
+func nextDirent(buf []byte) (name []byte, typ byte, rest []byte, ok bool) {
+	if len(buf) < direntName {
+		return nil, 0, nil, false
+	}
+	reclen := int(binary.NativeEndian.Uint16(buf[direntReclen:]))
+	if reclen <= direntName || reclen > len(buf) {
+		return nil, 0, nil, false
+	}
+	name = buf[direntName:reclen]
+	i := bytes.IndexByte(name, 0)
+	if i < 0 {
+		return nil, 0, nil, false
+	}
+	return name[:i+1], buf[direntType], buf[reclen:], true
+}
+
+// getdents reads the next batch of dir, retrying on EINTR.
+func getdents(dir int, buf []byte) (int, error) {
 	for {
-		n, err := unix.Getdents(dirfd, st.dents)
-		if err == unix.EINTR {
-			continue
+		n, err := unix.Getdents(dir, buf)
+		if err != unix.EINTR {
+			return n, err
 		}
+	}
+}
+
+// listPIDs returns the numeric entries of the root, in directory order.
+func (rd *rootDir) listPIDs() ([]int, error) {
+	if _, err := unix.Seek(rd.fd, 0, 0); err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 32<<10)
+	pids := make([]int, 0, 512)
+	for {
+		n, err := getdents(rd.fd, buf)
 		if err != nil {
-			classify(&r, pid, "reading fd directory", err)
-			return holdings[:start], r
+			return nil, err
 		}
 		if n == 0 {
-			return holdings, r
+			return pids, nil
 		}
-		// struct linux_dirent64: d_ino u64, d_off s64, d_reclen u16,
-		// d_type u8, d_name NUL-terminated.
-		buf := st.dents[:n]
-		for len(buf) >= 19 {
-			reclen := int(uint16(buf[16]) | uint16(buf[17])<<8)
-			if reclen < 19 || reclen > len(buf) {
+		for b := buf[:n]; ; {
+			name, typ, rest, ok := nextDirent(b)
+			if !ok {
 				break
 			}
-			name := buf[19:reclen]
-			if i := bytes.IndexByte(name, 0); i >= 0 {
-				name = name[:i]
-			}
-			typ := buf[18]
-			buf = buf[reclen:]
-			if typ != unix.DT_LNK || len(name) == 0 || name[0] == '.' {
+			b = rest
+			if typ != unix.DT_DIR && typ != unix.DT_UNKNOWN {
 				continue
 			}
-			ln, err := unix.Readlinkat(dirfd, string(name), st.link)
-			if err != nil {
-				if err == unix.ENOENT {
-					continue // the descriptor was closed since getdents
-				}
-				// Vanished, denied or broken: what this process holds
-				// cannot be known whole, so attribute none of it rather
-				// than a part.
-				classify(&r, pid, "reading descriptor "+string(name), err)
-				return holdings[:start], r
-			}
-			if inode, ok := ParseSocketLink(st.link[:ln]); ok {
-				holdings = append(holdings, holding{inode, pid})
+			if pid, ok := parsePID(name[:len(name)-1]); ok {
+				pids = append(pids, pid)
 			}
 		}
 	}
+}
+
+// ensureBuffers sizes a new worker's buffers: one getdents64 batch of a
+// few hundred descriptors, and a link buffer no target can fill (so a full
+// one means truncated).
+func (st *workerState) ensureBuffers() {
+	if st.dents == nil {
+		st.dents = make([]byte, 32<<10)
+		st.link = make([]byte, unix.PathMax)
+	}
+}
+
+// pidPath sets st.path to "<pid>/<leaf>\x00".
+func (st *workerState) pidPath(pid int, leaf string) []byte {
+	st.path = strconv.AppendInt(st.path[:0], int64(pid), 10)
+	st.path = append(st.path, '/')
+	st.path = append(st.path, leaf...)
+	st.path = append(st.path, 0)
+	return st.path
+}
+
+// scanProcess appends the sockets of one process to holdings (with a nil
+// proc, set by the caller). On any outcome but read the caller discards
+// what was appended.
+func (rd *rootDir) scanProcess(pid int, st *workerState, holdings []holding) ([]holding, procResult) {
+	st.ensureBuffers()
+	dir, err := openatZ(rd.fd, st.pidPath(pid, "fd"), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	if err != nil {
+		return holdings, classify(pid, "opening fd directory", err)
+	}
+	defer unix.Close(dir)
+	for {
+		n, err := getdents(dir, st.dents)
+		if err != nil {
+			return holdings, classify(pid, "reading fd directory", err)
+		}
+		if n == 0 {
+			return holdings, procResult{pid: pid, outcome: read}
+		}
+		for b := st.dents[:n]; ; {
+			name, typ, rest, ok := nextDirent(b)
+			if !ok {
+				break
+			}
+			b = rest
+			// /proc reports DT_LNK; a fixture on a filesystem without
+			// d_type reports DT_UNKNOWN and readlinkat sorts it out.
+			if (typ != unix.DT_LNK && typ != unix.DT_UNKNOWN) || name[0] == '.' {
+				continue
+			}
+			ln, err := readlinkatZ(dir, name, st.link)
+			switch {
+			case err == unix.ENOENT:
+				continue // closed since getdents
+			case err == unix.EINVAL:
+				continue // not a symlink (only in a fixture)
+			case err != nil:
+				// Vanished (ESRCH), denied (EACCES, as for PID 1 in some
+				// containers, where the directory lists but no link reads)
+				// or broken: this process's sockets cannot be known whole.
+				return holdings, classify(pid, "reading descriptor "+string(name[:len(name)-1]), err)
+			}
+			if ln >= len(st.link) {
+				continue // truncated: far longer than any socket link
+			}
+			if inode, ok := ParseSocketLink(st.link[:ln]); ok {
+				holdings = append(holdings, holding{inode: inode})
+			}
+		}
+	}
+}
+
+// processName returns the base name of the process's executable, or its
+// comm name when the exe link is unreadable (kernel threads, other users'
+// processes), or "" when neither can be read (it exited meanwhile).
+func (rd *rootDir) processName(pid int, st *workerState) string {
+	st.ensureBuffers()
+	if n, err := readlinkatZ(rd.fd, st.pidPath(pid, "exe"), st.link); err == nil && n < len(st.link) {
+		if name := exeName(st.link[:n]); len(name) > 0 {
+			return string(name)
+		}
+	}
+	f, err := openatZ(rd.fd, st.pidPath(pid, "comm"), unix.O_RDONLY|unix.O_CLOEXEC)
+	if err != nil {
+		return ""
+	}
+	defer unix.Close(f)
+	n, err := unix.Read(f, st.link)
+	if err != nil || n <= 0 {
+		return ""
+	}
+	return string(commName(st.link[:n]))
 }

@@ -1,0 +1,371 @@
+// live_linux_test.go tests the scan on the real /proc with sockets and
+// processes the test makes, the denied case as an unprivileged user, the
+// getdents64 record splitter, and benchmarks the live scan.
+
+package procfd
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/testenv"
+)
+
+// fileConn is what testenv.Inode needs: every net conn and listener here.
+type fileConn interface{ File() (*os.File, error) }
+
+func TestScanLive(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+
+	scan, err := (&Scanner{}).ScanOwners(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &collect.Process{PID: os.Getpid(), Name: filepath.Base(exe)}
+	for what, conn := range map[string]fileConn{
+		"tcp listener": ln.(*net.TCPListener), "tcp client": c.(*net.TCPConn),
+		"tcp server": s.(*net.TCPConn), "udp": u.(*net.UDPConn),
+	} {
+		in := testenv.Inode(t, conn)
+		if diff := cmp.Diff(want, scan.Owners[in]); diff != "" {
+			t.Errorf("%s socket (inode %d) owner (-want +got):\n%s", what, in, diff)
+		}
+	}
+	if scan.Processes < 2 { // this test and at least its parent
+		t.Errorf("Processes = %d", scan.Processes)
+	}
+
+	// Where the kernel lists PID 1's descriptors but refuses to read
+	// them (as in this sandbox, even for root), PID 1 is the example.
+	if _, err := os.Readlink("/proc/1/fd/0"); errors.Is(err, os.ErrPermission) {
+		if scan.Denied < 1 || scan.DeniedExample != 1 {
+			t.Errorf("PID 1's descriptors are unreadable but Denied = %d, DeniedExample = %d", scan.Denied, scan.DeniedExample)
+		}
+	}
+}
+
+// startHolder starts `sleep 30` holding f as descriptor 3 and stops it when
+// the test ends.
+func startHolder(t testing.TB, f *os.File) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("sleep", "30")
+	cmd.ExtraFiles = []*os.File{f}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd
+}
+
+// TestScanChild: a socket only a child holds is the child's; a socket
+// both hold goes to the lower PID.
+func TestScanChild(t *testing.T) {
+	only, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	onlyInode := testenv.Inode(t, only.(*net.UDPConn))
+	f, err := only.(*net.UDPConn).File() // a dup: the child inherits it
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := startHolder(t, f)
+	f.Close()
+	only.Close() // now only the child holds it
+
+	shared, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shared.Close()
+	sharedInode := testenv.Inode(t, shared.(*net.TCPListener))
+	sf, err := shared.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sharer := startHolder(t, sf)
+	sf.Close()
+
+	scan, err := (&Scanner{}).ScanOwners(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&collect.Process{PID: child.Process.Pid, Name: "sleep"}, scan.Owners[onlyInode]); diff != "" {
+		t.Errorf("child's socket owner (-want +got):\n%s", diff)
+	}
+	low := min(os.Getpid(), sharer.Process.Pid)
+	if p := scan.Owners[sharedInode]; p == nil || p.PID != low {
+		t.Errorf("shared socket owned by %+v, want the lower PID %d (parent %d, child %d)", p, low, os.Getpid(), sharer.Process.Pid)
+	}
+}
+
+// TestScanWhileProcessesVanish scans repeatedly while children start and
+// are killed: exits mid-scan are normal and never an error.
+func TestScanWhileProcessesVanish(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				cmd := exec.Command("sleep", "30")
+				if err := cmd.Start(); err != nil {
+					t.Error(err)
+					return
+				}
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+		}()
+	}
+	spawning := make(chan struct{})
+	go func() { wg.Wait(); close(spawning) }()
+	scans, vanished := 0, 0
+scan:
+	for scans < 5000 { // bounded even if spawning stalls
+		select {
+		case <-spawning:
+			break scan
+		default:
+		}
+		scan, err := (&Scanner{}).ScanOwners(context.Background())
+		if err != nil {
+			t.Fatalf("scan %d: %v", scans, err)
+		}
+		scans++
+		vanished += scan.Vanished
+	}
+	<-spawning
+	t.Logf("%d scans while 200 children came and went; %d processes vanished mid-scan", scans, vanished)
+}
+
+// TestIntegrationDenied scans, as a user who may not read one process's
+// descriptors, a fixture where only root may read that fd directory: the
+// process is counted as denied, with its PID as the example, and the rest
+// is still scanned. As root (which bypasses permissions) the scan runs in
+// a child with the credentials of nobody.
+func TestIntegrationDenied(t *testing.T) {
+	if os.Getenv("PROCFD_CHILD_ROOT") != "" {
+		return // the child part runs in TestDeniedChild
+	}
+	root := tree(t, map[string]fixture{
+		"10": {fds: map[string]string{"3": "socket:[1]"}},
+		"11": {comm: "open\n", fds: map[string]string{"3": "socket:[2]"}},
+		"12": {fds: map[string]string{"3": "socket:[3]"}},
+	})
+	for _, pid := range []string{"10", "12"} {
+		if err := os.Chmod(filepath.Join(root, pid, "fd"), 0o000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { // let TempDir remove them
+		os.Chmod(filepath.Join(root, "10", "fd"), 0o755)
+		os.Chmod(filepath.Join(root, "12", "fd"), 0o755)
+	})
+	if os.Geteuid() != 0 {
+		checkDenied(t, root)
+		return
+	}
+	// Let nobody reach the tree and run a copy of this test binary.
+	for dir := root; dir != filepath.Dir(dir) && dir != os.TempDir(); dir = filepath.Dir(dir) {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(root, "procfd.test") // not numeric: not a process
+	if err := os.WriteFile(exe, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestDeniedChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "PROCFD_CHILD_ROOT="+root)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child scan as nobody failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: TestDeniedChild") {
+		t.Fatalf("the child scan did not run:\n%s", out)
+	}
+}
+
+func TestDeniedChild(t *testing.T) {
+	root := os.Getenv("PROCFD_CHILD_ROOT")
+	if root == "" {
+		t.Skip("helper of TestIntegrationDenied")
+	}
+	checkDenied(t, root)
+}
+
+func checkDenied(t *testing.T, root string) {
+	t.Helper()
+	want := collect.OwnerScan{
+		Owners:    map[uint64]*collect.Process{2: {PID: 11, Name: "open"}},
+		Processes: 1, Denied: 2, DeniedExample: 10,
+	}
+	for _, impl := range impls {
+		scan, err := (&Scanner{Root: root, open: impl.open}).ScanOwners(context.Background())
+		if err != nil {
+			t.Fatalf("%s: %v", impl.name, err)
+		}
+		if diff := cmp.Diff(want, scan); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", impl.name, diff)
+		}
+	}
+}
+
+// dirent encodes one linux_dirent64 record the way the kernel lays it out.
+func dirent(name string, typ byte) []byte {
+	reclen := (direntName + len(name) + 1 + 7) &^ 7
+	b := make([]byte, reclen)
+	binary.NativeEndian.PutUint16(b[direntReclen:], uint16(reclen))
+	b[direntType] = typ
+	copy(b[direntName:], name)
+	return b
+}
+
+func TestNextDirent(t *testing.T) {
+	buf := append(append(dirent("3", syscall.DT_LNK), dirent("12345", syscall.DT_DIR)...), 0, 0, 0) // trailing junk
+	type rec struct {
+		Name string
+		Type byte
+	}
+	var got []rec
+	for b := buf; ; {
+		name, typ, rest, ok := nextDirent(b)
+		if !ok {
+			break
+		}
+		got = append(got, rec{string(name), typ})
+		b = rest
+	}
+	want := []rec{{"3\x00", syscall.DT_LNK}, {"12345\x00", syscall.DT_DIR}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// A record claiming more than the buffer, or less than its header, or
+	// with no NUL in its name ends the batch instead of reading past it.
+	for _, bad := range [][]byte{
+		dirent("3", 0)[:20],
+		func() []byte { b := dirent("3", 0); binary.NativeEndian.PutUint16(b[direntReclen:], 10); return b }(),
+		func() []byte {
+			b := dirent("1234", 0)
+			b[len(b)-1], b[len(b)-2], b[len(b)-3], b[len(b)-4] = 'x', 'x', 'x', 'x'
+			return b
+		}(),
+	} {
+		if name, _, _, ok := nextDirent(bad); ok {
+			t.Errorf("nextDirent(%q) = %q, want not ok", bad, name)
+		}
+	}
+}
+
+// FuzzNextDirent: on any bytes the splitter never panics, every name it
+// returns ends in its only NUL, and every step consumes input.
+func FuzzNextDirent(f *testing.F) {
+	f.Add(append(dirent("3", syscall.DT_LNK), dirent("4", syscall.DT_LNK)...))
+	f.Add(dirent("self", syscall.DT_DIR)[:19])
+	f.Fuzz(func(t *testing.T, buf []byte) {
+		for b := buf; ; {
+			name, _, rest, ok := nextDirent(b)
+			if !ok {
+				return
+			}
+			if len(name) == 0 || name[len(name)-1] != 0 || strings.IndexByte(string(name), 0) != len(name)-1 {
+				t.Fatalf("name %q is not one NUL-terminated string", name)
+			}
+			if len(rest) >= len(b) {
+				t.Fatalf("no progress: %d bytes left of %d", len(rest), len(b))
+			}
+			b = rest
+		}
+	})
+}
+
+// BenchmarkScanLive scans the real /proc while 20 children hold 500 bound
+// UDP sockets each (10,000 sockets, each held by one process).
+func BenchmarkScanLive(b *testing.B) {
+	const children, perChild = 20, 500
+	for i := 0; i < children; i++ {
+		files := make([]*os.File, perChild)
+		for j := range files {
+			fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+				b.Fatal(err)
+			}
+			files[j] = os.NewFile(uintptr(fd), "udp")
+		}
+		cmd := exec.Command("sleep", "60")
+		cmd.ExtraFiles = files
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	for _, workers := range []int{1, 0, 4} {
+		b.Run("workers="+strconv.Itoa(workers), func(b *testing.B) {
+			s := &Scanner{Workers: workers}
+			b.ReportAllocs()
+			for b.Loop() {
+				scan, err := s.ScanOwners(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(scan.Owners) < children*perChild {
+					b.Fatalf("%d owners, want at least %d", len(scan.Owners), children*perChild)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,95 @@
+// portable.go reads a process tree with the portable os calls, so that a
+// fixture /proc (or one copied into a bundle) scans the same on any system.
+// It is the implementation everywhere but Linux; Linux tests run the
+// fixture tests through it too, so both stay equal.
+
+package procfd
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+)
+
+var _ procDir = (*portableDir)(nil)
+
+type portableDir struct {
+	path string
+}
+
+func openPortable(root string) (procDir, error) {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, syscall.ENOTDIR
+	}
+	return &portableDir{path: root}, nil
+}
+
+func (rd *portableDir) close() {}
+
+// listPIDs returns the numeric entries of the root, in name order.
+func (rd *portableDir) listPIDs() ([]int, error) {
+	entries, err := os.ReadDir(rd.path)
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if pid, ok := parsePID([]byte(e.Name())); ok {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// scanProcess appends the sockets of one process to holdings; see the
+// Linux version for the rules.
+func (rd *portableDir) scanProcess(pid int, st *workerState, holdings []holding) ([]holding, procResult) {
+	dir := filepath.Join(rd.path, strconv.Itoa(pid), "fd")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return holdings, classify(pid, "reading fd directory", err)
+	}
+	for _, e := range entries {
+		// ReadDir reports the entry's own type (lstat when the filesystem
+		// gives none), so only links are read.
+		if e.Type()&fs.ModeSymlink == 0 {
+			continue
+		}
+		link, err := os.Readlink(filepath.Join(dir, e.Name()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // closed since the directory was read
+		}
+		if err != nil {
+			return holdings, classify(pid, "reading descriptor "+e.Name(), err)
+		}
+		st.link = append(st.link[:0], link...)
+		if inode, ok := ParseSocketLink(st.link); ok {
+			holdings = append(holdings, holding{inode: inode})
+		}
+	}
+	return holdings, procResult{pid: pid, outcome: read}
+}
+
+func (rd *portableDir) processName(pid int, st *workerState) string {
+	dir := filepath.Join(rd.path, strconv.Itoa(pid))
+	if target, err := os.Readlink(filepath.Join(dir, "exe")); err == nil {
+		if name := exeName([]byte(target)); len(name) > 0 {
+			return string(name)
+		}
+	}
+	comm, err := os.ReadFile(filepath.Join(dir, "comm"))
+	if err != nil {
+		return ""
+	}
+	return string(commName(comm))
+}
