@@ -60,7 +60,7 @@ func (r row) String() string {
 // fixture is a set of sockets of every kind held by this test process.
 type fixture struct {
 	want    []row            // the rows gonetstat must print for them
-	ports   map[portKey]bool // every local (protocol, port) the fixture owns
+	ports   map[portKey]bool // every local (protocol, endpoint) the fixture owns
 	closers []func()
 }
 
@@ -70,14 +70,15 @@ func (f *fixture) close() {
 	}
 }
 
-// portKey is a local port of one protocol: other processes' sockets on
-// the same number of the other protocol are not the fixture's.
+// portKey is a local endpoint of one protocol: another process's socket
+// with the same port number on another address or protocol is not the
+// fixture's.
 type portKey struct {
 	proto string
-	port  uint16
+	local netip.AddrPort
 }
 
-func (f *fixture) port(proto string, ap netip.AddrPort) { f.ports[portKey{proto, ap.Port()}] = true }
+func (f *fixture) port(proto string, ap netip.AddrPort) { f.ports[portKey{proto, ap}] = true }
 
 func addrPort(a net.Addr) netip.AddrPort {
 	switch a := a.(type) {
@@ -257,7 +258,7 @@ func ssRows(t *testing.T, ports map[portKey]bool) []row {
 		if err != nil {
 			t.Fatalf("ss row %q: %v", sc.Text(), err)
 		}
-		if ports == nil || ports[portKey{r.Proto, r.Local.Port()}] && r.Local.Addr().IsLoopback() {
+		if ports == nil || ports[portKey{r.Proto, r.Local}] {
 			rows = append(rows, r)
 		}
 	}
