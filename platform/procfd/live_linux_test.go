@@ -205,11 +205,22 @@ func TestIntegrationDenied(t *testing.T) {
 		checkDenied(t, root)
 		return
 	}
-	// Let nobody reach the tree and run a copy of this test binary.
-	for dir := root; dir != filepath.Dir(dir) && dir != os.TempDir(); dir = filepath.Dir(dir) {
+	// Let nobody reach the tree and run a copy of this test binary. Only
+	// the directories t.TempDir made below TMPDIR are opened: TMPDIR and
+	// what is above it belong to the user (compared cleaned, as TMPDIR=/tmp/
+	// would otherwise walk on and chmod /tmp itself to 0755).
+	tmp := filepath.Clean(os.TempDir())
+	for dir := root; strings.HasPrefix(dir, tmp+string(filepath.Separator)); dir = filepath.Dir(dir) {
 		if err := os.Chmod(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
+	}
+	fi, err := os.Stat(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o001 == 0 {
+		t.Fatalf("TMPDIR %s (mode %v) is not searchable by other users, so the child running as nobody cannot reach the fixture; point TMPDIR at a directory such as /tmp", tmp, fi.Mode().Perm())
 	}
 	bin, err := os.ReadFile(os.Args[0])
 	if err != nil {

@@ -141,6 +141,71 @@ func TestScanSharedProcess(t *testing.T) {
 	}
 }
 
+// fakeDir is a procDir whose one process returns fixed holdings and
+// outcome, and which counts name reads.
+type fakeDir struct {
+	inodes    []uint64
+	outcome   outcome
+	nameReads int
+}
+
+func (d *fakeDir) listPIDs() ([]int, error) { return []int{7}, nil }
+func (d *fakeDir) close()                   {}
+func (d *fakeDir) processName(int, *workerState) string {
+	d.nameReads++
+	return "seven"
+}
+func (d *fakeDir) scanProcess(pid int, _ *workerState, holdings []holding) ([]holding, procResult) {
+	for _, in := range d.inodes {
+		holdings = append(holdings, holding{inode: in})
+	}
+	return holdings, procResult{pid: pid, outcome: d.outcome}
+}
+
+// TestScanOneOutcomes: a process that exits, is refused or fails after
+// some of its descriptors were read contributes none of them (a part of a
+// process's sockets is not its truth), and its name is not read; a process
+// read whole gets one shared *Process, and only if it holds a socket.
+func TestScanOneOutcomes(t *testing.T) {
+	prior := []holding{{inode: 1, proc: &collect.Process{PID: 3}}} // another process's, kept
+	tests := []struct {
+		name      string
+		dir       fakeDir
+		want      []uint64
+		nameReads int
+	}{
+		{"read", fakeDir{inodes: []uint64{10, 11}, outcome: read}, []uint64{1, 10, 11}, 1},
+		{"read, no socket", fakeDir{outcome: read}, []uint64{1}, 0},
+		{"vanished midway", fakeDir{inodes: []uint64{10}, outcome: vanished}, []uint64{1}, 0},
+		{"denied midway", fakeDir{inodes: []uint64{10}, outcome: denied}, []uint64{1}, 0},
+		{"failed midway", fakeDir{inodes: []uint64{10}, outcome: failed}, []uint64{1}, 0},
+	}
+	for _, tt := range tests {
+		holdings, procs := scanOne(&tt.dir, 7, &workerState{}, append([]holding(nil), prior...), nil)
+		var got []uint64
+		for _, h := range holdings {
+			got = append(got, h.inode)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: inodes (-want +got):\n%s", tt.name, diff)
+		}
+		if tt.dir.nameReads != tt.nameReads {
+			t.Errorf("%s: name read %d times, want %d", tt.name, tt.dir.nameReads, tt.nameReads)
+		}
+		if len(procs) != 1 || procs[0].outcome != tt.dir.outcome {
+			t.Errorf("%s: results %+v, want one with outcome %d", tt.name, procs, tt.dir.outcome)
+		}
+		if holdings[0] != prior[0] {
+			t.Errorf("%s: another process's holding changed to %+v", tt.name, holdings[0])
+		}
+		for _, h := range holdings[1:] {
+			if h.proc == nil || h.proc != holdings[1].proc || *h.proc != (collect.Process{PID: 7, Name: "seven"}) {
+				t.Errorf("%s: holding %d has owner %+v, want one shared {7 seven}", tt.name, h.inode, h.proc)
+			}
+		}
+	}
+}
+
 // TestScanPartial: a process whose descriptors fail for a reason that is
 // neither exit nor permission is reported with its PID, and every other
 // process is still scanned.
