@@ -3,6 +3,7 @@
 package procnet
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,49 +13,68 @@ import (
 	"github.com/gonetstat/gonetstat/collect"
 )
 
-// Bounds on hostile input. A real line is under 200 bytes; a table of a
-// busy host has a few hundred thousand rows.
+// Bounds on hostile input, so that a corrupt or malicious table costs a
+// bounded amount of work and memory.
+//
+// A real row is at most about 180 bytes (a tcp6 row with every number at
+// its widest); MaxLineLen leaves room for kernels that add columns. MaxRows
+// is far above the largest real tables (a million sockets is a very busy
+// host; tcp_max_tw_buckets keeps TIME_WAIT to 262144 by default) and keeps
+// the result of one call under a few GiB even then.
 const (
 	MaxLineLen = 4096
 	MaxRows    = 16 << 20
 )
 
-// hostOrder is the byte order in which the kernel that wrote the table
-// prints each 32-bit address word. It is the order of the machine that
-// runs gonetstat, except when reading a bundle from a big-endian host, which
-// is why it is a variable.
-var hostOrder binary.ByteOrder = nativeOrder()
-
-func nativeOrder() binary.ByteOrder {
-	var b [2]byte
-	binary.NativeEndian.PutUint16(b[:], 1)
-	if b[0] == 0 {
-		return binary.BigEndian
-	}
-	return binary.LittleEndian
-}
-
-// clockTick is USER_HZ: the kernel prints timer expiries and the RTO with
-// jiffies_to_clock_t, in hundredths of a second on every architecture.
-const clockTick = 10 * time.Millisecond
+// The kernel prints each 32-bit word of an address (a __be32, so its bytes
+// are in network order in memory) with %08X, i.e. as the integer the CPU
+// reads from those bytes: in the byte order of the machine that wrote the
+// table. 127.0.0.1 reads 0100007F on little-endian hosts (x86, arm64) and
+// 7F000001 on big-endian ones (s390x). Decoding therefore stores each
+// parsed word back in that same order. Parse uses this machine's order
+// (binary.NativeEndian semantics); ParseOrder takes the writer's order
+// explicitly, for tables copied from another host (a bundle).
 
 // Parse appends to dst one Socket for each row of data, a whole
-// /proc/net/{tcp,tcp6,udp,udp6} table of the single kind given. A malformed
-// row is an error naming its line; no row is skipped silently.
+// /proc/net/{tcp,tcp6,udp,udp6} table of the single kind given
+// (collect.TCP4, TCP6, UDP4 or UDP6), written by a kernel of this
+// machine's byte order.
+//
+// A malformed row is an error naming its line number and the problem; no row
+// is skipped. On error, the returned slice holds dst and the rows before the
+// bad line, which are good rows.
 func Parse(data []byte, kind collect.Kind, dst []collect.Socket) ([]collect.Socket, error) {
-	var fam collect.Family
-	var proto collect.Proto
+	return ParseOrder(data, kind, binary.NativeEndian, dst)
+}
+
+// ParseOrder is Parse for a table written by a kernel whose byte order is
+// order: binary.LittleEndian, binary.BigEndian or binary.NativeEndian.
+func ParseOrder(data []byte, kind collect.Kind, order binary.ByteOrder, dst []collect.Socket) ([]collect.Socket, error) {
+	var big bool
+	switch order {
+	case binary.ByteOrder(binary.LittleEndian):
+	case binary.ByteOrder(binary.BigEndian):
+		big = true
+	case binary.ByteOrder(binary.NativeEndian):
+		big = nativeBig
+	default:
+		return dst, fmt.Errorf("procnet: byte order %v: want little or big endian", order)
+	}
+	return parseTable(data, kind, big, MaxRows, dst)
+}
+
+func parseTable(data []byte, kind collect.Kind, big bool, maxRows int, dst []collect.Socket) ([]collect.Socket, error) {
 	switch kind {
 	case collect.TCP4, collect.TCP6, collect.UDP4, collect.UDP6:
-		fam, proto = kind.Family(), kind.Proto()
 	default:
-		return dst, fmt.Errorf("procnet: kind %v is not a single table", kind)
+		return dst, fmt.Errorf("procnet: kind %q is not a single table", kind)
 	}
+	p := parser{proto: kind.Proto(), fam: kind.Family(), big: big}
 	lineNo, rows := 0, 0
 	for len(data) > 0 {
 		lineNo++
 		var line []byte
-		if i := indexByte(data, '\n'); i >= 0 {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			line, data = data[:i], data[i+1:]
 		} else {
 			line, data = data, nil
@@ -64,16 +84,21 @@ func Parse(data []byte, kind collect.Kind, dst []collect.Socket) ([]collect.Sock
 		}
 		f := fields(line)
 		if f.n == 0 {
+			continue // a blank line holds no row
+		}
+		// The header is known by its first column, not by its position;
+		// the kernel prints it once, before every row.
+		if string(f.get(line, 0)) == "sl" {
+			if rows > 0 {
+				return dst, fmt.Errorf("procnet: line %d: a header after %d rows (two tables joined?)", lineNo, rows)
+			}
 			continue
 		}
-		if string(f.get(line, 0)) == "sl" {
-			continue // the header; printed once at the top
-		}
 		rows++
-		if rows > MaxRows {
-			return dst, fmt.Errorf("procnet: more than %d rows", MaxRows)
+		if rows > maxRows {
+			return dst, fmt.Errorf("procnet: line %d: more than %d rows", lineNo, maxRows)
 		}
-		s, err := parseRow(line, &f, fam, proto)
+		s, err := p.row(line, &f)
 		if err != nil {
 			return dst, fmt.Errorf("procnet: line %d: %w", lineNo, err)
 		}
@@ -82,32 +107,46 @@ func Parse(data []byte, kind collect.Kind, dst []collect.Socket) ([]collect.Sock
 	return dst, nil
 }
 
-// maxFields is one more than a full TCP row has, so longer rows (future
-// kernels) are still read by position.
+var nativeBig = func() bool {
+	var b [2]byte
+	binary.NativeEndian.PutUint16(b[:], 1)
+	return b[0] == 0
+}()
+
+// clockTick is the unit of the clock_t the kernel prints timer expiries and
+// the RTO in (jiffies_delta_to_clock_t, jiffies_to_clock_t): 1/USER_HZ, and
+// USER_HZ is 100 on every architecture Linux has.
+const clockTick = 10 * time.Millisecond
+
+// maxFields is one more than a full TCP row has, so rows of kernels that
+// append columns are still read by position; columns past it are not
+// looked at.
 const maxFields = 20
 
-// fieldIndex holds the [start,end) offsets of a line's space-separated
-// fields, so a row is parsed without allocating.
+// fieldIndex holds the [start,end) offsets of a line's blank-separated
+// fields, so a row is parsed in place without allocating.
 type fieldIndex struct {
 	n   int
-	pos [maxFields][2]int
+	pos [maxFields][2]int32
 }
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
 
 func fields(line []byte) fieldIndex {
 	var f fieldIndex
 	i := 0
 	for i < len(line) && f.n < maxFields {
-		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
+		for i < len(line) && isBlank(line[i]) {
 			i++
 		}
 		if i == len(line) {
 			break
 		}
 		start := i
-		for i < len(line) && line[i] != ' ' && line[i] != '\t' && line[i] != '\r' {
+		for i < len(line) && !isBlank(line[i]) {
 			i++
 		}
-		f.pos[f.n] = [2]int{start, i}
+		f.pos[f.n] = [2]int32{int32(start), int32(i)}
 		f.n++
 	}
 	return f
@@ -120,11 +159,13 @@ func (f *fieldIndex) get(line []byte, i int) []byte {
 	return line[f.pos[i][0]:f.pos[i][1]]
 }
 
-var errShort = errors.New("too few fields")
-
-// Field positions, counted from 0 at "sl".
+// Field positions, counted from 0 at "sl". Every table has the columns up
+// to fPointer (get_timewait4_sock and get_openreq4 stop there); full TCP
+// sockets (get_tcp4_sock) add fRTO..fSsthresh and UDP sockets
+// (udp4_format_sock) add the drop count.
 const (
-	fLocal = 1 + iota
+	fSlot = iota
+	fLocal
 	fRemote
 	fState
 	fQueues
@@ -140,90 +181,138 @@ const (
 	fQuickAck
 	fCwnd
 	fSsthresh
+
+	minFields     = fPointer + 1  // 12: TIME_WAIT and request rows, and UDP before drops existed
+	fullTCPFields = fSsthresh + 1 // 17
 )
 
-func parseRow(line []byte, f *fieldIndex, fam collect.Family, proto collect.Proto) (collect.Socket, error) {
-	s := collect.Socket{Source: collect.Kernel, Proto: proto, Family: fam}
-	if f.n <= fInode {
-		return s, errShort
+var errShort = errors.New("too few fields")
+
+type parser struct {
+	proto collect.Proto
+	fam   collect.Family
+	big   bool
+}
+
+func (p *parser) row(line []byte, f *fieldIndex) (collect.Socket, error) {
+	s := collect.Socket{Source: collect.Kernel, Proto: p.proto, Family: p.fam}
+	if f.n < minFields {
+		return s, fmt.Errorf("%w: %d, want at least %d", errShort, f.n, minFields)
 	}
-	sl := f.get(line, 0)
+	// The slot is printed "%4d:" (a hash bucket for UDP, a counter for
+	// TCP); it is not kept, but a row must start with one.
+	sl := f.get(line, fSlot)
 	if len(sl) < 2 || sl[len(sl)-1] != ':' {
 		return s, fmt.Errorf("slot %q: want N:", sl)
 	}
-	if _, ok := parseUint(sl[:len(sl)-1], 10, 32); !ok {
+	if _, ok := parseInt(sl[:len(sl)-1]); !ok {
 		return s, fmt.Errorf("slot %q: want N:", sl)
 	}
 	var err error
-	if s.Local, err = parseEndpoint(f.get(line, fLocal), fam); err != nil {
+	if s.Local, err = p.endpoint(f.get(line, fLocal)); err != nil {
 		return s, fmt.Errorf("local address: %w", err)
 	}
-	if s.Remote, err = parseEndpoint(f.get(line, fRemote), fam); err != nil {
+	if s.Remote, err = p.endpoint(f.get(line, fRemote)); err != nil {
 		return s, fmt.Errorf("remote address: %w", err)
 	}
 	st, ok := parseUint(f.get(line, fState), 16, 8)
 	if !ok {
-		return s, fmt.Errorf("state %q", f.get(line, fState))
+		return s, fmt.Errorf("state %q: want 2 hex digits", f.get(line, fState))
 	}
 	s.State = collect.State(st)
-	tx, rx, ok := pair(f.get(line, fQueues), 16, 32)
+	tx, rx, ok := pair(f.get(line, fQueues), 32)
 	if !ok {
-		return s, fmt.Errorf("queues %q: want TX:RX", f.get(line, fQueues))
+		return s, fmt.Errorf("queues %q: want TX:RX in hex", f.get(line, fQueues))
 	}
 	s.SendQ, s.RecvQ = uint32(tx), uint32(rx)
-	tr, when, ok := pair(f.get(line, fTimer), 16, 64)
+	tr, when, ok := pair(f.get(line, fTimer), 64)
 	if !ok || tr > 0xff {
-		return s, fmt.Errorf("timer %q: want TR:WHEN", f.get(line, fTimer))
+		return s, fmt.Errorf("timer %q: want TR:WHEN in hex", f.get(line, fTimer))
 	}
 	retrans, ok := parseUint(f.get(line, fRetrans), 16, 32)
 	if !ok {
-		return s, fmt.Errorf("retransmits %q", f.get(line, fRetrans))
+		return s, fmt.Errorf("retransmits %q: want hex", f.get(line, fRetrans))
 	}
 	uid, ok := parseUint(f.get(line, fUID), 10, 32)
 	if !ok {
 		return s, fmt.Errorf("uid %q", f.get(line, fUID))
 	}
 	// get_timewait4_sock prints uid 0 for sockets no process owns any more
-	// (TIME_WAIT, and orphaned FIN_WAIT2 in its timewait form), which
-	// carry timer 3: their owner is unknown, not root. The sock_diag
-	// decoder applies the same rule.
+	// (TIME_WAIT, and an orphaned FIN_WAIT2 in its timewait form), which
+	// always carry timer 3: their owner is unknown, not root. The sock_diag
+	// decoder applies the same rule. (Request sockets, unlike in
+	// sock_diag, print their listener's uid here: get_openreq4.)
 	s.UID, s.HasUID = uint32(uid), tr != uint64(collect.TimerTimeWait)
+	// "timeout" is icsk_probes_out for TCP and 0 elsewhere; the model has
+	// no place for it, but it must be a number.
 	if _, ok := parseInt(f.get(line, fTimeout)); !ok {
 		return s, fmt.Errorf("timeout %q", f.get(line, fTimeout))
 	}
 	if s.Inode, ok = parseUint(f.get(line, fInode), 10, 64); !ok {
 		return s, fmt.Errorf("inode %q", f.get(line, fInode))
 	}
-	if proto != collect.ProtoTCP {
+	if _, ok := parseInt(f.get(line, fRefcnt)); !ok {
+		return s, fmt.Errorf("refcount %q", f.get(line, fRefcnt))
+	}
+	// %pK: the socket's address, hashed or zeroed by kptr_restrict.
+	if _, ok := parseUint(f.get(line, fPointer), 16, 64); !ok {
+		return s, fmt.Errorf("pointer %q: want hex", f.get(line, fPointer))
+	}
+	if p.proto != collect.ProtoTCP {
+		// The drop count (sk_drops) that follows has no place in the model.
+		return s, nil
+	}
+	full := f.n >= fullTCPFields
+	if !full && f.n > minFields {
+		return s, fmt.Errorf("%w: %d, want %d (a TIME_WAIT or request socket) or at least %d (a full socket)",
+			errShort, f.n, minFields, fullTCPFields)
+	}
+	// As in the sock_diag decoder, TCP internals exist when the kernel
+	// printed some: the full socket's columns, or a running timer (every
+	// TIME_WAIT and request row has one). Absent stays nil.
+	if !full && tr == uint64(collect.TimerNone) {
 		return s, nil
 	}
 	info := &collect.TCPInfo{
 		Timer:       collect.Timer(tr),
 		Retransmits: uint32(retrans),
 	}
-	if tr != 0 {
-		info.TimerExpires = time.Duration(int64(when)) * clockTick
+	// With no timer running the kernel prints 0 ("expires now"); there is
+	// nothing to expire.
+	if tr != uint64(collect.TimerNone) {
+		if when > uint64(maxClockTicks) {
+			return s, fmt.Errorf("timer %q: expiry out of range", f.get(line, fTimer))
+		}
+		info.TimerExpires = time.Duration(when) * clockTick
 	}
-	// Full sockets only: rto, cwnd and ssthresh follow the pointer.
-	if f.n > fSsthresh {
+	if full {
 		rto, ok := parseUint(f.get(line, fRTO), 10, 32)
 		if !ok {
 			return s, fmt.Errorf("rto %q", f.get(line, fRTO))
 		}
 		info.RTO = time.Duration(rto) * clockTick
+		if _, ok := parseUint(f.get(line, fATO), 10, 32); !ok {
+			return s, fmt.Errorf("ato %q", f.get(line, fATO))
+		}
+		if _, ok := parseUint(f.get(line, fQuickAck), 10, 32); !ok {
+			return s, fmt.Errorf("quickack %q", f.get(line, fQuickAck))
+		}
 		cwnd, ok := parseUint(f.get(line, fCwnd), 10, 32)
 		if !ok {
 			return s, fmt.Errorf("snd_cwnd %q", f.get(line, fCwnd))
 		}
 		info.SndCwnd = uint32(cwnd)
-		// The kernel prints ssthresh as -1 while it is still "infinite"
-		// (TCP_INFINITE_SSTHRESH, before the first loss): no value yet.
 		ss := f.get(line, fSsthresh)
-		if string(ss) != "-1" {
-			v, ok := parseUint(ss, 10, 32)
-			if !ok {
-				return s, fmt.Errorf("ssthresh %q", ss)
-			}
+		v, ok := parseInt(ss)
+		if !ok || v < -1 || v > 1<<32-1 {
+			return s, fmt.Errorf("ssthresh %q", ss)
+		}
+		// get_tcp4_sock prints, in this last column, a listener's TCP Fast
+		// Open queue limit (fastopenq->max_qlen) rather than a ssthresh,
+		// and -1 while ssthresh is still "infinite"
+		// (TCP_INFINITE_SSTHRESH, before the first loss). Both leave
+		// SndSsthresh at 0: unknown.
+		if s.State != collect.StateListen && v >= 0 {
 			info.SndSsthresh = uint32(v)
 		}
 	}
@@ -231,28 +320,39 @@ func parseRow(line []byte, f *fieldIndex, fam collect.Family, proto collect.Prot
 	return s, nil
 }
 
-// parseEndpoint reads "0100007F:1F90" (IPv4) or 32 hex digits and a port
-// (IPv6), each 32-bit word in hostOrder.
-func parseEndpoint(b []byte, fam collect.Family) (netip.AddrPort, error) {
+// maxClockTicks keeps TimerExpires within a time.Duration.
+const maxClockTicks = int64(1<<63-1) / int64(clockTick)
+
+// endpoint reads "0100007F:1F90" (IPv4) or 32 hex digits and a port (IPv6).
+func (p *parser) endpoint(b []byte) (netip.AddrPort, error) {
 	words := 1
-	if fam == collect.FamilyIPv6 {
+	if p.fam == collect.FamilyIPv6 {
 		words = 4
 	}
 	if len(b) != words*8+5 || b[words*8] != ':' {
 		return netip.AddrPort{}, fmt.Errorf("%q: want %d hex digits, a colon and 4 hex digits", b, words*8)
 	}
 	var raw [16]byte
-	for w := 0; w < words; w++ {
+	for w := range words {
 		v, ok := parseUint(b[w*8:w*8+8], 16, 32)
 		if !ok {
-			return netip.AddrPort{}, fmt.Errorf("%q: bad hex", b)
+			return netip.AddrPort{}, fmt.Errorf("%q: bad hex in the address", b)
 		}
-		putWord(raw[w*4:w*4+4], uint32(v))
+		if p.big {
+			binary.BigEndian.PutUint32(raw[w*4:], uint32(v))
+		} else {
+			binary.LittleEndian.PutUint32(raw[w*4:], uint32(v))
+		}
 	}
 	port, ok := parseUint(b[words*8+1:], 16, 16)
 	if !ok {
-		return netip.AddrPort{}, fmt.Errorf("%q: bad port", b)
+		return netip.AddrPort{}, fmt.Errorf("%q: bad hex in the port", b)
 	}
+	// An unconnected socket's remote end is printed as all zeros and comes
+	// out as the family's unspecified address and port 0 (0.0.0.0:0 or
+	// [::]:0), valid, so renderers can print it as such. IPv4-mapped
+	// addresses in tcp6/udp6 stay IPv6 (::ffff:1.2.3.4), as the kernel
+	// reports them.
 	var a netip.Addr
 	if words == 1 {
 		a = netip.AddrFrom4([4]byte(raw[:4]))
@@ -262,36 +362,28 @@ func parseEndpoint(b []byte, fam collect.Family) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(a, uint16(port)), nil
 }
 
-// putWord stores v as hostOrder would, without the interface call that
-// would move raw to the heap on every row.
-func putWord(b []byte, v uint32) {
-	if hostOrder == binary.ByteOrder(binary.BigEndian) {
-		binary.BigEndian.PutUint32(b, v)
-		return
-	}
-	binary.LittleEndian.PutUint32(b, v)
-}
-
-func pair(b []byte, base int, bits int) (uint64, uint64, bool) {
-	i := indexByte(b, ':')
+// pair parses "X:Y", two hex numbers of at most bits bits.
+func pair(b []byte, bits int) (uint64, uint64, bool) {
+	i := bytes.IndexByte(b, ':')
 	if i < 0 {
 		return 0, 0, false
 	}
-	x, ok1 := parseUint(b[:i], base, bits)
-	y, ok2 := parseUint(b[i+1:], base, bits)
+	x, ok1 := parseUint(b[:i], 16, bits)
+	y, ok2 := parseUint(b[i+1:], 16, bits)
 	return x, y, ok1 && ok2
 }
 
-// parseUint parses a non-empty unsigned number of at most bits bits.
-func parseUint(b []byte, base int, bits int) (uint64, bool) {
+// parseUint parses a non-empty unsigned number of at most bits bits, with
+// no sign and no prefix.
+func parseUint(b []byte, base uint64, bits int) (uint64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
-	var v uint64
-	limit := uint64(1)<<bits - 1
-	if bits == 64 {
-		limit = ^uint64(0)
+	limit := ^uint64(0)
+	if bits < 64 {
+		limit = 1<<bits - 1
 	}
+	var v uint64
 	for _, c := range b {
 		var d uint64
 		switch {
@@ -304,14 +396,16 @@ func parseUint(b []byte, base int, bits int) (uint64, bool) {
 		default:
 			return 0, false
 		}
-		if v > (limit-d)/uint64(base) {
+		if v > (limit-d)/base {
 			return 0, false
 		}
-		v = v*uint64(base) + d
+		v = v*base + d
 	}
 	return v, true
 }
 
+// parseInt parses a decimal int64 with an optional minus sign (what %d
+// prints).
 func parseInt(b []byte) (int64, bool) {
 	neg := len(b) > 0 && b[0] == '-'
 	if neg {
@@ -322,13 +416,4 @@ func parseInt(b []byte) (int64, bool) {
 		return -int64(v), ok
 	}
 	return int64(v), ok
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
