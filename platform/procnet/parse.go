@@ -373,33 +373,66 @@ func pair(b []byte, bits int) (uint64, uint64, bool) {
 	return x, y, ok1 && ok2
 }
 
-// parseUint parses a non-empty unsigned number of at most bits bits, with
-// no sign and no prefix.
-func parseUint(b []byte, base uint64, bits int) (uint64, bool) {
+// parseUint parses a non-empty unsigned number of at most bits bits (4 to
+// 64), with no sign and no prefix, in base 10 or 16. The two bases have
+// their own loops so that the overflow check divides by a constant.
+func parseUint(b []byte, base int, bits int) (uint64, bool) {
+	if base == 16 {
+		return parseHex(b, bits)
+	}
+	return parseDec(b, bits)
+}
+
+func maxOf(bits int) uint64 {
+	if bits >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<bits - 1
+}
+
+func parseHex(b []byte, bits int) (uint64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
-	limit := ^uint64(0)
-	if bits < 64 {
-		limit = 1<<bits - 1
-	}
+	// Shifting in a digit overflows exactly when v > limit>>4: limit's low
+	// four bits are all ones.
+	cutoff := maxOf(bits) >> 4
 	var v uint64
 	for _, c := range b {
-		var d uint64
+		var d byte
 		switch {
 		case '0' <= c && c <= '9':
-			d = uint64(c - '0')
-		case base == 16 && 'a' <= c && c <= 'f':
-			d = uint64(c-'a') + 10
-		case base == 16 && 'A' <= c && c <= 'F':
-			d = uint64(c-'A') + 10
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			d = c - 'A' + 10
 		default:
 			return 0, false
 		}
-		if v > (limit-d)/base {
+		if v > cutoff {
 			return 0, false
 		}
-		v = v*base + d
+		v = v<<4 | uint64(d)
+	}
+	return v, true
+}
+
+func parseDec(b []byte, bits int) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	limit := maxOf(bits)
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (limit-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
 	}
 	return v, true
 }

@@ -433,3 +433,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseUintBounds(t *testing.T) {
+	tests := []struct {
+		in        string
+		base, bit int
+		want      uint64
+		ok        bool
+	}{
+		{"FF", 16, 8, 255, true}, {"100", 16, 8, 0, false}, {"00FF", 16, 8, 255, true},
+		{"ffff", 16, 16, 65535, true}, {"10000", 16, 16, 0, false},
+		{"FFFFFFFFFFFFFFFF", 16, 64, 1<<64 - 1, true}, {"10000000000000000", 16, 64, 0, false},
+		{"4294967295", 10, 32, 1<<32 - 1, true}, {"4294967296", 10, 32, 0, false},
+		{"18446744073709551615", 10, 64, 1<<64 - 1, true}, {"18446744073709551616", 10, 64, 0, false},
+		{"", 10, 32, 0, false}, {"", 16, 32, 0, false}, {"+1", 10, 32, 0, false}, {"0x1", 16, 32, 0, false},
+		{"a", 10, 32, 0, false}, {"g", 16, 32, 0, false}, {"-1", 10, 32, 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseUint([]byte(tt.in), tt.base, tt.bit)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseUint(%q, %d, %d) = %d, %v; want %d, %v", tt.in, tt.base, tt.bit, got, ok, tt.want, tt.ok)
+		}
+	}
+}
