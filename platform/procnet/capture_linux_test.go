@@ -2,7 +2,9 @@
 // kernel: go test -run TestCaptureTestdata -capture ./platform/procnet/
 // It opens sockets in every state it can make on loopback, copies the rows
 // of /proc/net that involve them, and closes them. The expectations in
-// parse_test.go are then written by hand from the new files.
+// parse_test.go are then written by hand from the new files, and the
+// copies derived from them refreshed: testdata/root/net (see its README)
+// and the captured_* seeds in testdata/fuzz/FuzzParse.
 
 package procnet
 
