@@ -37,6 +37,7 @@
 //	tr:tm->when    %02X:%08lX  the running timer (0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT,
 //	               4 zero-window probe) and the time until it fires, jiffies_delta_to_clock_t:
 //	               hex clock_t ticks of 1/USER_HZ = 10 ms -> TCPInfo.Timer, TimerExpires
+//	               (older kernels wrapped an overdue timer to nearly 2^64: read as 0, due now)
 //	retrnsmt       %08X    icsk_retransmits -> TCPInfo.Retransmits
 //	uid            %5u     UID (the listener's for a request socket; 0 for a timewait
 //	               mini-socket, which has no owner: HasUID is false there)
@@ -49,8 +50,8 @@
 //	ssthresh       %d      TCPInfo.SndSsthresh; -1 while "infinite" (before the first loss),
 //	               and a listener's TCP Fast Open queue limit instead: both kept as 0, unknown
 //
-// UDP rows end with the drop count (sk_drops), which the model has no place
-// for. The kernel pads TCP rows with spaces to a fixed width.
+// UDP rows end with the drop count (sk_drops, checked, not kept; old kernels
+// stop at the pointer). The kernel pads TCP rows with spaces to a fixed width.
 //
 // Addresses are the in-kernel __be32 words printed with %08X, which shows
 // each word in the byte order of the machine that wrote the table:

@@ -67,7 +67,7 @@ func parseTable(data []byte, kind collect.Kind, big bool, maxRows int, dst []col
 	switch kind {
 	case collect.TCP4, collect.TCP6, collect.UDP4, collect.UDP6:
 	default:
-		return dst, fmt.Errorf("procnet: kind %q is not a single table", kind)
+		return dst, fmt.Errorf("procnet: kind %d (%q) is not a single table", uint8(kind), kind)
 	}
 	p := parser{proto: kind.Proto(), fam: kind.Family(), big: big}
 	lineNo, rows := 0, 0
@@ -184,6 +184,8 @@ const (
 
 	minFields     = fPointer + 1  // 12: TIME_WAIT and request rows, and UDP before drops existed
 	fullTCPFields = fSsthresh + 1 // 17
+
+	fDrops = fRTO // UDP's thirteenth column
 )
 
 var errShort = errors.New("too few fields")
@@ -259,7 +261,14 @@ func (p *parser) row(line []byte, f *fieldIndex) (collect.Socket, error) {
 		return s, fmt.Errorf("pointer %q: want hex", f.get(line, fPointer))
 	}
 	if p.proto != collect.ProtoTCP {
-		// The drop count (sk_drops) that follows has no place in the model.
+		// The drop count (sk_drops, "%u"; old kernels' udp4_format_sock
+		// stops at the pointer) has no place in the model, but when present
+		// it must be a number.
+		if f.n > minFields {
+			if _, ok := parseUint(f.get(line, fDrops), 10, 32); !ok {
+				return s, fmt.Errorf("drops %q", f.get(line, fDrops))
+			}
+		}
 		return s, nil
 	}
 	full := f.n >= fullTCPFields
@@ -279,12 +288,16 @@ func (p *parser) row(line []byte, f *fieldIndex) (collect.Socket, error) {
 	}
 	// With no timer running the kernel prints 0 ("expires now"); there is
 	// nothing to expire.
-	if tr != uint64(collect.TimerNone) {
-		if when > uint64(maxClockTicks) {
-			return s, fmt.Errorf("timer %q: expiry out of range", f.get(line, fTimer))
-		}
+	if tr != uint64(collect.TimerNone) && when <= uint64(maxClockTicks) {
 		info.TimerExpires = time.Duration(when) * clockTick
 	}
+	// A larger expiry (over 290 years) is no future timer but an overdue
+	// one: kernels older than the jiffies_delta_to_clock_t helper (2013)
+	// printed jiffies_to_clock_t(expires - jiffies), and a timer that was
+	// due but had not run yet wrapped around to nearly 2^64 (still visible
+	// in the copies of get_tcp4_sock and get_timewait6_sock of that era). Such a timer fires now,
+	// so TimerExpires stays 0 rather than the whole table failing on the old
+	// kernels this fallback exists for.
 	if full {
 		rto, ok := parseUint(f.get(line, fRTO), 10, 32)
 		if !ok {
@@ -320,7 +333,7 @@ func (p *parser) row(line []byte, f *fieldIndex) (collect.Socket, error) {
 	return s, nil
 }
 
-// maxClockTicks keeps TimerExpires within a time.Duration.
+// maxClockTicks is the longest expiry a time.Duration holds, in ticks.
 const maxClockTicks = int64(1<<63-1) / int64(clockTick)
 
 // endpoint reads "0100007F:1F90" (IPv4) or 32 hex digits and a port (IPv6).

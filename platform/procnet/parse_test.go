@@ -235,6 +235,19 @@ func TestParseSyntheticRows(t *testing.T) {
 				Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("127.0.0.1:53484"),
 				State: collect.StateSynRecv, UID: 1000, HasUID: true,
 				TCP: &collect.TCPInfo{Timer: collect.TimerRetrans, TimerExpires: time.Second, Retransmits: 2}}},
+		// Before jiffies_delta_to_clock_t, an overdue timer printed as
+		// jiffies_to_clock_t(expires - jiffies) wrapped around: with HZ
+		// 1000, (2^64 - 3 jiffies) / 10 ticks.
+		{"overdue timer of an old kernel",
+			"   7: 0100007F:D0C2 0100007F:8239 06 00000000:00000000 03:1999999999999999 00000000     0        0 0 3 0000000000000000",
+			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+				Local: netip.MustParseAddrPort("127.0.0.1:53442"), Remote: netip.MustParseAddrPort("127.0.0.1:33337"),
+				State: timeW, TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait}}},
+		{"the longest expiry a Duration holds",
+			"   7: 0100007F:D0C2 0100007F:8239 06 00000000:00000000 03:000000D6BF94D5E5 00000000     0        0 0 3 0000000000000000",
+			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+				Local: netip.MustParseAddrPort("127.0.0.1:53442"), Remote: netip.MustParseAddrPort("127.0.0.1:33337"),
+				State: timeW, TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 0xD6BF94D5E5 * 10 * ms}}},
 		{"slot -1, a known ssthresh",
 			"  -1: 0100007F:1F90 0100007F:D0EC 01 00000000:00000000 00:00000000 00000000     0        0 9 1 0 20 4 0 10 12",
 			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
@@ -273,7 +286,7 @@ func TestParseMalformed(t *testing.T) {
 		{"state", strings.Replace(good, " 0A ", " 1FF ", 1), "line 3: state"},
 		{"queues", strings.Replace(good, "00000000:00000000", "00000000", 1), "line 3: queues"},
 		{"timer kind", strings.Replace(good, " 00:00000000", " 100:00000000", 1), "line 3: timer"},
-		{"timer expiry", strings.Replace(tw, "03:00001751", "03:FFFFFFFFFFFFFFFF", 1), "line 3: timer"},
+		{"timer expiry", strings.Replace(tw, "03:00001751", "03:10000000000000000", 1), "line 3: timer"},
 		{"retransmits", strings.Replace(good, " 00000000     0", " 0000000g     0", 1), "line 3: retransmits"},
 		{"uid", strings.Replace(good, "     0        0 1077", "     x        0 1077", 1), "line 3: uid"},
 		{"timeout", strings.Replace(good, "0        0 1077", "0        - 1077", 1), "line 3: timeout"},
@@ -302,6 +315,31 @@ func TestParseMalformed(t *testing.T) {
 	for _, kind := range []collect.Kind{0, collect.TCP4 | collect.UDP4, collect.AllKinds, 1 << 6} {
 		if _, err := Parse(nil, kind, nil); err == nil {
 			t.Errorf("Parse with kind %d: no error", kind)
+		}
+	}
+}
+
+// UDP rows: the drop count is checked when present, and rows of kernels
+// that did not print it yet are read.
+func TestParseUDPDrops(t *testing.T) {
+	hdr := "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+	row := " 5559: 0100007F:E4FE 00000000:0000 07 00000000:00000000 00:00000000 00000000  1000        0 792233 2 0000000000000000"
+	want := []collect.Socket{{Source: collect.Kernel, Proto: collect.ProtoUDP, Family: collect.FamilyIPv4,
+		Local: netip.MustParseAddrPort("127.0.0.1:58622"), Remote: netip.MustParseAddrPort(unspec4), State: udpOpen,
+		UID: 1000, HasUID: true, Inode: 792233}}
+	for _, line := range []string{row, row + " 17", row + " 0        "} {
+		got, err := ParseOrder([]byte(hdr+line+"\n"), collect.UDP4, binary.LittleEndian, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if diff := cmp.Diff(want, got, addrCmp); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", line, diff)
+		}
+	}
+	for _, drops := range []string{"x", "-1", "4294967296"} {
+		_, err := ParseOrder([]byte(hdr+row+" "+drops+"\n"), collect.UDP4, binary.LittleEndian, nil)
+		if err == nil || !strings.Contains(err.Error(), "line 2: drops") {
+			t.Errorf("drops %q: err = %v, want a drops error on line 2", drops, err)
 		}
 	}
 }
