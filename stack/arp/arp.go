@@ -157,7 +157,7 @@ func (p *Protocol) resolveLocked(e *entry, mac header.MAC) [][]byte {
 // SendIPv4Frame sends frame to nexthop, resolving its MAC first; while
 // unresolved, a copy of the frame waits (up to PendingLimit per address).
 func (p *Protocol) SendIPv4Frame(nic *core.NIC, nexthop netip.Addr, frame []byte) error {
-	if nexthop == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || isSubnetBroadcast(nic.Prefix(), nexthop) {
+	if nexthop == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || core.IsSubnetBroadcast(nic.Prefix(), nexthop) {
 		return nic.WriteFrame(frame, header.Broadcast, header.EtherTypeIPv4)
 	}
 	now := p.stack.Clock.Now()
@@ -227,17 +227,6 @@ func (p *Protocol) request(nic *core.NIC, ip netip.Addr) {
 	nic.WriteFrame(*f, header.Broadcast, header.EtherTypeARP)
 	core.FreeFrame(f)
 	p.stack.Counters.ARPOutRequests.Add(1)
-}
-
-func isSubnetBroadcast(p netip.Prefix, a netip.Addr) bool {
-	if !p.Contains(a) || p.Bits() >= 31 {
-		return false
-	}
-	b := p.Masked().Addr().As4()
-	for i := p.Bits(); i < 32; i++ {
-		b[i/8] |= 1 << (7 - i%8)
-	}
-	return netip.AddrFrom4(b) == a
 }
 
 // Neighbor is one cache entry, as `ip neigh` shows it.

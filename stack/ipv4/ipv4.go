@@ -80,7 +80,7 @@ func (p *Protocol) receive(nic *core.NIC, b []byte) {
 	// A host accepts datagrams for its own address and for broadcast
 	// (RFC 1122 §3.3.6); it does not forward (§3.3.1.2 is for gateways).
 	dst := ip.Dst()
-	if dst != nic.Addr() && !p.stack.IsLocal(dst) && dst != netip.AddrFrom4([4]byte{255, 255, 255, 255}) && !isBroadcast(nic.Prefix(), dst) {
+	if dst != nic.Addr() && !p.stack.IsLocal(dst) && dst != netip.AddrFrom4([4]byte{255, 255, 255, 255}) && !core.IsSubnetBroadcast(nic.Prefix(), dst) {
 		c.IPInAddrErrors.Add(1)
 		return
 	}
@@ -101,17 +101,6 @@ func (p *Protocol) receive(nic *core.NIC, b []byte) {
 	}
 	c.IPInDelivers.Add(1)
 	t.HandleIPv4(nic, ip)
-}
-
-func isBroadcast(p netip.Prefix, a netip.Addr) bool {
-	if !p.Contains(a) || p.Bits() >= 31 {
-		return false
-	}
-	b := p.Masked().Addr().As4()
-	for i := p.Bits(); i < 32; i++ {
-		b[i/8] |= 1 << (7 - i%8)
-	}
-	return netip.AddrFrom4(b) == a
 }
 
 // SendIPv4 routes and sends one datagram, fragmenting it when needed. A

@@ -144,13 +144,7 @@ func (e *Endpoint) inputSynSentLocked(seg *segment) {
 	e.negotiateLocked(seg)
 	e.lastRecv = e.p.stack.Clock.Now()
 	if seg.has(header.TCPAck) {
-		e.sndUna = seg.ack
-		e.sndWnd = uint32(seg.wnd) << e.sndShift()
-		e.maxSndWnd = e.sndWnd
-		e.sndWl1, e.sndWl2 = seg.seq, seg.ack
-		e.rttSampleLocked(seg, true)
-		e.stopRetransLocked()
-		e.rto.ResetBackoff()
+		e.synAckedLocked(seg)
 		e.state = stateEstablished
 		e.sendAckLocked()
 		e.wakeLocked()
@@ -159,6 +153,19 @@ func (e *Endpoint) inputSynSentLocked(seg *segment) {
 	// Simultaneous open (§3.5, figure 8): both SYNs crossed.
 	e.state = stateSynRecv
 	e.sendSynLocked(true)
+}
+
+// synAckedLocked records that the peer acknowledged our SYN: the send
+// window starts (§3.10.7.3/4), the handshake gives an RTT sample, and the
+// SYN's retransmission timer stops.
+func (e *Endpoint) synAckedLocked(seg *segment) {
+	e.sndUna = seg.ack
+	e.sndWnd = uint32(seg.wnd) << e.sndShift()
+	e.maxSndWnd = e.sndWnd
+	e.sndWl1, e.sndWl2 = seg.seq, seg.ack
+	e.rttSampleLocked(seg, true)
+	e.stopRetransLocked()
+	e.rto.ResetBackoff()
 }
 
 // inputSynchronizedLocked is §3.10.7.4 for SYN_RECEIVED and every later
@@ -241,13 +248,7 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 			c.TCPOutRsts.Add(1)
 			return nil
 		}
-		e.sndUna = seg.ack
-		e.sndWnd = uint32(seg.wnd) << e.sndShift()
-		e.maxSndWnd = e.sndWnd
-		e.sndWl1, e.sndWl2 = seg.seq, seg.ack
-		e.rttSampleLocked(seg, true)
-		e.stopRetransLocked()
-		e.rto.ResetBackoff()
+		e.synAckedLocked(seg)
 		if e.finQueued {
 			e.state = stateFinWait1
 		} else {

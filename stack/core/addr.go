@@ -1,5 +1,6 @@
-// ports.go holds what every transport needs to bind: the ephemeral port
-// range and its round-robin picker, and the check of a bind address.
+// addr.go holds the address helpers protocols share: the ephemeral port
+// range and its round-robin picker, the check of a bind address, and the
+// subnet broadcast address.
 
 package core
 
@@ -45,4 +46,17 @@ func (s *Stack) BindAddr(a netip.Addr) (netip.Addr, bool) {
 		return netip.IPv4Unspecified(), true
 	}
 	return a, a.IsUnspecified() || s.IsLocal(a)
+}
+
+// IsSubnetBroadcast reports whether a is the directed broadcast address of
+// prefix p (all host bits set); /31 and /32 have none (RFC 3021).
+func IsSubnetBroadcast(p netip.Prefix, a netip.Addr) bool {
+	if !p.Contains(a) || p.Bits() >= 31 {
+		return false
+	}
+	b := p.Masked().Addr().As4()
+	for i := p.Bits(); i < 32; i++ {
+		b[i/8] |= 1 << (7 - i%8)
+	}
+	return netip.AddrFrom4(b) == a
 }
