@@ -164,6 +164,33 @@ func TestScenarioActiveClose(t *testing.T) {
 	}
 }
 
+// RFC 9293 §3.6.1 and RFC 6191 §2: a SYN whose timestamp is newer than
+// the TIME-WAIT connection's TS.Recent reopens it, with an ISS above every
+// sequence number the old incarnation used; an old duplicate SYN does not.
+func TestScenarioTimeWaitReopen(t *testing.T) {
+	sc, fd, iss := established(t, tcp.Options{})
+	sc.s.Close(fd)
+	sc.expect(10*ms, seg{Flags: F | A, Seq: iss + 1})
+	sc.inject(80, seg{Flags: F | A, Seq: peerISS + 1, Ack: iss + 2, Wnd: 1024, Opts: ts(102, 0)})
+	sc.expect(10*ms, seg{Flags: A, Ack: peerISS + 2})
+	sc.wantState(80, sc.port, collect.StateTimeWait)
+	// An old duplicate SYN (TSval below TS.Recent) is answered with an ACK
+	// of the old connection, which stays in TIME-WAIT.
+	sc.inject(80, seg{Flags: S, Seq: peerISS + 9000, Wnd: 65535, Opts: header.TCPOptions{HasMSS: true, MSS: 1460, HasTS: true, TSVal: 50}})
+	sc.expect(10*ms, seg{Flags: A, Ack: peerISS + 2})
+	sc.wantState(80, sc.port, collect.StateTimeWait)
+	// A new SYN reopens it.
+	sc.clk.Advance(sec)
+	sc.inject(80, seg{Flags: S, Seq: peerISS + 9000, Wnd: 65535, Opts: header.TCPOptions{HasMSS: true, MSS: 1460, HasTS: true, TSVal: 2000}})
+	sa := sc.expect(10*ms, seg{Flags: S | A, Ack: peerISS + 9001, HasAck: true})
+	if floor := iss + 2 + 65537; int32(sa.Seq-floor) < 0 {
+		t.Errorf("reopened with ISS %d, want at least %d (old SND.NXT + 65537)", sa.Seq, floor)
+	}
+	sc.wantState(80, sc.port, collect.StateSynRecv)
+	sc.inject(80, seg{Flags: A, Seq: peerISS + 9001, Ack: sa.Seq + 1, Wnd: 1024, Opts: ts(2001, sa.Opts.TSVal)})
+	sc.wantState(80, sc.port, collect.StateEstablished)
+}
+
 // RFC 9293 §3.6: passive close through CLOSE-WAIT and LAST-ACK.
 func TestScenarioPassiveClose(t *testing.T) {
 	sc, fd, iss := established(t, tcp.Options{})

@@ -52,6 +52,10 @@ type segment struct {
 	wnd      uint16
 	opts     header.TCPOptions
 	data     []byte
+	// isnFloor, when set, is the lowest ISS a listener may give the
+	// connection this SYN opens: it reopens one that was in TIME_WAIT.
+	isnFloor    Seq
+	hasISNFloor bool
 }
 
 func (s *segment) has(f uint8) bool { return s.flags&f != 0 }

@@ -28,6 +28,14 @@ func (e *Endpoint) input(seg *segment) {
 		e.mu.Unlock()
 		e.p.resetClosed(seg)
 		return
+	case stateTimeWait:
+		if e.reopenableLocked(seg) {
+			e.reopenLocked(seg)
+			e.mu.Unlock()
+			e.p.reopen(seg)
+			return
+		}
+		after = e.inputSynchronizedLocked(seg)
 	default:
 		after = e.inputSynchronizedLocked(seg)
 	}
@@ -35,6 +43,33 @@ func (e *Endpoint) input(seg *segment) {
 	if after != nil {
 		after()
 	}
+}
+
+// reopenableLocked says whether a SYN that finds this connection in
+// TIME_WAIT may start a new incarnation of it (RFC 9293 §3.6.1, RFC 6191):
+// with timestamps on both incarnations the SYN's TSval must be newer than
+// TS.Recent (RFC 6191 §2); otherwise its sequence number must be beyond
+// what the old connection received (RFC 1122 §4.2.2.13). Without this a
+// client that cycles through its ephemeral ports while the server holds
+// TIME_WAITs has its SYN answered by an ACK and waits a whole SYN RTO.
+func (e *Endpoint) reopenableLocked(seg *segment) bool {
+	if !seg.has(header.TCPSyn) || seg.has(header.TCPAck|header.TCPRst|header.TCPFin) {
+		return false
+	}
+	if e.tsOK && seg.opts.HasTS {
+		return int32(seg.opts.TSVal-e.tsRecent) > 0
+	}
+	return e.rcvNxt.LessThan(seg.seq)
+}
+
+// reopenLocked ends TIME_WAIT early for a SYN that reopens the connection
+// and records, in the segment, the ISS floor the new incarnation needs:
+// above every sequence number the old one used, so its old duplicates
+// cannot be mistaken for new data (RFC 9293 §3.6.1). Linux uses the same
+// floor: the old SND.NXT plus 65535 + 2.
+func (e *Endpoint) reopenLocked(seg *segment) {
+	seg.isnFloor, seg.hasISNFloor = e.sndMax.Add(65535+2), true
+	e.releaseLocked()
 }
 
 // inputListenLocked is §3.10.7.2: a SYN makes a child in SYN_RECEIVED,
@@ -82,6 +117,9 @@ func (e *Endpoint) inputListenLocked(seg *segment) {
 	ch.rcvNxt = seg.seq.Add(1)
 	// The ISS first: congestion control starts RFC 6582's "recover" at it.
 	ch.iss = e.p.isn.ISN(ch.local, ch.remote, e.p.stack.Clock.Now())
+	if seg.hasISNFloor && ch.iss.LessThan(seg.isnFloor) {
+		ch.iss = seg.isnFloor
+	}
 	ch.sndUna, ch.sndNxt = ch.iss, ch.iss.Add(1)
 	ch.negotiateLocked(seg)
 	ch.sndMax = ch.sndNxt

@@ -169,6 +169,22 @@ func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 	ep.input(&seg)
 }
 
+// reopen hands a SYN that ended a TIME_WAIT early to the listener on its
+// port, as if the old connection were gone; with no listener it is refused.
+func (p *Protocol) reopen(seg *segment) {
+	p.mu.Lock()
+	ep := p.conns[tuple{seg.dst, seg.src}]
+	if ep == nil {
+		ep = p.listenerLocked(seg.dst)
+	}
+	p.mu.Unlock()
+	if ep == nil {
+		p.resetClosed(seg)
+		return
+	}
+	ep.input(seg)
+}
+
 func (p *Protocol) listenerLocked(local netip.AddrPort) *Endpoint {
 	var wild *Endpoint
 	for _, l := range p.listeners[local.Port()] {
