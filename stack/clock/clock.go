@@ -22,6 +22,13 @@ type Clock interface {
 type Timer interface {
 	// Stop cancels the timer; it reports whether it was still pending.
 	Stop() bool
+	// Reset schedules the function again, d from now, whether or not it
+	// has run; it reports whether it was still pending. Re-arming one
+	// timer costs no allocation, where a new AfterFunc costs several — the
+	// protocols re-arm theirs on every segment. As with time.Timer, a run
+	// that had already started is not undone: callbacks check that they
+	// are current.
+	Reset(d time.Duration) bool
 }
 
 // Real is the system clock.
@@ -106,6 +113,20 @@ type manualTimer struct {
 	seq   uint64
 	f     func()
 	index int // in the heap; -1 when not pending
+}
+
+func (t *manualTimer) Reset(d time.Duration) bool {
+	m := t.clock
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	pending := t.index >= 0
+	if pending {
+		heap.Remove(&m.pending, t.index)
+	}
+	m.seq++
+	t.when, t.seq = m.now.Add(max(d, 0)), m.seq
+	heap.Push(&m.pending, t)
+	return pending
 }
 
 func (t *manualTimer) Stop() bool {

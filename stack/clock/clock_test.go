@@ -57,3 +57,30 @@ func TestRealClock(t *testing.T) {
 		t.Fatal("real AfterFunc never ran")
 	}
 }
+
+func TestManualReset(t *testing.T) {
+	m := NewManual(epoch)
+	var got []time.Duration
+	tm := m.AfterFunc(time.Second, func() { got = append(got, m.Now().Sub(epoch)) })
+	if !tm.Reset(3 * time.Second) { // pending: moved, not doubled
+		t.Error("Reset of a pending timer should report true")
+	}
+	m.Advance(2 * time.Second)
+	if len(got) != 0 {
+		t.Fatalf("ran at %v, before its reset time", got)
+	}
+	m.Advance(time.Second)
+	if tm.Reset(time.Second) { // has run: scheduled again
+		t.Error("Reset of a timer that ran should report false")
+	}
+	m.Advance(time.Second)
+	tm.Reset(time.Second)
+	tm.Stop()
+	m.Advance(time.Hour)
+	if want := []time.Duration{3 * time.Second, 4 * time.Second}; !cmp.Equal(want, got) {
+		t.Errorf("ran at %v, want %v", got, want)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { tm.Reset(time.Second); tm.Stop() }); allocs != 0 {
+		t.Errorf("Reset+Stop allocate %v times, want 0", allocs)
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
-	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/header"
 )
 
@@ -127,10 +126,12 @@ type Endpoint struct {
 	bytesRcvd  uint64
 	pendingAck int // segments received and not yet acknowledged
 
-	retransTimer, delackTimer, persistTimer, keepTimer, closeTimer clock.Timer
-	timerKind                                                      collect.Timer
-	timerAt                                                        time.Time
-	persistBackoff                                                 uint
+	retrans, delack, persist, keep epTimer
+	closeT                         epTimer // FIN_WAIT_2 bound, then TIME_WAIT
+	rdTimer, wrTimer               epTimer // wake blocked callers at their deadline
+	timerKind                      collect.Timer
+	timerAt                        time.Time
+	persistBackoff                 uint
 
 	keepalive  bool
 	keepProbes int
@@ -148,7 +149,7 @@ type Endpoint struct {
 	rdShut, wrShut bool
 	userClosed     bool
 	memUsed        int64
-	ready          chan struct{}
+	cond           sync.Cond // blocked callers wait here; L is &mu
 	rdDeadline     time.Time
 	wrDeadline     time.Time
 }
@@ -170,14 +171,16 @@ func (p *Protocol) newEndpoint() *Endpoint {
 	rto := NewRTO()
 	rto.Min = p.opt.MinRTO
 	now := p.stack.Clock.Now()
-	return &Endpoint{
+	e := &Endpoint{
 		p: p, id: p.ids.Add(1), created: now, state: stateClosed, fd: -1,
-		sndBufLimit: p.opt.SndBuf, rcvBufLimit: p.opt.RcvBuf, rto: rto, ready: make(chan struct{}),
+		sndBufLimit: p.opt.SndBuf, rcvBufLimit: p.opt.RcvBuf, rto: rto,
 		// Timestamps are compared modulo 2^32, so the rewind mark starts
 		// at our clock, not at 0 (which half of all clocks would be
 		// "before").
 		tsRewind: uint32(now.UnixMilli()),
 	}
+	e.cond.L = &e.mu
+	return e
 }
 
 // ID is the socket's never-reused identifier.
@@ -186,35 +189,21 @@ func (e *Endpoint) ID() uint64 { return e.id }
 // SetFD records the descriptor that refers to the socket (-1: none).
 func (e *Endpoint) SetFD(fd int) { e.mu.Lock(); e.fd = fd; e.mu.Unlock() }
 
-func (e *Endpoint) wakeLocked() {
-	close(e.ready)
-	e.ready = make(chan struct{})
-}
+// wakeLocked wakes every caller blocked on the endpoint to look again.
+// A condition variable, not a channel closed and remade per event: a
+// bulk transfer wakes its writer on every ACK.
+func (e *Endpoint) wakeLocked() { e.cond.Broadcast() }
 
-// wait blocks until woken or the deadline passes; it is called with mu
-// held and returns with it held.
+// waitLocked blocks until woken, or fails once the deadline has passed;
+// it is called with mu held and returns with it held. Callers loop:
+// check, wait, check again. The deadline timers (armed by
+// Set*Deadline) wake them when it passes.
 func (e *Endpoint) waitLocked(deadline time.Time) error {
-	ready := e.ready
-	e.mu.Unlock()
-	defer e.mu.Lock()
-	clk := e.p.stack.Clock
-	if deadline.IsZero() {
-		<-ready
-		return nil
-	}
-	wait := deadline.Sub(clk.Now())
-	if wait <= 0 {
+	if !deadline.IsZero() && !e.p.stack.Clock.Now().Before(deadline) {
 		return os.ErrDeadlineExceeded
 	}
-	expired := make(chan struct{})
-	t := clk.AfterFunc(wait, func() { close(expired) })
-	defer t.Stop()
-	select {
-	case <-ready:
-		return nil
-	case <-expired:
-		return os.ErrDeadlineExceeded
-	}
+	e.cond.Wait()
+	return nil
 }
 
 // Bind reserves a local address; port 0 picks an ephemeral port.
@@ -508,9 +497,8 @@ func (e *Endpoint) SetKeepAlive(on bool) {
 	e.keepalive = on
 	if on {
 		e.armKeepaliveLocked(e.p.opt.KeepaliveIdle)
-	} else if e.keepTimer != nil {
-		e.keepTimer.Stop()
-		e.keepTimer = nil
+	} else {
+		e.keep.stop()
 	}
 }
 
@@ -518,15 +506,37 @@ func (e *Endpoint) SetKeepAlive(on bool) {
 func (e *Endpoint) SetReadDeadline(t time.Time) {
 	e.mu.Lock()
 	e.rdDeadline = t
-	e.wakeLocked()
+	e.armDeadlineLocked(&e.rdTimer, t, e.onReadDeadline)
 	e.mu.Unlock()
 }
 
 func (e *Endpoint) SetWriteDeadline(t time.Time) {
 	e.mu.Lock()
 	e.wrDeadline = t
-	e.wakeLocked()
+	e.armDeadlineLocked(&e.wrTimer, t, e.onWriteDeadline)
 	e.mu.Unlock()
+}
+
+// armDeadlineLocked arms the timer that wakes blocked callers when a
+// deadline passes, and wakes them now so they see the new deadline.
+func (e *Endpoint) armDeadlineLocked(t *epTimer, at time.Time, f func()) {
+	if at.IsZero() {
+		t.stop()
+	} else {
+		t.arm(e.p.stack.Clock, max(at.Sub(e.p.stack.Clock.Now()), 0), f)
+	}
+	e.wakeLocked()
+}
+
+func (e *Endpoint) onReadDeadline()  { e.onDeadline(&e.rdTimer) }
+func (e *Endpoint) onWriteDeadline() { e.onDeadline(&e.wrTimer) }
+
+func (e *Endpoint) onDeadline(t *epTimer) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if t.fired(e.p.stack.Clock.Now()) {
+		e.wakeLocked()
+	}
 }
 
 // LocalAddr and RemoteAddr report the connection's addresses.

@@ -395,9 +395,8 @@ func (e *Endpoint) processAckLocked(seg *segment) bool {
 		e.sndWnd = newWnd
 		e.maxSndWnd = max(e.maxSndWnd, newWnd)
 		e.sndWl1, e.sndWl2 = seg.seq, seg.ack
-		if e.sndWnd > 0 && e.persistTimer != nil {
-			e.persistTimer.Stop()
-			e.persistTimer = nil
+		if e.sndWnd > 0 && e.persist.armed {
+			e.persist.stop()
 			e.persistBackoff = 0
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
-	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/header"
 )
@@ -78,10 +77,7 @@ func (e *Endpoint) sendLocked(seq Seq, flags uint8, data []byte) {
 	e.p.sendRaw(e.local, e.remote, seq, ack, flags, e.advertisedLocked(), o, data)
 	if flags&header.TCPAck != 0 {
 		e.pendingAck = 0
-		if e.delackTimer != nil {
-			e.delackTimer.Stop()
-			e.delackTimer = nil
-		}
+		e.delack.stop()
 	}
 }
 
@@ -132,15 +128,16 @@ func (e *Endpoint) scheduleAckLocked(now bool) {
 		e.sendAckLocked()
 		return
 	}
-	if e.delackTimer == nil {
-		e.delackTimer = e.p.stack.Clock.AfterFunc(e.p.opt.DelayedAck, func() {
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			e.delackTimer = nil
-			if e.pendingAck > 0 && e.state != stateClosed {
-				e.sendAckLocked()
-			}
-		})
+	if !e.delack.armed {
+		e.delack.arm(e.p.stack.Clock, e.p.opt.DelayedAck, e.onDelayedAck)
+	}
+}
+
+func (e *Endpoint) onDelayedAck() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.delack.fired(e.p.stack.Clock.Now()) && e.pendingAck > 0 && e.state != stateClosed {
+		e.sendAckLocked()
 	}
 }
 
@@ -218,7 +215,7 @@ func (e *Endpoint) trySendLocked() {
 			e.rttTiming, e.rttSeq, e.rttStart = true, seq, e.p.stack.Clock.Now()
 		}
 		e.sndMax = MaxSeq(e.sndMax, e.sndNxt)
-		if e.retransTimer == nil {
+		if !e.retrans.armed {
 			e.armRetransLocked()
 		}
 	}
@@ -263,19 +260,13 @@ func (e *Endpoint) setTimerLocked(kind collect.Timer, d time.Duration) {
 // armRetransLocked (re)starts the retransmission timer with the current
 // RTO (RFC 6298 §5.1, §5.3).
 func (e *Endpoint) armRetransLocked() {
-	if e.retransTimer != nil {
-		e.retransTimer.Stop()
-	}
 	d := e.rto.Current()
 	e.setTimerLocked(collect.TimerRetrans, d)
-	e.retransTimer = e.p.stack.Clock.AfterFunc(d, e.onRetransTimeout)
+	e.retrans.arm(e.p.stack.Clock, d, e.onRetransTimeout)
 }
 
 func (e *Endpoint) stopRetransLocked() {
-	if e.retransTimer != nil {
-		e.retransTimer.Stop()
-		e.retransTimer = nil
-	}
+	e.retrans.stop()
 	if e.timerKind == collect.TimerRetrans {
 		e.timerKind = collect.TimerNone
 	}
@@ -293,7 +284,9 @@ func (e *Endpoint) onRetransTimeout() {
 			parent.childGone()
 		}
 	}()
-	e.retransTimer = nil
+	if !e.retrans.fired(e.p.stack.Clock.Now()) {
+		return
+	}
 	limit := e.p.opt.Retries
 	switch e.state {
 	case stateSynSent, stateSynRecv:
@@ -345,43 +338,46 @@ func (e *Endpoint) onRetransTimeout() {
 // learn when it reopens. Probes back off like the RTO and never give up
 // while the peer answers.
 func (e *Endpoint) armPersistLocked() {
-	if e.persistTimer != nil {
+	if e.persist.armed {
 		return
 	}
 	d := min(e.rto.Current()<<min(e.persistBackoff, 10), DefaultMaxRTO)
 	e.setTimerLocked(collect.TimerProbe, d)
-	e.persistTimer = e.p.stack.Clock.AfterFunc(d, func() {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		e.persistTimer = nil
-		if e.sndWnd != 0 || e.state == stateClosed {
-			e.persistBackoff = 0
-			return
-		}
-		// Linux's probe: a bare ACK with an old sequence number, which
-		// the peer must answer with its current window.
-		e.sendLocked(e.sndUna-1, header.TCPAck, nil)
-		e.persistBackoff++
-		e.armPersistLocked()
-	})
+	e.persist.arm(e.p.stack.Clock, d, e.onPersist)
+}
+
+func (e *Endpoint) onPersist() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.persist.fired(e.p.stack.Clock.Now()) {
+		return
+	}
+	if e.sndWnd != 0 || e.state == stateClosed {
+		e.persistBackoff = 0
+		return
+	}
+	// Linux's probe: a bare ACK with an old sequence number, which the
+	// peer must answer with its current window.
+	e.sendLocked(e.sndUna-1, header.TCPAck, nil)
+	e.persistBackoff++
+	e.armPersistLocked()
 }
 
 // armKeepaliveLocked schedules the next keepalive check (RFC 9293 §3.8.4:
 // off by default, at least two hours idle).
 func (e *Endpoint) armKeepaliveLocked(d time.Duration) {
-	if e.keepTimer != nil {
-		e.keepTimer.Stop()
-	}
 	if e.timerKind == collect.TimerNone {
 		e.setTimerLocked(collect.TimerKeepalive, d)
 	}
-	e.keepTimer = e.p.stack.Clock.AfterFunc(d, e.onKeepalive)
+	e.keep.arm(e.p.stack.Clock, d, e.onKeepalive)
 }
 
 func (e *Endpoint) onKeepalive() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.keepTimer = nil
+	if !e.keep.fired(e.p.stack.Clock.Now()) {
+		return
+	}
 	if !e.keepalive || (e.state != stateEstablished && e.state != stateCloseWait) {
 		return
 	}
@@ -402,17 +398,25 @@ func (e *Endpoint) onKeepalive() {
 
 // armCloseTimerLocked bounds an orphaned FIN_WAIT_2 (tcp_fin_timeout).
 func (e *Endpoint) armCloseTimerLocked() {
-	if e.closeTimer != nil {
+	if e.closeT.armed {
 		return
 	}
-	e.closeTimer = e.p.stack.Clock.AfterFunc(finTimeout, func() {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		e.closeTimer = nil
-		if e.state == stateFinWait2 && e.userClosed {
-			e.abortLocked(nil, false)
-		}
-	})
+	e.closeT.arm(e.p.stack.Clock, finTimeout, e.onCloseTimer)
+}
+
+// onCloseTimer ends an orphaned FIN_WAIT_2 or a TIME_WAIT.
+func (e *Endpoint) onCloseTimer() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.closeT.fired(e.p.stack.Clock.Now()) {
+		return
+	}
+	switch {
+	case e.state == stateFinWait2 && e.userClosed:
+		e.abortLocked(nil, false)
+	case e.state == stateTimeWait:
+		e.releaseLocked()
+	}
 }
 
 // enterTimeWaitLocked waits 2*MSL before forgetting the connection, so
@@ -424,36 +428,21 @@ func (e *Endpoint) enterTimeWaitLocked() {
 	e.p.markTimeWait(e.local.Port())
 	d := 2 * e.p.opt.MSL
 	e.setTimerLocked(collect.TimerTimeWait, d)
-	e.closeTimer = e.p.stack.Clock.AfterFunc(d, e.onTimeWaitEnd)
+	e.closeT.arm(e.p.stack.Clock, d, e.onCloseTimer)
 	e.wakeLocked()
-}
-
-func (e *Endpoint) onTimeWaitEnd() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.closeTimer = nil
-	if e.state == stateTimeWait {
-		e.releaseLocked()
-	}
 }
 
 // restartTimeWaitLocked answers a retransmitted FIN in TIME_WAIT: ACK it
 // and wait 2*MSL again (RFC 9293 §3.10.7.4).
 func (e *Endpoint) restartTimeWaitLocked() {
-	if e.closeTimer != nil {
-		e.closeTimer.Stop()
-	}
 	d := 2 * e.p.opt.MSL
 	e.setTimerLocked(collect.TimerTimeWait, d)
-	e.closeTimer = e.p.stack.Clock.AfterFunc(d, e.onTimeWaitEnd)
+	e.closeT.arm(e.p.stack.Clock, d, e.onCloseTimer)
 }
 
 func (e *Endpoint) stopTimersLocked() {
-	for _, t := range []*clock.Timer{&e.retransTimer, &e.delackTimer, &e.persistTimer, &e.keepTimer, &e.closeTimer} {
-		if *t != nil {
-			(*t).Stop()
-			*t = nil
-		}
+	for _, t := range [...]*epTimer{&e.retrans, &e.delack, &e.persist, &e.keep, &e.closeT} {
+		t.stop()
 	}
 	e.timerKind = collect.TimerNone
 }
