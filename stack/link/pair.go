@@ -6,7 +6,6 @@
 package link
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -128,6 +127,9 @@ func (e *PairEndpoint) deliver(frame []byte) {
 }
 
 // wire is one direction: frames in flight, ordered by arrival time.
+// Frames are copied into pooled buffers, kept in a typed heap and
+// delivered by one re-armed timer, so that a frame on the wire costs no
+// allocation in steady state.
 type wire struct {
 	f     Faults
 	clk   clock.Clock
@@ -142,6 +144,12 @@ type wire struct {
 	// may delay a frame but not let it pass an earlier one.
 	lastAt time.Time
 	stats  Stats
+	// timer delivers the frames due at the head of the queue; armedAt is
+	// when it is set to fire (meaningful while armed).
+	timer   clock.Timer
+	armed   bool
+	armedAt time.Time
+	bufs    sync.Pool // *[]byte of MTU + Ethernet header capacity
 	// deliverMu serializes deliveries so frames due together arrive in
 	// order even when the real clock runs callbacks concurrently.
 	deliverMu sync.Mutex
@@ -150,7 +158,7 @@ type wire struct {
 type flight struct {
 	at    time.Time
 	seq   uint64
-	frame []byte
+	frame *[]byte
 }
 
 func newWire(f Faults, clk clock.Clock, rng *rand.Rand, to *PairEndpoint) *wire {
@@ -160,15 +168,18 @@ func newWire(f Faults, clk clock.Clock, rng *rand.Rand, to *PairEndpoint) *wire 
 	if f.ReorderDelay == 0 {
 		f.ReorderDelay = max(f.Delay+time.Millisecond, time.Millisecond)
 	}
-	return &wire{f: f, clk: clk, rng: rng, to: to}
+	w := &wire{f: f, clk: clk, rng: rng, to: to}
+	size := to.mtu + header.EthernetLen
+	w.bufs.New = func() any { b := make([]byte, size); return &b }
+	return w
 }
 
 func (w *wire) send(frame []byte) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.stats.Sent++
 	if w.f.Loss > 0 && w.rng.Float64() < w.f.Loss {
 		w.stats.Lost++
-		w.mu.Unlock()
 		return
 	}
 	now := w.clk.Now()
@@ -176,7 +187,6 @@ func (w *wire) send(frame []byte) {
 	if w.f.RateBps > 0 {
 		if len(w.queue) >= w.f.QueueLimit {
 			w.stats.QueueDrops++
-			w.mu.Unlock()
 			return
 		}
 		if w.txFree.After(depart) {
@@ -203,55 +213,107 @@ func (w *wire) send(frame []byte) {
 		copies = 2
 		w.stats.Duplicated++
 	}
-	var pending []time.Time
 	for i := 0; i < copies; i++ {
-		c := append([]byte(nil), frame...)
+		bp := w.bufs.Get().(*[]byte)
+		c := (*bp)[:copy((*bp)[:cap(*bp)], frame)]
+		*bp = c
 		if w.f.Corrupt > 0 && len(c) > 0 && w.rng.Float64() < w.f.Corrupt {
 			bit := w.rng.IntN(len(c) * 8)
 			c[bit/8] ^= 1 << (bit % 8)
 			w.stats.Corrupted++
 		}
 		w.seq++
-		heap.Push(&w.queue, flight{at: at, seq: w.seq, frame: c})
-		pending = append(pending, at)
+		w.queue.push(flight{at: at, seq: w.seq, frame: bp})
 	}
-	w.mu.Unlock()
-	for _, at := range pending {
-		w.clk.AfterFunc(at.Sub(now), w.deliverDue)
-	}
+	w.armLocked(now)
 }
 
-// deliverDue hands over, in order, every frame whose time has come.
+// armLocked sets the timer for the frame at the head of the queue, unless
+// it is already set to fire by then.
+func (w *wire) armLocked(now time.Time) {
+	if len(w.queue) == 0 {
+		return
+	}
+	at := w.queue[0].at
+	if w.armed && !at.Before(w.armedAt) {
+		return
+	}
+	w.armed, w.armedAt = true, at
+	if w.timer == nil {
+		w.timer = w.clk.AfterFunc(at.Sub(now), w.deliverDue)
+		return
+	}
+	w.timer.Reset(at.Sub(now))
+}
+
+// deliverDue hands over, in order, every frame whose time has come, then
+// sets the timer for the next.
 func (w *wire) deliverDue() {
 	w.deliverMu.Lock()
 	defer w.deliverMu.Unlock()
+	w.mu.Lock()
+	w.armed = false
 	for {
-		w.mu.Lock()
-		if len(w.queue) == 0 || w.queue[0].at.After(w.clk.Now()) {
+		now := w.clk.Now()
+		if len(w.queue) == 0 || w.queue[0].at.After(now) {
+			w.armLocked(now)
 			w.mu.Unlock()
 			return
 		}
-		f := heap.Pop(&w.queue).(flight)
+		f := w.queue.pop()
 		w.stats.Delivered++
 		w.mu.Unlock()
-		w.to.deliver(f.frame)
+		w.to.deliver(*f.frame)
+		w.bufs.Put(f.frame)
+		w.mu.Lock()
 	}
 }
 
+// flightHeap is a min-heap by (at, seq), typed so that pushing a frame
+// boxes nothing.
 type flightHeap []flight
 
-func (h flightHeap) Len() int { return len(h) }
-func (h flightHeap) Less(i, j int) bool {
+func (h flightHeap) less(i, j int) bool {
 	if !h[i].at.Equal(h[j].at) {
 		return h[i].at.Before(h[j].at)
 	}
 	return h[i].seq < h[j].seq
 }
-func (h flightHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *flightHeap) Push(x any)   { *h = append(*h, x.(flight)) }
-func (h *flightHeap) Pop() any {
-	old := *h
-	f := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return f
+
+func (h *flightHeap) push(f flight) {
+	*h = append(*h, f)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !q.less(i, parent) {
+			break
+		}
+		q[i], q[parent] = q[parent], q[i]
+		i = parent
+	}
+}
+
+func (h *flightHeap) pop() flight {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q[last] = flight{}
+	q = q[:last]
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < len(q) && q.less(l, small) {
+			small = l
+		}
+		if r < len(q) && q.less(r, small) {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		q[i], q[small] = q[small], q[i]
+		i = small
+	}
+	*h = q
+	return top
 }
