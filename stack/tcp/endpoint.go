@@ -94,14 +94,14 @@ type Endpoint struct {
 	sndMax              Seq // highest sequence sent + 1; above SND.NXT after a timeout rewinds it
 	sndWnd, maxSndWnd   uint32
 	sndWl1, sndWl2      Seq
-	sndBuf              []byte // from SND.UNA: unacknowledged, then unsent data
+	sndBuf              byteQueue // from SND.UNA: unacknowledged, then unsent data
 	sndBufLimit         int
 	finQueued, finSent  bool
 	finSeq              Seq
 
 	// Receive sequence variables.
 	irs, rcvNxt Seq
-	rcvBuf      []byte
+	rcvBuf      byteQueue
 	rcvBufLimit int
 	ooo         []oooSegment
 	oooBytes    int
@@ -350,7 +350,7 @@ func (e *Endpoint) Write(b []byte) (int, error) {
 		default:
 			return written, fmt.Errorf("tcp: write in state %v: %w", e.state, syscall.ENOTCONN)
 		}
-		room := e.sndBufLimit - len(e.sndBuf)
+		room := e.sndBufLimit - e.sndBuf.Len()
 		if room <= 0 {
 			if err := e.waitLocked(e.wrDeadline); err != nil {
 				return written, err
@@ -365,7 +365,7 @@ func (e *Endpoint) Write(b []byte) (int, error) {
 			return 0, ErrNoBufs
 		}
 		e.memUsed += int64(n)
-		e.sndBuf = append(e.sndBuf, b[written:written+n]...)
+		e.sndBuf.Append(b[written : written+n])
 		written += n
 		e.trySendLocked()
 	}
@@ -379,12 +379,9 @@ func (e *Endpoint) Read(b []byte) (int, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for {
-		if len(e.rcvBuf) > 0 {
-			n := copy(b, e.rcvBuf)
-			e.rcvBuf = e.rcvBuf[n:]
-			if len(e.rcvBuf) == 0 {
-				e.rcvBuf = nil
-			}
+		if e.rcvBuf.Len() > 0 {
+			n := copy(b, e.rcvBuf.Bytes())
+			e.rcvBuf.Consume(n)
 			e.memUsed -= int64(n)
 			e.p.stack.Budget.Release(int64(n))
 			e.maybeWindowUpdateLocked()
@@ -457,7 +454,7 @@ func (e *Endpoint) Close() error {
 	case stateClosed, stateSynSent:
 		e.abortLocked(nil, false)
 	default:
-		if len(e.rcvBuf) > 0 || (e.rdShut && e.state == stateEstablished && len(e.ooo) > 0) {
+		if e.rcvBuf.Len() > 0 || (e.rdShut && e.state == stateEstablished && len(e.ooo) > 0) {
 			e.sendRstLocked()
 			e.abortLocked(nil, false)
 			break
@@ -506,24 +503,24 @@ func (e *Endpoint) SetKeepAlive(on bool) {
 func (e *Endpoint) SetReadDeadline(t time.Time) {
 	e.mu.Lock()
 	e.rdDeadline = t
-	e.armDeadlineLocked(&e.rdTimer, t, e.onReadDeadline)
+	e.armDeadlineLocked(&e.rdTimer, t, (*Endpoint).onReadDeadline)
 	e.mu.Unlock()
 }
 
 func (e *Endpoint) SetWriteDeadline(t time.Time) {
 	e.mu.Lock()
 	e.wrDeadline = t
-	e.armDeadlineLocked(&e.wrTimer, t, e.onWriteDeadline)
+	e.armDeadlineLocked(&e.wrTimer, t, (*Endpoint).onWriteDeadline)
 	e.mu.Unlock()
 }
 
 // armDeadlineLocked arms the timer that wakes blocked callers when a
 // deadline passes, and wakes them now so they see the new deadline.
-func (e *Endpoint) armDeadlineLocked(t *epTimer, at time.Time, f func()) {
+func (e *Endpoint) armDeadlineLocked(t *epTimer, at time.Time, f func(*Endpoint)) {
 	if at.IsZero() {
 		t.stop()
 	} else {
-		t.arm(e.p.stack.Clock, max(at.Sub(e.p.stack.Clock.Now()), 0), f)
+		t.arm(e, max(at.Sub(e.p.stack.Clock.Now()), 0), f)
 	}
 	e.wakeLocked()
 }

@@ -436,11 +436,8 @@ func (e *Endpoint) newAckLocked(seg *segment) {
 	if e.finSent && e.finSeq.LessThan(seg.ack) {
 		dataAcked-- // the FIN's sequence number
 	}
-	dataAcked = min(dataAcked, uint32(len(e.sndBuf)))
-	e.sndBuf = e.sndBuf[dataAcked:]
-	if len(e.sndBuf) == 0 {
-		e.sndBuf = nil
-	}
+	dataAcked = min(dataAcked, uint32(e.sndBuf.Len()))
+	e.sndBuf.Consume(int(dataAcked))
 	e.memUsed -= int64(dataAcked)
 	e.p.stack.Budget.Release(int64(dataAcked))
 	e.bytesAcked += uint64(dataAcked)
@@ -537,7 +534,7 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 		return
 	}
 	e.memUsed += int64(len(data))
-	e.rcvBuf = append(e.rcvBuf, data...)
+	e.rcvBuf.Append(data)
 	e.rcvNxt = e.rcvNxt.Add(uint32(len(data)))
 	e.bytesRcvd += uint64(len(data))
 	filled := e.drainOOOLocked()
@@ -560,7 +557,7 @@ func (e *Endpoint) drainOOOLocked() bool {
 			fresh := 0
 			if e.rcvNxt.LessThan(end) {
 				tail := o.data[e.rcvNxt.Sub(o.seq):]
-				e.rcvBuf = append(e.rcvBuf, tail...)
+				e.rcvBuf.Append(tail)
 				e.rcvNxt = end
 				e.bytesRcvd += uint64(len(tail))
 				fresh = len(tail)

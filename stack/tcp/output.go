@@ -49,7 +49,7 @@ func (e *Endpoint) tsNow() uint32 { return uint32(e.p.stack.Clock.Now().UnixMill
 
 // rcvWindowLocked is the free space of the receive buffer.
 func (e *Endpoint) rcvWindowLocked() uint32 {
-	free := e.rcvBufLimit - len(e.rcvBuf) - e.oooBytes
+	free := e.rcvBufLimit - e.rcvBuf.Len() - e.oooBytes
 	return uint32(max(free, 0))
 }
 
@@ -129,7 +129,7 @@ func (e *Endpoint) scheduleAckLocked(now bool) {
 		return
 	}
 	if !e.delack.armed {
-		e.delack.arm(e.p.stack.Clock, e.p.opt.DelayedAck, e.onDelayedAck)
+		e.delack.arm(e, e.p.opt.DelayedAck, (*Endpoint).onDelayedAck)
 	}
 }
 
@@ -174,7 +174,7 @@ func (e *Endpoint) trySendLocked() {
 		if e.finSent {
 			off-- // the FIN's sequence number is not a byte of sndBuf
 		}
-		avail := len(e.sndBuf) - off
+		avail := e.sndBuf.Len() - off
 		if avail <= 0 {
 			if e.finQueued && !e.finSent {
 				e.finSeq = e.sndNxt
@@ -195,7 +195,7 @@ func (e *Endpoint) trySendLocked() {
 			return
 		}
 		n := min(avail, int(e.mss), int(wnd-flight))
-		last := off+n == len(e.sndBuf)
+		last := off+n == e.sndBuf.Len()
 		if n < int(e.mss) && flight > 0 && !(last && e.finQueued) {
 			return // Nagle: wait for the ACK of what is in flight
 		}
@@ -204,7 +204,7 @@ func (e *Endpoint) trySendLocked() {
 			flags |= header.TCPPsh
 		}
 		seq := e.sndNxt
-		e.sendLocked(seq, flags, e.sndBuf[off:off+n])
+		e.sendLocked(seq, flags, e.sndBuf.Bytes()[off:off+n])
 		e.sndNxt = e.sndNxt.Add(uint32(n))
 		if seq.LessThan(e.sndMax) {
 			// Resent after a timeout's rewind: a retransmission, and no
@@ -235,7 +235,7 @@ func (e *Endpoint) retransmitLocked() {
 	}
 	// Karn's algorithm (RFC 6298 §3): no RTT sample from a retransmission.
 	e.rttTiming = false
-	dataUnacked := len(e.sndBuf)
+	dataUnacked := e.sndBuf.Len()
 	sentData := int(e.flightLocked())
 	if e.finSent {
 		sentData--
@@ -246,7 +246,7 @@ func (e *Endpoint) retransmitLocked() {
 		if n == dataUnacked {
 			flags |= header.TCPPsh // as the original: PSH on the last data queued
 		}
-		e.sendLocked(e.sndUna, flags, e.sndBuf[:n])
+		e.sendLocked(e.sndUna, flags, e.sndBuf.Bytes()[:n])
 	} else if e.finSent {
 		e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
 	}
@@ -262,7 +262,7 @@ func (e *Endpoint) setTimerLocked(kind collect.Timer, d time.Duration) {
 func (e *Endpoint) armRetransLocked() {
 	d := e.rto.Current()
 	e.setTimerLocked(collect.TimerRetrans, d)
-	e.retrans.arm(e.p.stack.Clock, d, e.onRetransTimeout)
+	e.retrans.arm(e, d, (*Endpoint).onRetransTimeout)
 }
 
 func (e *Endpoint) stopRetransLocked() {
@@ -343,7 +343,7 @@ func (e *Endpoint) armPersistLocked() {
 	}
 	d := min(e.rto.Current()<<min(e.persistBackoff, 10), DefaultMaxRTO)
 	e.setTimerLocked(collect.TimerProbe, d)
-	e.persist.arm(e.p.stack.Clock, d, e.onPersist)
+	e.persist.arm(e, d, (*Endpoint).onPersist)
 }
 
 func (e *Endpoint) onPersist() {
@@ -369,7 +369,7 @@ func (e *Endpoint) armKeepaliveLocked(d time.Duration) {
 	if e.timerKind == collect.TimerNone {
 		e.setTimerLocked(collect.TimerKeepalive, d)
 	}
-	e.keep.arm(e.p.stack.Clock, d, e.onKeepalive)
+	e.keep.arm(e, d, (*Endpoint).onKeepalive)
 }
 
 func (e *Endpoint) onKeepalive() {
@@ -401,7 +401,7 @@ func (e *Endpoint) armCloseTimerLocked() {
 	if e.closeT.armed {
 		return
 	}
-	e.closeT.arm(e.p.stack.Clock, finTimeout, e.onCloseTimer)
+	e.closeT.arm(e, finTimeout, (*Endpoint).onCloseTimer)
 }
 
 // onCloseTimer ends an orphaned FIN_WAIT_2 or a TIME_WAIT.
@@ -428,7 +428,7 @@ func (e *Endpoint) enterTimeWaitLocked() {
 	e.p.markTimeWait(e.local.Port())
 	d := 2 * e.p.opt.MSL
 	e.setTimerLocked(collect.TimerTimeWait, d)
-	e.closeT.arm(e.p.stack.Clock, d, e.onCloseTimer)
+	e.closeT.arm(e, d, (*Endpoint).onCloseTimer)
 	e.wakeLocked()
 }
 
@@ -437,7 +437,7 @@ func (e *Endpoint) enterTimeWaitLocked() {
 func (e *Endpoint) restartTimeWaitLocked() {
 	d := 2 * e.p.opt.MSL
 	e.setTimerLocked(collect.TimerTimeWait, d)
-	e.closeT.arm(e.p.stack.Clock, d, e.onCloseTimer)
+	e.closeT.arm(e, d, (*Endpoint).onCloseTimer)
 }
 
 func (e *Endpoint) stopTimersLocked() {
@@ -478,11 +478,12 @@ func (e *Endpoint) releaseLocked() {
 	// Received data stays readable after a graceful end (the peer's FIN,
 	// then ours acknowledged) until the application closes the socket;
 	// only an abort (reset, timeout) or the close itself discards it.
-	buffered := int64(len(e.sndBuf) + e.oooBytes)
-	e.sndBuf, e.ooo, e.oooBytes = nil, nil, 0
+	buffered := int64(e.sndBuf.Len() + e.oooBytes)
+	e.sndBuf.Reset()
+	e.ooo, e.oooBytes = nil, 0
 	if e.userClosed || e.err != nil {
-		buffered += int64(len(e.rcvBuf))
-		e.rcvBuf = nil
+		buffered += int64(e.rcvBuf.Len())
+		e.rcvBuf.Reset()
 	}
 	e.memUsed -= buffered
 	e.p.stack.Budget.Release(buffered)

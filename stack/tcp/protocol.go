@@ -213,11 +213,22 @@ func (p *Protocol) resetClosed(seg *segment) {
 	p.stack.Counters.TCPOutRsts.Add(1)
 }
 
+// segBufs holds the buffers segments are built in: IPv4 copies the
+// segment into its frame before SendIPv4 returns, so the buffer goes back
+// at once and a steady transfer reuses a few of them.
+var segBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // sendRaw builds and sends one segment; it takes no TCP lock.
 func (p *Protocol) sendRaw(local, remote netip.AddrPort, seq, ack Seq, flags uint8, wnd uint16, o header.TCPOptions, data []byte) error {
 	var optBuf [header.TCPMaxLen - header.TCPMinLen]byte
 	n := header.EncodeTCPOptions(optBuf[:], o)
-	b := make([]byte, header.TCPMinLen+n+len(data))
+	bp := segBufs.Get().(*[]byte)
+	defer segBufs.Put(bp)
+	size := header.TCPMinLen + n + len(data)
+	if cap(*bp) < size {
+		*bp = make([]byte, size)
+	}
+	b := (*bp)[:size]
 	copy(b[header.TCPMinLen:], optBuf[:n])
 	copy(b[header.TCPMinLen+n:], data)
 	header.EncodeTCP(b, header.TCPFields{SrcPort: local.Port(), DstPort: remote.Port(), Seq: uint32(seq), Ack: uint32(ack), Flags: flags, Window: wnd, OptionsLen: n}, local.Addr(), remote.Addr())

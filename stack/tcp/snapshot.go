@@ -20,8 +20,8 @@ func (e *Endpoint) Snapshot(int) collect.Socket {
 		Proto:  collect.ProtoTCP, Family: collect.FamilyIPv4,
 		Local: e.local, Remote: e.remote, State: e.state,
 		Cookie: e.id,
-		SendQ:  uint32(len(e.sndBuf)),
-		RecvQ:  uint32(len(e.rcvBuf)),
+		SendQ:  uint32(e.sndBuf.Len()),
+		RecvQ:  uint32(e.rcvBuf.Len()),
 		Stack: &collect.StackInfo{
 			FD: e.fd, MemUsed: e.memUsed, MemLimit: int64(SocketMemory + e.sndBufLimit + e.rcvBufLimit), Age: now.Sub(e.created),
 			SndUna: uint32(e.sndUna), SndNxt: uint32(e.sndNxt), RcvNxt: uint32(e.rcvNxt),

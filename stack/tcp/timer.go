@@ -21,12 +21,15 @@ type epTimer struct {
 	at    time.Time // when the current arming is due
 }
 
-// arm (re)schedules f, d from now; f must be the same function every
-// time (it is bound when the timer is first made).
-func (t *epTimer) arm(clk clock.Clock, d time.Duration, f func()) {
+// arm (re)schedules f(e), d from now. f is a method expression such as
+// (*Endpoint).onRetransTimeout, not a method value: a method value would
+// allocate a closure on every arming, and f is only bound (once) when the
+// timer is first made.
+func (t *epTimer) arm(e *Endpoint, d time.Duration, f func(*Endpoint)) {
+	clk := e.p.stack.Clock
 	t.armed, t.at = true, clk.Now().Add(d)
 	if t.t == nil {
-		t.t = clk.AfterFunc(d, f)
+		t.t = clk.AfterFunc(d, func() { f(e) })
 		return
 	}
 	t.t.Reset(d)
