@@ -51,7 +51,7 @@ if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 	for pkg in $(go list ./...); do
 		dir=$(go list -f '{{.Dir}}' "$pkg")
 		for f in $(grep -hoE '^func (Fuzz[A-Za-z0-9_]+)' "$dir"/*_test.go 2>/dev/null | awk '{print $2}'); do
-			go test -run='^$' -fuzz="^${f}\$" -fuzztime="$GONETSTAT_FUZZTIME" "$pkg"
+			go test -run='^$' -fuzz="^${f}\$" -fuzztime="$GONETSTAT_FUZZTIME" -fuzzminimizetime=200x "$pkg"
 		done
 	done
 fi
