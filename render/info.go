@@ -6,6 +6,7 @@ package render
 
 import (
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -138,7 +139,7 @@ func SourceLabel(src collect.Source) string {
 func HumanDuration(d time.Duration) string {
 	sign := ""
 	if d < 0 {
-		sign, d = "-", -d
+		sign, d = "-", -max(d, -math.MaxInt64) // -MinInt64 would overflow
 	}
 	switch {
 	case d < time.Second:
@@ -159,7 +160,7 @@ func HumanDuration(d time.Duration) string {
 func HumanBytes(n int64) string {
 	sign := ""
 	if n < 0 {
-		sign, n = "-", -n
+		sign, n = "-", -max(n, -math.MaxInt64)
 	}
 	const k = 1024
 	switch {
