@@ -253,8 +253,11 @@ func TestTextAllocsConstant(t *testing.T) {
 			names[s.Remote] = "peer-" + s.Remote.String()
 		}
 		socks[0].Owner = nil
+		for i := 0; i < len(socks); i += 2 {
+			socks[i].Source = collect.Source{Kind: "stack", Name: "tap0"}
+		}
 		return testing.AllocsPerRun(5, func() {
-			if err := Text(io.Discard, socks, TextOptions{PID: true, Exe: true, Names: names}); err != nil {
+			if err := Text(io.Discard, socks, TextOptions{PID: true, Exe: true, Names: names, Source: true}); err != nil {
 				t.Fatal(err)
 			}
 		})

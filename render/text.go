@@ -25,6 +25,9 @@ type TextOptions struct {
 	Exe   bool  // -b: the executable on its own line under the row, in brackets
 	Names Namer // nil: numeric (-n)
 	CRLF  bool  // Windows line endings; false (LF) on Unix
+	// Source adds a last column saying whose socket each row is:
+	// "kernel", or "stack:NAME" for a mini-stack's (--stack).
+	Source bool
 }
 
 // Column widths of Windows netstat: printf("  %-5s  %-21s  %-21s  %-15s %s").
@@ -32,6 +35,7 @@ const (
 	protoWidth   = 5
 	addressWidth = 21
 	stateWidth   = 15
+	pidWidth     = 7 // Linux's largest pid_max, 4194304, has 7 digits
 )
 
 // noOwnerName is what Windows prints under a row with -b when it cannot
@@ -53,11 +57,15 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 	// One backing array for the per-row buffers, sized for the longest
 	// usual row (two bracketed IPv6 addresses with zones); a longer name
 	// grows a buffer once and the grown one is reused.
-	buf := make([]byte, 0, 512)
-	line, local, foreign, scratch := buf[:0:256], buf[256:256:384], buf[384:384:496], buf[496:496:512]
+	buf := make([]byte, 0, 576)
+	line, local, foreign, scratch, source := buf[:0:256], buf[256:256:384], buf[384:384:496], buf[496:496:512], buf[512:512:576]
 
 	bw.WriteString(eol + "Active Connections" + eol + eol)
-	line = appendRow(line[:0], "Proto", []byte("Local Address"), []byte("Foreign Address"), "State", opt.PID, nil, "PID")
+	var srcHeader []byte
+	if opt.Source {
+		srcHeader = []byte("Source")
+	}
+	line = appendRow(line[:0], "Proto", []byte("Local Address"), []byte("Foreign Address"), "State", opt.PID, nil, "PID", srcHeader)
 	bw.Write(line)
 	bw.WriteString(eol)
 
@@ -92,7 +100,11 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 			scratch = strconv.AppendInt(scratch, int64(s.Owner.PID), 10)
 			pid = ""
 		}
-		line = appendRow(line[:0], proto, local, foreign, state, opt.PID, scratch, pid)
+		var src []byte
+		if opt.Source {
+			src = appendSource(source[:0], s.Source)
+		}
+		line = appendRow(line[:0], proto, local, foreign, state, opt.PID, scratch, pid, src)
 		bw.Write(line)
 		bw.WriteString(eol)
 		if opt.Exe {
@@ -111,9 +123,20 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 	return bw.Flush()
 }
 
+// appendSource appends SourceLabel(src) without allocating.
+func appendSource(dst []byte, src collect.Source) []byte {
+	if src.Kind == "" || src == collect.Kernel {
+		return append(dst, "kernel"...)
+	}
+	dst = append(dst, src.Kind...)
+	dst = append(dst, ':')
+	return appendPrintable(dst, src.Name)
+}
+
 // appendRow appends one padded row with trailing spaces trimmed. The PID is
-// pidBytes when not empty, else pidText.
-func appendRow(dst []byte, proto string, local, foreign []byte, state string, withPID bool, pidBytes []byte, pidText string) []byte {
+// pidBytes when not empty, else pidText. A non-nil source is a last
+// column, after the PID padded to pidWidth.
+func appendRow(dst []byte, proto string, local, foreign []byte, state string, withPID bool, pidBytes []byte, pidText string, source []byte) []byte {
 	dst = append(dst, "  "...)
 	dst = pad(append(dst, proto...), len(proto), protoWidth)
 	dst = append(dst, "  "...)
@@ -122,15 +145,24 @@ func appendRow(dst []byte, proto string, local, foreign []byte, state string, wi
 	dst = pad(append(dst, foreign...), len(foreign), addressWidth)
 	dst = append(dst, "  "...)
 	dst = append(dst, state...)
-	if withPID {
+	if withPID || source != nil {
 		dst = pad(dst, len(state), stateWidth)
 		dst = append(dst, ' ')
-		if len(pidBytes) > 0 {
-			dst = append(dst, pidBytes...)
-		} else {
+	}
+	if withPID {
+		pid := pidBytes
+		if len(pid) == 0 {
 			dst = append(dst, pidText...)
+			pid = dst[len(dst)-len(pidText):]
+		} else {
+			dst = append(dst, pid...)
+		}
+		if source != nil {
+			dst = pad(dst, len(pid), pidWidth)
+			dst = append(dst, ' ')
 		}
 	}
+	dst = append(dst, source...)
 	for len(dst) > 0 && dst[len(dst)-1] == ' ' {
 		dst = dst[:len(dst)-1]
 	}

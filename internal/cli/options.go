@@ -21,6 +21,8 @@ type Options struct {
 	Listening                      bool
 	Kinds                          collect.Kind // 0: all
 	JSON, NDJSON                   bool
+	Stack                          bool // --stack: also the running mini-stacks' sockets
+	Info                           bool // --info (--internals): the wide table of TCP internals
 	Source                         string
 	Interval                       int // seconds; 0: once
 	Help                           bool
@@ -104,6 +106,9 @@ func newRoot(o *Options) *cobra.Command {
 	fs.BoolVarP(&o.Listening, "listening", "l", false, "")
 	fs.BoolVar(&o.JSON, "json", false, "")
 	fs.BoolVar(&o.NDJSON, "ndjson", false, "")
+	fs.BoolVar(&o.Stack, "stack", false, "")
+	fs.BoolVar(&o.Info, "info", false, "")
+	fs.BoolVar(&o.Info, "internals", false, "")
 	fs.StringVar(&o.Source, "source", "auto", "")
 	fs.BoolVarP(&o.Help, "help", "h", false, "")
 	return root
@@ -191,6 +196,12 @@ func (o *Options) finish(fs *pflag.FlagSet, proto string, rest []string) error {
 	}
 	if o.JSON && o.NDJSON {
 		return usagef("--json and --ndjson cannot be used together")
+	}
+	if o.Info && (o.JSON || o.NDJSON) {
+		return usagef("--info is a table for reading; JSON already carries every internal (tcp_info, stack_info): drop --info")
+	}
+	if o.Info && o.Exe {
+		return usagef("the --info table has no program lines (-b); use -o for its PID column")
 	}
 	if len(rest) == 1 {
 		n, err := strconv.Atoi(rest[0])

@@ -20,6 +20,7 @@ import (
 	"github.com/gonetstat/gonetstat/internal/names"
 	"github.com/gonetstat/gonetstat/platform"
 	"github.com/gonetstat/gonetstat/render"
+	"github.com/gonetstat/gonetstat/stack/control"
 )
 
 // Exit codes.
@@ -43,6 +44,11 @@ type Env struct {
 	// After is time.After, for the interval loop.
 	After func(time.Duration) <-chan time.Time
 	Euid  func() int
+	// StackDir names the directory of the mini-stacks' control sockets,
+	// and Stacks reads every stack serving there (--stack); nil Stacks:
+	// stacks cannot be read here.
+	StackDir func() (string, error)
+	Stacks   func(ctx context.Context, dir string) ([]control.Reply, []error)
 }
 
 // Namer is a render.Namer that resolves a table's names in bulk first.
@@ -73,6 +79,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Now:      time.Now,
 		After:    time.After,
 		Euid:     os.Geteuid,
+		StackDir: control.DefaultDir,
+		Stacks:   control.Collect,
 	}
 	return Run(ctx, args, env)
 }
@@ -139,6 +147,8 @@ type runner struct {
 	// noticed is set once the missing-owner notice has been said: an
 	// interval loop says it once, not under every table.
 	noticed bool
+	// noStackSaid is set once "no mini-stack is running" has been said.
+	noStackSaid bool
 }
 
 // once collects, filters, attributes and prints one snapshot. It returns
@@ -159,7 +169,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	if kinds == 0 {
 		kinds = collect.AllKinds
 	}
-	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON})
+	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info})
 	if err != nil && !collect.IsPartial(err) {
 		if ctx.Err() != nil {
 			return exitOK, true
@@ -169,6 +179,18 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	}
 	if err != nil {
 		warn(err)
+	}
+	var stackNotice string
+	if o.Stack {
+		var rows []collect.Socket
+		rows, stackNotice = r.collectStacks(ctx, warn)
+		if !wantOwners {
+			// PIDs only when asked for, as for the kernel's rows.
+			for i := range rows {
+				rows[i].Owner = nil
+			}
+		}
+		socks = append(socks, rows...)
 	}
 	socks = collect.Filter{Kinds: kinds, All: o.All, ListeningOnly: o.Listening}.Apply(socks)
 	collect.Sort(socks)
@@ -187,7 +209,16 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		return exitOK, true
 	}
 
+	hasStackRows := false
+	for i := range socks {
+		if socks[i].Stack != nil {
+			hasStackRows = true
+			break
+		}
+	}
 	switch {
+	case o.Info:
+		err = render.Info(r.env.Stdout, socks, render.InfoOptions{PID: o.Owner, Source: o.Stack, Stack: hasStackRows})
 	case o.JSON || o.NDJSON:
 		host, _ := r.env.Hostname()
 		env := render.Envelope{Host: host, Time: r.env.Now().UTC(), Sockets: socks, Warnings: warnings}
@@ -199,7 +230,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	default:
 		// -b alone adds the program line, not the PID column, as on
 		// Windows; -bo shows both.
-		topt := render.TextOptions{PID: o.Owner, Exe: o.Exe}
+		topt := render.TextOptions{PID: o.Owner, Exe: o.Exe, Source: o.Stack}
 		if r.names != nil {
 			topt.Names = r.names
 		}
@@ -209,6 +240,10 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		fmt.Fprintf(r.env.Stderr, "gonetstat: writing the table: %v\n", err)
 		return exitFailure, false
 	}
+	if stackNotice != "" && !r.noStackSaid {
+		r.noStackSaid = true
+		fmt.Fprintf(r.env.Stderr, "gonetstat: %s\n", stackNotice)
+	}
 	if notice != "" && !r.noticed {
 		r.noticed = true
 		fmt.Fprintf(r.env.Stderr, "gonetstat: %s\n", notice)
@@ -217,6 +252,33 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		fmt.Fprintf(r.env.Stderr, "gonetstat: warning: %s\n", w)
 	}
 	return code, false
+}
+
+// collectStacks reads every running mini-stack's table (--stack). A
+// stack that does not answer is a warning (its rows are missing: the
+// table is incomplete, exit 1); no stack at all is a notice, since
+// nothing is wrong.
+func (r *runner) collectStacks(ctx context.Context, warn func(error)) (rows []collect.Socket, notice string) {
+	if r.env.Stacks == nil || r.env.StackDir == nil {
+		warn(errors.New("--stack: mini-stacks cannot be reached on this system"))
+		return nil, ""
+	}
+	dir, err := r.env.StackDir()
+	if err != nil {
+		warn(fmt.Errorf("--stack: %w", err))
+		return nil, ""
+	}
+	replies, errs := r.env.Stacks(ctx, dir)
+	for _, e := range errs {
+		warn(fmt.Errorf("--stack: %w", e))
+	}
+	for _, rep := range replies {
+		rows = append(rows, rep.Sockets...)
+	}
+	if len(replies) == 0 && len(errs) == 0 {
+		notice = fmt.Sprintf("--stack: no mini-stack is running (no control socket in %s); showing the kernel's sockets only", dir)
+	}
+	return rows, notice
 }
 
 // attachOwners runs the owner scan and returns the one-line notice

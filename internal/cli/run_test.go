@@ -22,6 +22,7 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/names"
+	"github.com/gonetstat/gonetstat/stack/control"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -112,6 +113,9 @@ type fixture struct {
 	euid    int
 	after   func(time.Duration) <-chan time.Time
 	now     func() time.Time
+	// stacks is what the mini-stacks' control sockets answer (--stack).
+	stacks   []control.Reply
+	stackErr []error
 }
 
 func newFixture() *fixture {
@@ -143,6 +147,18 @@ func (f *fixture) run(ctx context.Context, args []string) result {
 		Now:      f.now,
 		After:    f.after,
 		Euid:     func() int { return f.euid },
+		StackDir: func() (string, error) { return "/run/gonetstat", nil },
+		Stacks: func(_ context.Context, dir string) ([]control.Reply, []error) {
+			if dir != "/run/gonetstat" {
+				return nil, []error{fmt.Errorf("asked for %s", dir)}
+			}
+			var out []control.Reply
+			for _, r := range f.stacks {
+				r.Sockets = append([]collect.Socket(nil), r.Sockets...)
+				out = append(out, r)
+			}
+			return out, f.stackErr
+		},
 	}
 	code := Run(ctx, args, env)
 	return result{code, stdout.String(), stderr.String()}
@@ -209,6 +225,24 @@ func TestRunGolden(t *testing.T) {
 		{name: "usage_json_interval", args: []string{"--json", "5"}},
 		{name: "usage_negative", args: []string{"-ano", "-5"}},
 		{name: "help", args: []string{"--help"}},
+		{name: "stack_ano", args: []string{"-ano", "--stack"}, setup: withStack},
+		{name: "stack_anob", args: []string{"-anbo", "--stack", "-p", "tcp"}, setup: withStack},
+		{name: "stack_an", args: []string{"-an", "--stack", "-p", "udp"}, setup: withStack},
+		{name: "stack_json", args: []string{"-ano", "--json", "--stack", "-p", "tcp"}, setup: withStack},
+		{name: "stack_none", args: []string{"-ano", "--stack", "-p", "tcp"}},
+		{name: "stack_hung", args: []string{"-ano", "--stack", "-p", "tcp"}, setup: func(f *fixture) {
+			withStack(f)
+			f.stackErr = []error{&control.StackError{Path: "/run/gonetstat/stack-4300-lab.sock", Name: "lab", PID: 4300,
+				Err: fmt.Errorf("no answer within 2s: %w", control.ErrTimeout)}}
+		}},
+		{name: "stack_hung_json", args: []string{"-an", "--ndjson", "--stack", "-p", "udp"}, setup: func(f *fixture) {
+			f.stackErr = []error{&control.StackError{Path: "/run/gonetstat/stack-4300-lab.sock", Name: "lab", PID: 4300,
+				Err: fmt.Errorf("no answer within 2s: %w", control.ErrTimeout)}}
+		}},
+		{name: "info_stack", args: []string{"-anop", "tcp", "--stack", "--info"}, setup: withStack},
+		{name: "info_kernel", args: []string{"-an", "--internals", "-t"}, setup: withKernelInfo},
+		{name: "usage_info_json", args: []string{"--info", "--json"}},
+		{name: "usage_info_b", args: []string{"-anb", "--info"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,6 +252,62 @@ func TestRunGolden(t *testing.T) {
 			}
 			golden(t, tt.name, f.run(context.Background(), tt.args))
 		})
+	}
+}
+
+// stackTable is a mini-stack "tap0" run by PID 4242 with an HTTP server
+// that the host (198.18.0.1) is talking to, and a UDP echo socket.
+func stackTable() control.Reply {
+	src := collect.Source{Kind: "stack", Name: "tap0"}
+	proc := &collect.Process{PID: 4242, Name: "gonetstat"}
+	row := func(p collect.Proto, local, remote string, st collect.State, id uint64) collect.Socket {
+		return collect.Socket{Source: src, Proto: p, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort(local),
+			Remote: netip.MustParseAddrPort(remote), State: st, Owner: proc, Cookie: id}
+	}
+	listen := row(collect.ProtoTCP, "198.18.0.2:80", "0.0.0.0:0", collect.StateListen, 2)
+	listen.SendQ = 64
+	listen.TCP = &collect.TCPInfo{RTO: time.Second, SndMSS: 1460, RcvMSS: 1460}
+	listen.Stack = &collect.StackInfo{FD: 3, MemUsed: 512, MemLimit: 266752, Age: 93*time.Second + 400*time.Millisecond}
+	est := row(collect.ProtoTCP, "198.18.0.2:80", "198.18.0.1:41234", collect.StateEstablished, 7)
+	est.SendQ, est.RecvQ = 2920, 0
+	est.TCP = &collect.TCPInfo{RTT: 1250 * time.Microsecond, RTTVar: 480 * time.Microsecond, RTO: 201 * time.Millisecond,
+		SndCwnd: 14, SndSsthresh: 12, SndMSS: 1460, RcvMSS: 1460, Retransmits: 0, TotalRetrans: 3, Unacked: 2,
+		BytesAcked: 5 << 20, BytesReceived: 517, Timer: collect.TimerRetrans, TimerExpires: 199 * time.Millisecond}
+	est.Stack = &collect.StackInfo{FD: 5, MemUsed: 6144, MemLimit: 266752, Age: 2 * time.Second,
+		SndUna: 1000001, SndNxt: 1002921, RcvNxt: 3000518, SndWnd: 64240, RcvWnd: 131072}
+	udp := row(collect.ProtoUDP, "198.18.0.2:7", "0.0.0.0:0", collect.StateClose, 3)
+	udp.Stack = &collect.StackInfo{FD: 4, MemUsed: 256, MemLimit: 65792, Age: 93 * time.Second}
+	return control.Reply{Path: "/run/gonetstat/stack-4242-tap0.sock",
+		Info:    control.Info{Name: "tap0", PID: 4242, Process: "gonetstat"},
+		Sockets: []collect.Socket{udp, est, listen}}
+}
+
+// withStack runs stackTable's stack, and gives the host its end of the
+// connection.
+func withStack(f *fixture) {
+	f.stacks = []control.Reply{stackTable()}
+	peer := s(collect.ProtoTCP, "198.18.0.1:41234", "198.18.0.2:80", collect.StateEstablished, 30)
+	f.sockets.socks = append(f.sockets.socks, peer)
+	f.owners.(fakeOwners).scan.Owners[30] = &collect.Process{PID: 5150, Name: "curl"}
+	withKernelInfo(f)
+}
+
+// withKernelInfo gives the kernel's TCP rows tcp_info.
+func withKernelInfo(f *fixture) {
+	for i := range f.sockets.socks {
+		k := &f.sockets.socks[i]
+		if k.Proto != collect.ProtoTCP {
+			continue
+		}
+		k.TCP = &collect.TCPInfo{RTO: time.Second, SndCwnd: 10, SndMSS: 536, RcvMSS: 88}
+		if k.State == collect.StateEstablished {
+			k.TCP = &collect.TCPInfo{RTT: 250 * time.Microsecond, RTTVar: 125 * time.Microsecond, RTO: 204 * time.Millisecond,
+				SndCwnd: 10, SndMSS: 1448, RcvMSS: 1448, BytesAcked: 518, BytesReceived: 5 << 20,
+				Timer: collect.TimerKeepalive, TimerExpires: 7187 * time.Millisecond}
+		}
+		if k.State == collect.StateTimeWait {
+			k.TCP = &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 41230 * time.Millisecond}
+		}
 	}
 }
 

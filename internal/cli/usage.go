@@ -2,7 +2,7 @@
 
 package cli
 
-const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--source SRC] [interval]
+const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC] [interval]
 
 Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
 Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
@@ -24,6 +24,14 @@ Options (Windows netstat meanings; each has a long form):
                      (docs/json.md); PIDs are in it with -o or -b
       --ndjson       the same document on one line; with an interval, one
                      line per snapshot
+      --stack        also the sockets of every running gonetstat mini-stack
+                     (from any network namespace), marked by a last column,
+                     Source: kernel or stack:NAME (JSON: source, stack_name)
+      --info         the wide table of TCP internals, in ms and KiB: send and
+                     receive queues, rtt/rttvar, rto, cwnd/ssthresh, mss,
+                     unacked, retransmits, timer, bytes; for mini-stack rows
+                     also descriptor, snd.una/snd.nxt/rcv.nxt, windows, memory
+                     and age (ss calls this -i, --info); also --internals
       --source SRC   where to read the table: auto (sock_diag, falling back
                      to /proc/net), netlink or proc        (default auto)
   -h, --help         this help
@@ -48,6 +56,8 @@ Examples:
   gonetstat -ano 5                the same, every 5 seconds
   gonetstat -tulpn                what listens here, and who
   gonetstat -ano --json | jq '.sockets[] | select(.state=="LISTEN")'
+  gonetstat -ano --stack          the kernel's sockets and the mini-stacks'
+  gonetstat -anop tcp --stack --info   their control blocks side by side
 
 Exit status: 0 success; 1 a runtime failure, or a table known to be
 incomplete (printed, with a warning); 2 a usage error. Ctrl-C ends an

@@ -1,0 +1,468 @@
+// decode.go reads a gonetstat.sockets/v1 document (docs/json.md) back
+// into collect.Socket values: the inverse of json.go, kept beside it so
+// that a field added to one is caught by the other's round-trip test. The
+// mini-stack's control socket (stack/control) speaks this schema, and a
+// --from BUNDLE reader can use the same function.
+
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"time"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// ErrSchema is wrapped by DecodeJSON's error when a document names a
+// schema other than SocketsSchema (or none): a v2 document must not be
+// read as v1, field for field.
+var ErrSchema = errors.New("not a " + SocketsSchema + " document")
+
+// DecodeError says where a document is bad: Row is the index of the
+// socket in "sockets" (-1 for the envelope), Field the JSON field at
+// fault when one is.
+type DecodeError struct {
+	Row   int
+	Field string
+	Err   error
+}
+
+func (e *DecodeError) Error() string {
+	where := "envelope"
+	if e.Row >= 0 {
+		where = fmt.Sprintf("socket %d", e.Row)
+	}
+	if e.Field != "" {
+		where += " field " + e.Field
+	}
+	return fmt.Sprintf("decoding %s: %s: %v", SocketsSchema, where, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// errMissing is a field the schema says is never omitted.
+var errMissing = errors.New("missing (the schema never omits it)")
+
+// wireEnvelope and the types below mirror the document. Fields the schema
+// never omits are pointers, so that a missing one is an error rather than
+// a silent zero. Fields a reader does not know are ignored, as
+// docs/json.md asks of v1 readers.
+type wireEnvelope struct {
+	Schema   *string            `json:"schema"`
+	Host     *string            `json:"host"`
+	Time     *string            `json:"time"`
+	Sockets  *[]json.RawMessage `json:"sockets"`
+	Warnings []string           `json:"warnings"`
+}
+
+type wireSocket struct {
+	Source        *string   `json:"source"`
+	StackName     *string   `json:"stack_name"`
+	NetNS         *uint64   `json:"net_namespace"`
+	Proto         *string   `json:"proto"`
+	Protocol      *uint64   `json:"protocol"`
+	Family        *uint64   `json:"family"`
+	LocalAddress  *string   `json:"local_address"`
+	LocalPort     *uint64   `json:"local_port"`
+	RemoteAddress *string   `json:"remote_address"`
+	RemotePort    *uint64   `json:"remote_port"`
+	State         *string   `json:"state"`
+	PID           *uint64   `json:"pid"`
+	ProcessName   *string   `json:"process_name"`
+	UID           *uint64   `json:"uid"`
+	Inode         *uint64   `json:"inode"`
+	Cookie        *uint64   `json:"cookie"`
+	SendQueue     *uint64   `json:"send_queue"`
+	RecvQueue     *uint64   `json:"recv_queue"`
+	TCPInfo       *wireTCP  `json:"tcp_info"`
+	StackInfo     *wireInfo `json:"stack_info"`
+}
+
+type wireTCP struct {
+	RTT            *int64  `json:"rtt_us"`
+	RTTVar         *int64  `json:"rttvar_us"`
+	RTO            *int64  `json:"rto_us"`
+	SndCwnd        *uint64 `json:"snd_cwnd"`
+	SndSsthresh    *uint64 `json:"snd_ssthresh"`
+	SndMSS         *uint64 `json:"snd_mss"`
+	RcvMSS         *uint64 `json:"rcv_mss"`
+	Retransmits    *uint64 `json:"retransmits"`
+	TotalRetrans   *uint64 `json:"total_retrans"`
+	Unacked        *uint64 `json:"unacked"`
+	BytesAcked     *uint64 `json:"bytes_acked"`
+	BytesReceived  *uint64 `json:"bytes_received"`
+	Timer          *string `json:"timer"`
+	TimerExpiresMS *int64  `json:"timer_expires_ms"`
+}
+
+type wireInfo struct {
+	FD       *int64  `json:"fd"`
+	MemUsed  *int64  `json:"mem_used"`
+	MemLimit *int64  `json:"mem_limit"`
+	AgeMS    *int64  `json:"age_ms"`
+	SndUna   *uint64 `json:"snd_una"`
+	SndNxt   *uint64 `json:"snd_nxt"`
+	RcvNxt   *uint64 `json:"rcv_nxt"`
+	SndWnd   *uint64 `json:"snd_wnd"`
+	RcvWnd   *uint64 `json:"rcv_wnd"`
+}
+
+// DecodeJSON reads one gonetstat.sockets/v1 document (as JSON or NDJSON
+// writes it, or any equivalent JSON) into an Envelope. It is strict about
+// what the schema promises: an unknown schema is ErrSchema, a missing
+// never-omitted field or a value out of its range is a *DecodeError
+// naming the socket and the field, and no row is dropped: a document
+// decodes whole or not at all. Sockets of one process share one
+// *collect.Process, as collectors build them.
+func DecodeJSON(data []byte) (Envelope, error) {
+	var env Envelope
+	var w wireEnvelope
+	if err := json.Unmarshal(data, &w); err != nil {
+		// A document of another schema may differ in shape too: say
+		// which schema it is rather than what shape it has.
+		var peek struct {
+			Schema any `json:"schema"`
+		}
+		if json.Unmarshal(data, &peek) == nil && peek.Schema != SocketsSchema {
+			return env, &DecodeError{Row: -1, Field: "schema", Err: fmt.Errorf("%w: schema is %s", ErrSchema, quoteAny(peek.Schema))}
+		}
+		return env, &DecodeError{Row: -1, Err: err}
+	}
+	switch {
+	case w.Schema == nil:
+		return env, &DecodeError{Row: -1, Field: "schema", Err: fmt.Errorf("%w: no schema field", ErrSchema)}
+	case *w.Schema != SocketsSchema:
+		return env, &DecodeError{Row: -1, Field: "schema", Err: fmt.Errorf("%w: schema is %q", ErrSchema, *w.Schema)}
+	case w.Host == nil:
+		return env, &DecodeError{Row: -1, Field: "host", Err: errMissing}
+	case w.Time == nil:
+		return env, &DecodeError{Row: -1, Field: "time", Err: errMissing}
+	case w.Sockets == nil:
+		return env, &DecodeError{Row: -1, Field: "sockets", Err: errMissing}
+	}
+	t, err := time.Parse(time.RFC3339Nano, *w.Time)
+	if err != nil {
+		return env, &DecodeError{Row: -1, Field: "time", Err: err}
+	}
+	env.Host, env.Time, env.Warnings = *w.Host, t.UTC(), w.Warnings
+	env.Sockets = make([]collect.Socket, len(*w.Sockets))
+	procs := map[collect.Process]*collect.Process{}
+	for i, raw := range *w.Sockets {
+		if err := decodeSocket(raw, &env.Sockets[i], procs); err != nil {
+			var de *DecodeError
+			if errors.As(err, &de) {
+				de.Row = i
+				return Envelope{}, de
+			}
+			return Envelope{}, &DecodeError{Row: i, Err: err}
+		}
+	}
+	return env, nil
+}
+
+func quoteAny(v any) string {
+	if v == nil {
+		return "missing"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// fieldErr builds the error of one field; DecodeJSON fills in the row.
+func fieldErr(field string, format string, args ...any) error {
+	return &DecodeError{Field: field, Err: fmt.Errorf(format, args...)}
+}
+
+func missing(field string) error { return &DecodeError{Field: field, Err: errMissing} }
+
+// bounded checks a required unsigned field against its type's range.
+func bounded(field string, v *uint64, limit uint64) (uint64, error) {
+	if v == nil {
+		return 0, missing(field)
+	}
+	if *v > limit {
+		return 0, fieldErr(field, "%d is out of range (at most %d)", *v, limit)
+	}
+	return *v, nil
+}
+
+// duration converts a required signed count of unit into a Duration,
+// refusing one that would overflow.
+func duration(field string, v *int64, unit time.Duration) (time.Duration, error) {
+	if v == nil {
+		return 0, missing(field)
+	}
+	if *v > math.MaxInt64/int64(unit) || *v < math.MinInt64/int64(unit) {
+		return 0, fieldErr(field, "%d is out of range", *v)
+	}
+	return time.Duration(*v) * unit, nil
+}
+
+func decodeSocket(raw json.RawMessage, s *collect.Socket, procs map[collect.Process]*collect.Process) error {
+	var w wireSocket
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&w); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field == "" {
+			return fmt.Errorf("%s where the schema has an object", te.Value)
+		}
+		if errors.As(err, &te) {
+			return fieldErr(te.Field, "%s where the schema has %s", te.Value, te.Type)
+		}
+		return err
+	}
+	if w.Source == nil {
+		return missing("source")
+	}
+	switch *w.Source {
+	case collect.Kernel.Kind:
+		if w.StackName != nil {
+			return fieldErr("stack_name", "set on a kernel socket")
+		}
+		s.Source = collect.Kernel
+	case "stack":
+		if w.StackName == nil || *w.StackName == "" {
+			return fieldErr("stack_name", "missing on a stack socket")
+		}
+		s.Source = collect.Source{Kind: "stack", Name: *w.StackName}
+	default:
+		return fieldErr("source", "%q is neither kernel nor stack", *w.Source)
+	}
+	if w.NetNS != nil {
+		s.NetNS = *w.NetNS
+	}
+
+	if w.Proto == nil {
+		return missing("proto")
+	}
+	switch *w.Proto {
+	case "tcp":
+		s.Proto = collect.ProtoTCP
+	case "udp":
+		s.Proto = collect.ProtoUDP
+	default:
+		return fieldErr("proto", "%q is neither tcp nor udp", *w.Proto)
+	}
+	if w.Protocol == nil {
+		return missing("protocol")
+	}
+	if *w.Protocol != uint64(s.Proto) {
+		return fieldErr("protocol", "%d does not match proto %q", *w.Protocol, *w.Proto)
+	}
+	if w.Family == nil {
+		return missing("family")
+	}
+	switch collect.Family(*w.Family) {
+	case collect.FamilyIPv4, collect.FamilyIPv6:
+		if *w.Family > math.MaxUint8 {
+			return fieldErr("family", "%d is neither 2 (IPv4) nor 10 (IPv6)", *w.Family)
+		}
+		s.Family = collect.Family(*w.Family)
+	default:
+		return fieldErr("family", "%d is neither 2 (IPv4) nor 10 (IPv6)", *w.Family)
+	}
+	var err error
+	if s.Local, err = endpoint("local", w.LocalAddress, w.LocalPort, s.Family); err != nil {
+		return err
+	}
+	if s.Remote, err = endpoint("remote", w.RemoteAddress, w.RemotePort, s.Family); err != nil {
+		return err
+	}
+	if w.State == nil {
+		return missing("state")
+	}
+	st, ok := collect.ParseState(*w.State)
+	if !ok {
+		return fieldErr("state", "%q is not a state name", *w.State)
+	}
+	s.State = st
+
+	if w.PID != nil {
+		pid, err := bounded("pid", w.PID, math.MaxUint32)
+		if err != nil {
+			return err
+		}
+		key := collect.Process{PID: int(pid)}
+		if w.ProcessName != nil {
+			key.Name = *w.ProcessName
+		}
+		p, ok := procs[key]
+		if !ok {
+			p = &collect.Process{PID: key.PID, Name: key.Name}
+			procs[key] = p
+		}
+		s.Owner = p
+	} else if w.ProcessName != nil {
+		return fieldErr("process_name", "set without a pid")
+	}
+	if w.UID != nil {
+		uid, err := bounded("uid", w.UID, math.MaxUint32)
+		if err != nil {
+			return err
+		}
+		s.UID, s.HasUID = uint32(uid), true
+	}
+	if w.Inode != nil {
+		s.Inode = *w.Inode
+	}
+	if w.Cookie != nil {
+		s.Cookie = *w.Cookie
+	}
+	sq, err := bounded("send_queue", w.SendQueue, math.MaxUint32)
+	if err != nil {
+		return err
+	}
+	rq, err := bounded("recv_queue", w.RecvQueue, math.MaxUint32)
+	if err != nil {
+		return err
+	}
+	s.SendQ, s.RecvQ = uint32(sq), uint32(rq)
+
+	if w.TCPInfo != nil {
+		if s.TCP, err = decodeTCP(w.TCPInfo); err != nil {
+			return err
+		}
+	}
+	if w.StackInfo != nil {
+		if s.Source.Kind != "stack" {
+			return fieldErr("stack_info", "set on a kernel socket")
+		}
+		if s.Stack, err = decodeStackInfo(w.StackInfo, s.Proto == collect.ProtoTCP); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endpoint reads one address and port pair; the address must be of the
+// socket's family (an IPv4-mapped IPv6 address is IPv6).
+func endpoint(which string, addr *string, port *uint64, fam collect.Family) (netip.AddrPort, error) {
+	if addr == nil {
+		return netip.AddrPort{}, missing(which + "_address")
+	}
+	a, err := netip.ParseAddr(*addr)
+	if err != nil {
+		return netip.AddrPort{}, fieldErr(which+"_address", "%v", err)
+	}
+	if a.Is4() != (fam == collect.FamilyIPv4) {
+		return netip.AddrPort{}, fieldErr(which+"_address", "%s is not of family %d", a, fam)
+	}
+	p, err := bounded(which+"_port", port, math.MaxUint16)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(a, uint16(p)), nil
+}
+
+func decodeTCP(w *wireTCP) (*collect.TCPInfo, error) {
+	t := &collect.TCPInfo{}
+	var err error
+	if t.RTT, err = duration("tcp_info.rtt_us", w.RTT, time.Microsecond); err != nil {
+		return nil, err
+	}
+	if t.RTTVar, err = duration("tcp_info.rttvar_us", w.RTTVar, time.Microsecond); err != nil {
+		return nil, err
+	}
+	if t.RTO, err = duration("tcp_info.rto_us", w.RTO, time.Microsecond); err != nil {
+		return nil, err
+	}
+	u32 := []struct {
+		name string
+		v    *uint64
+		dst  *uint32
+	}{
+		{"snd_cwnd", w.SndCwnd, &t.SndCwnd},
+		{"snd_ssthresh", w.SndSsthresh, &t.SndSsthresh},
+		{"snd_mss", w.SndMSS, &t.SndMSS},
+		{"rcv_mss", w.RcvMSS, &t.RcvMSS},
+		{"retransmits", w.Retransmits, &t.Retransmits},
+		{"total_retrans", w.TotalRetrans, &t.TotalRetrans},
+		{"unacked", w.Unacked, &t.Unacked},
+	}
+	for _, f := range u32 {
+		v, err := bounded("tcp_info."+f.name, f.v, math.MaxUint32)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = uint32(v)
+	}
+	if t.BytesAcked, err = bounded("tcp_info.bytes_acked", w.BytesAcked, math.MaxUint64); err != nil {
+		return nil, err
+	}
+	if t.BytesReceived, err = bounded("tcp_info.bytes_received", w.BytesReceived, math.MaxUint64); err != nil {
+		return nil, err
+	}
+	switch {
+	case w.Timer == nil && w.TimerExpiresMS != nil:
+		return nil, fieldErr("tcp_info.timer_expires_ms", "set without a timer")
+	case w.Timer != nil:
+		timer, ok := parseTimer(*w.Timer)
+		if !ok {
+			return nil, fieldErr("tcp_info.timer", "%q is not a timer name (on, keepalive, timewait, persist)", *w.Timer)
+		}
+		t.Timer = timer
+		if t.TimerExpires, err = duration("tcp_info.timer_expires_ms", w.TimerExpiresMS, time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func parseTimer(name string) (collect.Timer, bool) {
+	for _, t := range [...]collect.Timer{collect.TimerRetrans, collect.TimerKeepalive, collect.TimerTimeWait, collect.TimerProbe} {
+		if t.String() == name {
+			return t, true
+		}
+	}
+	return collect.TimerNone, false
+}
+
+func decodeStackInfo(w *wireInfo, tcp bool) (*collect.StackInfo, error) {
+	si := &collect.StackInfo{FD: -1}
+	if w.FD != nil {
+		if *w.FD < 0 || *w.FD > math.MaxInt32 {
+			return nil, fieldErr("stack_info.fd", "%d is not a descriptor (omit fd when there is none)", *w.FD)
+		}
+		si.FD = int(*w.FD)
+	}
+	if w.MemUsed == nil {
+		return nil, missing("stack_info.mem_used")
+	}
+	if w.MemLimit == nil {
+		return nil, missing("stack_info.mem_limit")
+	}
+	si.MemUsed, si.MemLimit = *w.MemUsed, *w.MemLimit
+	var err error
+	if si.Age, err = duration("stack_info.age_ms", w.AgeMS, time.Millisecond); err != nil {
+		return nil, err
+	}
+	if !tcp {
+		// The sequence variables are TCP's; a UDP row has none, and
+		// the encoder never writes them for one.
+		return si, nil
+	}
+	seq := []struct {
+		name string
+		v    *uint64
+		dst  *uint32
+	}{
+		{"snd_una", w.SndUna, &si.SndUna},
+		{"snd_nxt", w.SndNxt, &si.SndNxt},
+		{"rcv_nxt", w.RcvNxt, &si.RcvNxt},
+		{"snd_wnd", w.SndWnd, &si.SndWnd},
+		{"rcv_wnd", w.RcvWnd, &si.RcvWnd},
+	}
+	for _, f := range seq {
+		v, err := bounded("stack_info."+f.name, f.v, math.MaxUint32)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = uint32(v)
+	}
+	return si, nil
+}
