@@ -59,3 +59,7 @@ func (c *TAPConfig) check() error {
 	}
 	return nil
 }
+
+// dispatcherBox lets a driver swap its Dispatcher atomically, so the
+// receive path reads it without a lock.
+type dispatcherBox struct{ d Dispatcher }

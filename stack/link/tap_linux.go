@@ -47,8 +47,6 @@ type TAP struct {
 	rxFrames, rxBytes, txFrames, txBytes, rxTruncated, txErrors atomic.Uint64
 }
 
-type dispatcherBox struct{ d Dispatcher }
-
 var _ Endpoint = (*TAP)(nil)
 
 // OpenTAP creates the TAP device cfg names, or attaches to it when it
