@@ -337,3 +337,39 @@ func TestProcNetTCPReadBack(t *testing.T) {
 		t.Errorf("control block after 100 kB echoed: %+v %+v", r.TCP, r.Stack)
 	}
 }
+
+// Regression (found by stack/services over TAP): Close from another
+// goroutine left a Read blocked forever, so a server could not stop its
+// connection handlers.
+func TestCloseUnblocksRead(t *testing.T) {
+	a, b, _ := realWorld(t, link.Faults{}, 1)
+	ln, err := b.Listen(netip.MustParseAddrPort("0.0.0.0:7"), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := a.Dial(netip.MustParseAddrPort("198.18.0.2:7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	srv, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := srv.Read(make([]byte, 10))
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // let the Read block
+	srv.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("blocked Read after Close returned %v, want net.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not unblock a Read")
+	}
+}

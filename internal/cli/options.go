@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/stackcmd"
 )
 
 // Options is a parsed command line.
@@ -29,6 +30,9 @@ type Options struct {
 	// Notes are said on stderr before the table: how an ambiguous command
 	// line was read.
 	Notes []string
+	// Ran is true when a subcommand (gonetstat stack …) ran instead of a
+	// table request: Parse's error is then that command's result.
+	Ran bool
 }
 
 // usageError is a command line that cannot run; the CLI exits 2.
@@ -76,8 +80,8 @@ func linuxPNote(arg string) string {
 
 // newRoot builds the root command; its RunE only finishes parsing into o.
 // Args is MaximumNArgs(1) so that "-ano 5" is an interval, never taken for
-// a subcommand.
-func newRoot(o *Options) *cobra.Command {
+// a subcommand. A subcommand writes to stdout and stderr (nil: nowhere).
+func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
 	var proto string
 	var tcp, udp bool
 	root := &cobra.Command{
@@ -111,11 +115,15 @@ func newRoot(o *Options) *cobra.Command {
 	fs.BoolVar(&o.Info, "internals", false, "")
 	fs.StringVar(&o.Source, "source", "auto", "")
 	fs.BoolVarP(&o.Help, "help", "h", false, "")
+	root.AddCommand(stackcmd.Command(stdout, stderr))
 	return root
 }
 
-// Parse reads a command line (without the program name).
-func Parse(args []string) (Options, error) {
+// Parse reads a command line (without the program name). A subcommand
+// on it runs with its output discarded; Run gives it the real writers.
+func Parse(args []string) (Options, error) { return parse(args, nil, nil) }
+
+func parse(args []string, stdout, stderr io.Writer) (Options, error) {
 	var o Options
 	for _, a := range args {
 		if a == "--" {
@@ -128,9 +136,14 @@ func Parse(args []string) (Options, error) {
 		}
 	}
 	args, linuxP := rewriteTrailingP(args)
-	root := newRoot(&o)
+	root := newRoot(&o, stdout, stderr)
 	root.SetArgs(args)
-	if err := root.Execute(); err != nil {
+	cmd, err := root.ExecuteC()
+	if cmd != nil && cmd != root && strings.HasPrefix(cmd.CommandPath(), "gonetstat stack") {
+		o.Ran = true
+		return o, err
+	}
+	if err != nil {
 		return o, explainFlagError(err)
 	}
 	if linuxP != "" && !o.Help {

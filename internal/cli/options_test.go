@@ -116,7 +116,7 @@ func TestParse(t *testing.T) {
 // accepts, long and short, so the two cannot drift apart.
 func TestUsageListsEveryFlag(t *testing.T) {
 	var o Options
-	newRoot(&o).Flags().VisitAll(func(f *pflag.Flag) {
+	newRoot(&o, nil, nil).Flags().VisitAll(func(f *pflag.Flag) {
 		want := "--" + f.Name
 		if f.Shorthand != "" {
 			want = "-" + f.Shorthand + ", --" + f.Name

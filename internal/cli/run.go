@@ -18,6 +18,7 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/names"
+	"github.com/gonetstat/gonetstat/internal/stackcmd"
 	"github.com/gonetstat/gonetstat/platform"
 	"github.com/gonetstat/gonetstat/render"
 	"github.com/gonetstat/gonetstat/stack/control"
@@ -87,7 +88,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // Run parses args and prints the table(s); it returns the exit code.
 func Run(ctx context.Context, args []string, env Env) int {
-	opt, err := Parse(args)
+	opt, err := parse(args, env.Stdout, env.Stderr)
+	if opt.Ran {
+		return subcommandDone(env.Stderr, err)
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "gonetstat: %s\nTry 'gonetstat --help' for more information.\n", oneLine(err.Error()))
 		return exitUsage
@@ -129,6 +133,20 @@ func Run(ctx context.Context, args []string, env Env) int {
 		code, _ := r.once(ctx)
 		worst = max(worst, code)
 	}
+}
+
+// subcommandDone says how a subcommand (gonetstat stack …) ended and
+// returns its exit code.
+func subcommandDone(stderr io.Writer, err error) int {
+	code := stackcmd.ExitCode(err)
+	switch code {
+	case exitOK:
+	case exitUsage:
+		fmt.Fprintf(stderr, "gonetstat %s\nTry 'gonetstat stack run --help' for more information.\n", oneLine(err.Error()))
+	default:
+		fmt.Fprintf(stderr, "gonetstat %s\n", oneLine(err.Error()))
+	}
+	return code
 }
 
 // failedOwners stands for an owner scanner the platform could not build;

@@ -1,7 +1,8 @@
 // Package link holds the mini-stack's LAN drivers: what the seed article
 // calls the LAN adapter. A driver moves whole Ethernet frames between the
 // stack and a medium: an in-memory wire with reproducible faults (Pair),
-// a Linux TAP device (later), and Sniffer, which records what passes
+// a Linux TAP device (TAP), a wrapper that injects the Pair's faults into
+// any driver (WithFaults), and Sniffer, which records what passes
 // through any of them as a pcap file for Wireshark and tshark.
 package link
 

@@ -379,6 +379,11 @@ func (e *Endpoint) Read(b []byte) (int, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for {
+		// A Close from another goroutine ends a blocked Read, as net.Conn
+		// promises (and close(2) does for a blocked recv on Linux).
+		if e.userClosed {
+			return 0, net.ErrClosed
+		}
 		if e.rcvBuf.Len() > 0 {
 			n := copy(b, e.rcvBuf.Bytes())
 			e.rcvBuf.Consume(n)
