@@ -14,8 +14,10 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/gonetstat/gonetstat/stack"
+	"github.com/gonetstat/gonetstat/stack/control"
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/link"
 	"github.com/gonetstat/gonetstat/stack/services"
@@ -33,6 +35,9 @@ type Config struct {
 	PCAP                         string
 	Faults                       link.Faults // applied each way when non-zero
 	Seed                         uint64
+	// ControlDir is where the control socket goes; "" is control's
+	// default (/run/gonetstat for root).
+	ControlDir string
 	// Extra services run beside the built-in ones, on the same stack and
 	// context (the control socket server goes here).
 	Extra []Service
@@ -126,7 +131,9 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (err error) {
 			}
 		}()
 	}
-	s := stack.New(stack.Options{Options: core.Options{Name: "tap:" + tap.Name()}})
+	// The stack is named after its TAP: its rows read "stack:NAME" in
+	// gonetstat -ano --stack, and its control socket is stack-PID-NAME.sock.
+	s := stack.New(stack.Options{Options: core.Options{Name: tap.Name()}})
 	nic, err := s.AddNIC(ep, cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("stack run: %w", err)
@@ -150,10 +157,17 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (err error) {
 			cfg.Faults.Loss*100, cfg.Faults.Reorder*100, cfg.Faults.Duplicate*100, cfg.Faults.Corrupt*100, cfg.Seed)
 	}
 
-	svcs, err := cfg.services(s, stderr)
+	ctl, err := cfg.controlServer(s, tap)
 	if err != nil {
 		return err
 	}
+	svcs, err := cfg.services(s, stderr)
+	if err != nil {
+		ctl.Close()
+		return err
+	}
+	fmt.Fprintf(stderr, "gonetstat stack: socket table served on %s (gonetstat -ano --stack reads it)\n", ctl.Path())
+	svcs = append(svcs, Service{Name: "control", Serve: func(ctx context.Context, _ *stack.Stack) error { return ctl.Serve(ctx) }})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, len(svcs))
@@ -226,4 +240,28 @@ func shown(ap netip.AddrPort, own netip.Prefix) netip.AddrPort {
 		return netip.AddrPortFrom(own.Addr(), ap.Port())
 	}
 	return ap
+}
+
+// controlServer binds the control socket through which gonetstat -ano
+// --stack, from any terminal or namespace, reads this stack's sockets
+// (docs/control.md): in ControlDir, else the default directory.
+func (cfg *Config) controlServer(s *stack.Stack, tap *link.TAP) (*control.Server, error) {
+	var path string
+	var err error
+	if cfg.ControlDir != "" {
+		path, err = control.SocketPath(cfg.ControlDir, os.Getpid(), tap.Name())
+	} else {
+		path, err = control.DefaultPath(tap.Name())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("stack run: control socket: %w", err)
+	}
+	srv, err := control.Listen(path, s.Snapshot, control.Info{
+		Name: tap.Name(), Started: time.Now(),
+		NICs: []control.NIC{{Name: tap.Name(), MAC: tap.MAC().String(), MTU: tap.MTU(), Addr: cfg.Addr}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stack run: control socket: %w", err)
+	}
+	return srv, nil
 }
