@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/test.sh runs gonetstat's whole test suite, installing first what
-# the tests need (ss from iproute2, jq, procps). It is what .ci/run calls and
+# the tests need (ss and ip from iproute2, jq, procps; curl, tshark, nftables
+# and ping for the mini-stack's interop tests over TAP in stack/interop). It is what .ci/run calls and
 # what the README tells a new machine to run.
 #
 #   GONETSTAT_REQUIRE_PRIV=1   a test that needs root and skips is a failure
@@ -12,6 +13,10 @@ need=()
 command -v ss >/dev/null || need+=(iproute2)
 command -v jq >/dev/null || need+=(jq)
 command -v ps >/dev/null || need+=(procps)
+command -v curl >/dev/null || need+=(curl)
+command -v tshark >/dev/null || need+=(tshark)
+command -v nft >/dev/null || need+=(nftables)
+command -v ping >/dev/null || need+=(iputils-ping)
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "test.sh: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
@@ -19,6 +24,9 @@ if [ ${#need[@]} -gt 0 ]; then
 	fi
 	echo "test.sh: installing ${need[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
+	# tshark's package asks whether non-root users may capture; say no
+	# before it asks.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	apt-get update -qq >/dev/null
 	apt-get install -y -qq "${need[@]}" >/dev/null
 fi
