@@ -333,7 +333,14 @@ func TestProcNetTCPReadBack(t *testing.T) {
 	if p.Local != r.Local || p.Remote != r.Remote || p.State != collect.StateEstablished || p.Inode != r.Cookie || p.TCP.SndCwnd != r.TCP.SndCwnd || p.TCP.RTO != r.TCP.RTO.Truncate(10*time.Millisecond) {
 		t.Errorf("procnet read %+v %+v\nfrom the stack's %+v %+v\n%s", p, p.TCP, r, r.TCP, buf.String())
 	}
-	if r.TCP.RTT <= 0 || r.TCP.SndCwnd < 10 || r.TCP.BytesAcked != 100_000 || r.Stack.SndUna != r.Stack.SndNxt {
+	// On the real clock a loaded machine can delay an ACK past the 200 ms
+	// RTO, and a timeout rightly shrinks cwnd: it must then be at least
+	// one segment, and at least the initial window otherwise.
+	minCwnd := uint32(10)
+	if r.TCP.TotalRetrans > 0 {
+		minCwnd = 1
+	}
+	if r.TCP.RTT <= 0 || r.TCP.SndCwnd < minCwnd || r.TCP.BytesAcked != 100_000 || r.Stack.SndUna != r.Stack.SndNxt {
 		t.Errorf("control block after 100 kB echoed: %+v %+v", r.TCP, r.Stack)
 	}
 }
