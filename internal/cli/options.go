@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/platform/netns"
 )
 
 // Options is a parsed command line.
@@ -22,7 +23,9 @@ type Options struct {
 	Kinds                          collect.Kind // 0: all
 	JSON, NDJSON                   bool
 	Source                         string
-	Interval                       int // seconds; 0: once
+	NetNS                          string // --netns NAME|PATH|PID; "" for our own namespace
+	AllNetNS                       bool   // --all-netns
+	Interval                       int    // seconds; 0: once
 	Help                           bool
 	// Notes are said on stderr before the table: how an ambiguous command
 	// line was read.
@@ -105,6 +108,8 @@ func newRoot(o *Options) *cobra.Command {
 	fs.BoolVar(&o.JSON, "json", false, "")
 	fs.BoolVar(&o.NDJSON, "ndjson", false, "")
 	fs.StringVar(&o.Source, "source", "auto", "")
+	fs.StringVar(&o.NetNS, "netns", "", "")
+	fs.BoolVar(&o.AllNetNS, "all-netns", false, "")
 	fs.BoolVarP(&o.Help, "help", "h", false, "")
 	return root
 }
@@ -188,6 +193,14 @@ func (o *Options) finish(fs *pflag.FlagSet, proto string, rest []string) error {
 	case "auto", "netlink", "proc":
 	default:
 		return usagef("unknown --source %q: want auto, netlink or proc", o.Source)
+	}
+	if fs.Changed("netns") {
+		if o.AllNetNS {
+			return usagef("--netns and --all-netns cannot be used together: --netns reads one namespace, --all-netns every one")
+		}
+		if _, err := netns.ParseSpec(o.NetNS); err != nil {
+			return usagef("--netns: %v", err)
+		}
 	}
 	if o.JSON && o.NDJSON {
 		return usagef("--json and --ndjson cannot be used together")
