@@ -128,6 +128,9 @@ func (n *namespaced) Collect(ctx context.Context, q collect.Query) ([]collect.So
 		if n.spec != nil && !collect.IsPartial(r.err) {
 			return nil, r.err
 		}
+		if errors.Is(r.err, netns.ErrGone) {
+			continue // it no longer exists: nothing is missing
+		}
 		var ne *netns.Error
 		var pe *collect.PartialError
 		switch {

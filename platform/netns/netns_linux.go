@@ -275,6 +275,9 @@ func do(r Roots, ns Namespace, f func() error) error {
 	target, err := unix.Open(ns.Path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		runtime.UnlockOSThread()
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ESRCH) {
+			err = fmt.Errorf("%w: %w", ErrGone, err)
+		}
 		return &Error{Op: "opening", NS: label, Err: err}
 	}
 	defer unix.Close(target)
@@ -286,7 +289,7 @@ func do(r Roots, ns Namespace, f func() error) error {
 	}
 	if st.Ino != ns.Inode || uint64(st.Dev) != ns.Dev {
 		runtime.UnlockOSThread()
-		return &Error{Op: "opening", NS: label, Err: fmt.Errorf("%s now refers to namespace %d, not %d (it went away during the scan)", ns.Path, st.Ino, ns.Inode)}
+		return &Error{Op: "opening", NS: label, Err: fmt.Errorf("%w: %s now refers to namespace %d, not %d", ErrGone, ns.Path, st.Ino, ns.Inode)}
 	}
 	if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
 		runtime.UnlockOSThread()

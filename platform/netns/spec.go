@@ -120,6 +120,12 @@ func (s Spec) String() string {
 	return "unset namespace"
 }
 
+// ErrGone is wrapped by Do's error when the namespace ceased to exist (or
+// its path came to name another) between List and Do: its last process
+// exited or `ip netns delete` removed it. Like a process that exits during
+// a scan, that is normal, not a failure to read.
+var ErrGone = errors.New("the namespace went away")
+
 // Error is a namespace that could not be listed, opened, entered or left.
 type Error struct {
 	Op  string // "opening", "entering", "restoring the caller's namespace after"
