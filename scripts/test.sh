@@ -12,6 +12,7 @@ need=()
 command -v ss >/dev/null || need+=(iproute2)
 command -v jq >/dev/null || need+=(jq)
 command -v ps >/dev/null || need+=(procps)
+command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "test.sh: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
@@ -45,6 +46,16 @@ go test -race -count=1 ./...
 echo "== benchmarks, once each (so they cannot rot; figures come from longer runs)"
 go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
 (cd bench/gvisor && go vet ./... && go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null)
+
+echo "== bench/netns.sh --smoke (3 namespaces x 50 sockets; root only)"
+if [ "$(id -u)" -eq 0 ]; then
+	bench/netns.sh --smoke
+elif [ "${GONETSTAT_REQUIRE_PRIV:-}" = 1 ]; then
+	echo "GONETSTAT_REQUIRE_PRIV=1 but bench/netns.sh needs root" >&2
+	exit 1
+else
+	echo "skipped: needs root"
+fi
 
 if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 	echo "== fuzz (${GONETSTAT_FUZZTIME} each)"
