@@ -132,8 +132,7 @@ namespace, each with its own \`/proc/*/fd\` scan for \`-p\`; gonetstat lists the
 and every process's), reads them in parallel on locked threads and scans \`/proc/*/fd\` once.
 
 Measured $(date -u +%Y-%m-%d) on the 2-core CI machine ($(nproc) CPUs, shared with other engineers'
-work: about 100,000 other sockets were open, and their \`/proc/*/fd\` entries are scanned by both
-tools), $nsall namespaces with sockets in all:
+work, whose processes' \`/proc/*/fd\` entries both tools scan too), $nsall namespaces with sockets in all:
 
 | command | median wall time | ratio |
 |---|---|---|
