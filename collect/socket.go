@@ -140,6 +140,17 @@ type Process struct {
 	Name string // executable base name ("sshd"), or the comm name when the exe link is unreadable; may be ""
 }
 
+// Container is a container as the owning process's cgroup and the
+// runtime's local files show it. Sockets of one container share one
+// *Container.
+type Container struct {
+	Runtime string // "docker", "containerd", "cri-o", "podman", or "kubernetes" when only the pod is known
+	ID      string // the runtime's full container ID (64 hex digits); "" when only the pod is known
+	Name    string // the container's name; "" when it could not be read locally
+	PodName string // Kubernetes pod name; "" outside Kubernetes or when unknown
+	PodUID  string // Kubernetes pod UID; "" outside Kubernetes
+}
+
 // Source says which protocol stack holds a socket.
 type Source struct {
 	Kind string // "kernel" or "stack"
@@ -156,8 +167,13 @@ var Kernel = Source{Kind: "kernel"}
 // when no process was seen holding the socket, HasUID says whether UID is
 // known, and TCP is nil when no TCP internals were read.
 type Socket struct {
-	Source Source
-	NetNS  uint64 // inode of the network namespace; 0 when unknown
+	Source    Source
+	NetNS     uint64 // inode of the network namespace; 0 when unknown
+	NetNSName string // its name under /run/netns (ip netns); "" when it has none
+
+	// Container is where the owning process runs, when its cgroup names a
+	// container runtime; nil otherwise (also when Owner is nil).
+	Container *Container
 
 	Proto  Proto
 	Family Family

@@ -6,4 +6,9 @@
 // automatically (with a one-line notice) when sock_diag is unavailable, and
 // the owners from one scan of /proc/*/fd. Other systems get their
 // collectors in later work and report collect.ErrUnsupported until then.
+//
+// Config.NetNS and Config.AllNetNS read other network namespaces
+// (netns_linux.go, on locked threads via platform/netns); without them the
+// rows are labelled with our own namespace's inode. Containers names the
+// container of a process (platform/container).
 package platform

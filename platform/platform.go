@@ -20,6 +20,12 @@ type Config struct {
 	Source   string       // SourceAuto when ""
 	ProcRoot string       // "/proc" when ""
 	Warn     func(string) // one-line notices (such as a fallback); nil discards them
+
+	// NetNS collects the one network namespace it names (a --netns value:
+	// NAME, PATH or PID, see netns.ParseSpec); AllNetNS collects every
+	// one. Neither: the namespace this process runs in.
+	NetNS    string
+	AllNetNS bool
 }
 
 func (c Config) withDefaults() Config {
@@ -43,7 +49,14 @@ func Sockets(cfg Config) (collect.Collector, error) {
 	default:
 		return nil, fmt.Errorf("unknown source %q (want %s, %s or %s)", cfg.Source, SourceAuto, SourceNetlink, SourceProc)
 	}
-	return newSockets(cfg)
+	if cfg.NetNS != "" || cfg.AllNetNS {
+		return newNamespaced(cfg)
+	}
+	c, err := newSockets(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return labelOwn(c), nil
 }
 
 // Owners returns the scanner that maps socket inodes to processes.

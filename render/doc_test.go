@@ -202,8 +202,9 @@ func checkAgainstTable(t *testing.T, what string, obj orderedObject, table []doc
 // documented field.
 func fullSocket() collect.Socket {
 	return collect.Socket{
-		Source: collect.Source{Kind: "stack", Name: "demo"}, NetNS: 4026531840,
-		Proto: collect.ProtoTCP, Family: collect.FamilyIPv6,
+		Source: collect.Source{Kind: "stack", Name: "demo"}, NetNS: 4026531840, NetNSName: "gnst-ns-a",
+		Container: &collect.Container{Runtime: "containerd", ID: strings.Repeat("ab", 32), Name: "postgres", PodName: "db-0", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"},
+		Proto:     collect.ProtoTCP, Family: collect.FamilyIPv6,
 		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
 		State: collect.StateEstablished, Owner: &collect.Process{PID: 9, Name: "sshd"}, UID: 1000, HasUID: true,
 		Inode: 77, Cookie: 88, SendQ: 1, RecvQ: 2,
@@ -221,13 +222,13 @@ func minimalSocket() collect.Socket {
 
 func TestJSONMatchesDocs(t *testing.T) {
 	doc := readJSONDoc(t)
-	for _, sec := range []string{"Envelope", "Socket", "tcp_info", "stack_info"} {
+	for _, sec := range []string{"Envelope", "Socket", "container", "tcp_info", "stack_info"} {
 		if len(doc.Tables[sec]) == 0 {
 			t.Fatalf("docs/json.md has no field table under ## %s", sec)
 		}
 	}
-	if len(doc.Tables) != 4 {
-		t.Errorf("docs/json.md has field tables %v; this test knows 4", slices.Sorted(func(yield func(string) bool) {
+	if len(doc.Tables) != 5 {
+		t.Errorf("docs/json.md has field tables %v; this test knows 5", slices.Sorted(func(yield func(string) bool) {
 			for k := range doc.Tables {
 				if !yield(k) {
 					return
@@ -251,6 +252,7 @@ func TestJSONMatchesDocs(t *testing.T) {
 				sock := socketObjects(t, buf.Bytes())[0]
 				checkAgainstTable(t, format+" socket", sock, doc.Tables["Socket"], full)
 				if full {
+					checkAgainstTable(t, format+" container", objectAtOrdered(t, buf.Bytes(), "container"), doc.Tables["container"], true)
 					checkAgainstTable(t, format+" tcp_info", objectAtOrdered(t, buf.Bytes(), "tcp_info"), doc.Tables["tcp_info"], true)
 					checkAgainstTable(t, format+" stack_info", objectAtOrdered(t, buf.Bytes(), "stack_info"), doc.Tables["stack_info"], true)
 				}
@@ -269,6 +271,15 @@ func TestJSONMatchesDocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkAgainstTable(t, "minimal tcp_info", objectAtOrdered(t, buf.Bytes(), "tcp_info"), doc.Tables["tcp_info"], false)
+	// A container known only by its pod holds runtime and pod_uid.
+	s.Container = &collect.Container{Runtime: "kubernetes", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}
+	buf.Reset()
+	if err := JSON(&buf, Envelope{Sockets: []collect.Socket{s}}); err != nil {
+		t.Fatal(err)
+	}
+	if c := objectAtOrdered(t, buf.Bytes(), "container"); !slices.Equal(c.Keys, []string{"runtime", "pod_uid"}) {
+		t.Errorf("pod-only container: keys %v", c.Keys)
+	}
 	// stack_info's TCP sequence variables are "omitted when UDP": on a
 	// TCP socket they are present, so only fd is missing here.
 	si := objectAtOrdered(t, buf.Bytes(), "stack_info")

@@ -88,6 +88,10 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 	if s.NetNS != 0 {
 		b = appendUint(b, "net_namespace", s.NetNS)
 	}
+	if s.NetNSName != "" {
+		b = append(b, `,"net_namespace_name":`...)
+		b = appendString(b, s.NetNSName)
+	}
 	b = append(b, `,"proto":`...)
 	b = appendString(b, s.Proto.String())
 	b = appendUint(b, "protocol", uint64(s.Proto))
@@ -108,6 +112,9 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 			b = appendString(b, s.Owner.Name)
 		}
 	}
+	if c := s.Container; c != nil {
+		b = appendContainer(b, c)
+	}
 	if s.HasUID {
 		b = appendUint(b, "uid", uint64(s.UID))
 	}
@@ -124,6 +131,20 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 	}
 	if si := s.Stack; si != nil {
 		b = appendStackInfo(b, si, s.Proto == collect.ProtoTCP)
+	}
+	return append(b, '}')
+}
+
+func appendContainer(b []byte, c *collect.Container) []byte {
+	b = append(b, `,"container":{"runtime":`...)
+	b = appendString(b, c.Runtime)
+	for _, f := range [...]struct{ key, val string }{{"id", c.ID}, {"name", c.Name}, {"pod_name", c.PodName}, {"pod_uid", c.PodUID}} {
+		if f.val != "" {
+			b = append(b, ',', '"')
+			b = append(b, f.key...)
+			b = append(b, '"', ':')
+			b = appendString(b, f.val)
+		}
 	}
 	return append(b, '}')
 }

@@ -28,6 +28,10 @@ type TextOptions struct {
 	// Source adds a last column saying whose socket each row is:
 	// "kernel", or "stack:NAME" for a mini-stack's (--stack).
 	Source bool
+	// NetNS adds a last column naming each row's network namespace (its
+	// name, or its inode) and, when known, the container of its owner.
+	// The CLI sets it only when the rows span more than one namespace.
+	NetNS bool
 }
 
 // Column widths of Windows netstat: printf("  %-5s  %-21s  %-21s  %-15s %s").
@@ -66,6 +70,9 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 		srcHeader = []byte("Source")
 	}
 	line = appendRow(line[:0], "Proto", []byte("Local Address"), []byte("Foreign Address"), "State", opt.PID, nil, "PID", srcHeader)
+	if opt.NetNS {
+		line = append(pad(line, len(line), nsColumn(opt.PID)), "Namespace"...)
+	}
 	bw.Write(line)
 	bw.WriteString(eol)
 
@@ -105,6 +112,9 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 			src = appendSource(source[:0], s.Source)
 		}
 		line = appendRow(line[:0], proto, local, foreign, state, opt.PID, scratch, pid, src)
+		if opt.NetNS {
+			line = appendNetNS(pad(line, len(line), nsColumn(opt.PID)), s)
+		}
 		bw.Write(line)
 		bw.WriteString(eol)
 		if opt.Exe {
@@ -131,6 +141,58 @@ func appendSource(dst []byte, src collect.Source) []byte {
 	dst = append(dst, src.Kind...)
 	dst = append(dst, ':')
 	return appendPrintable(dst, src.Name)
+}
+
+// nsColumn is where the Namespace column starts: after the State column
+// and, with -o, a PID column wide enough for any Linux PID (7 digits).
+// A row already longer (a long address) gets two spaces instead.
+func nsColumn(withPID bool) int {
+	n := 2 + protoWidth + 2 + addressWidth + 2 + addressWidth + 2 + stateWidth
+	if withPID {
+		n += 1 + 7
+	}
+	return n + 2
+}
+
+// appendNetNS appends the namespace cell: "gnst-ns-a", or the inode of an
+// unnamed namespace ("-" when unknown), then the owner's container as
+// "runtime:name" ("containerd:db-0/postgres" in a pod; the short ID when
+// no name was found).
+func appendNetNS(dst []byte, s *collect.Socket) []byte {
+	if n := len(dst); n > 0 && dst[n-1] != ' ' {
+		dst = append(dst, ' ', ' ')
+	}
+	switch {
+	case s.NetNSName != "":
+		dst = appendPrintable(dst, s.NetNSName)
+	case s.NetNS != 0:
+		dst = strconv.AppendUint(dst, s.NetNS, 10)
+	default:
+		dst = append(dst, '-')
+	}
+	c := s.Container
+	if c == nil {
+		return dst
+	}
+	dst = append(dst, ' ')
+	dst = appendPrintable(dst, c.Runtime)
+	dst = append(dst, ':')
+	switch {
+	case c.PodName != "" && c.Name != "":
+		dst = appendPrintable(dst, c.PodName)
+		dst = append(dst, '/')
+		dst = appendPrintable(dst, c.Name)
+	case c.Name != "":
+		dst = appendPrintable(dst, c.Name)
+	case c.PodName != "":
+		dst = appendPrintable(dst, c.PodName)
+	case len(c.ID) >= 12:
+		dst = appendPrintable(dst, c.ID[:12])
+	default:
+		dst = append(dst, "pod-"...)
+		dst = appendPrintable(dst, c.PodUID)
+	}
+	return dst
 }
 
 // appendRow appends one padded row with trailing spaces trimmed. The PID is

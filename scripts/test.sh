@@ -17,6 +17,7 @@ command -v curl >/dev/null || need+=(curl)
 command -v tshark >/dev/null || need+=(tshark)
 command -v nft >/dev/null || need+=(nftables)
 command -v ping >/dev/null || need+=(iputils-ping)
+command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "test.sh: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
@@ -61,6 +62,16 @@ if [ "$(id -u)" -eq 0 ]; then
 elif [ "${GONETSTAT_REQUIRE_PRIV:-}" = 1 ]; then
 	echo "test.sh: bench/tap.sh needs root and GONETSTAT_REQUIRE_PRIV=1" >&2
 	exit 1
+fi
+
+echo "== bench/netns.sh --smoke (3 namespaces x 50 sockets; root only)"
+if [ "$(id -u)" -eq 0 ]; then
+	bench/netns.sh --smoke
+elif [ "${GONETSTAT_REQUIRE_PRIV:-}" = 1 ]; then
+	echo "GONETSTAT_REQUIRE_PRIV=1 but bench/netns.sh needs root" >&2
+	exit 1
+else
+	echo "skipped: needs root"
 fi
 
 if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then

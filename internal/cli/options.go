@@ -14,6 +14,7 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/stackcmd"
+	"github.com/gonetstat/gonetstat/platform/netns"
 )
 
 // Options is a parsed command line.
@@ -25,7 +26,9 @@ type Options struct {
 	Stack                          bool // --stack: also the running mini-stacks' sockets
 	Info                           bool // --info (--internals): the wide table of TCP internals
 	Source                         string
-	Interval                       int // seconds; 0: once
+	NetNS                          string // --netns NAME|PATH|PID; "" for our own namespace
+	AllNetNS                       bool   // --all-netns
+	Interval                       int    // seconds; 0: once
 	Help                           bool
 	// Notes are said on stderr before the table: how an ambiguous command
 	// line was read.
@@ -114,6 +117,8 @@ func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
 	fs.BoolVar(&o.Info, "info", false, "")
 	fs.BoolVar(&o.Info, "internals", false, "")
 	fs.StringVar(&o.Source, "source", "auto", "")
+	fs.StringVar(&o.NetNS, "netns", "", "")
+	fs.BoolVar(&o.AllNetNS, "all-netns", false, "")
 	fs.BoolVarP(&o.Help, "help", "h", false, "")
 	root.AddCommand(stackcmd.Command(stdout, stderr))
 	return root
@@ -206,6 +211,14 @@ func (o *Options) finish(fs *pflag.FlagSet, proto string, rest []string) error {
 	case "auto", "netlink", "proc":
 	default:
 		return usagef("unknown --source %q: want auto, netlink or proc", o.Source)
+	}
+	if fs.Changed("netns") {
+		if o.AllNetNS {
+			return usagef("--netns and --all-netns cannot be used together: --netns reads one namespace, --all-netns every one")
+		}
+		if _, err := netns.ParseSpec(o.NetNS); err != nil {
+			return usagef("--netns: %v", err)
+		}
 	}
 	if o.JSON && o.NDJSON {
 		return usagef("--json and --ndjson cannot be used together")

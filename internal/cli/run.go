@@ -50,6 +50,12 @@ type Env struct {
 	// stacks cannot be read here.
 	StackDir func() (string, error)
 	Stacks   func(ctx context.Context, dir string) ([]control.Reply, []error)
+	// Namespaces returns the collector of --netns (spec) or --all-netns;
+	// nil: this OS has no network namespaces.
+	Namespaces func(spec string, all bool, source string, warn func(string)) (collect.Collector, error)
+	// Containers names the container a process runs in (nil, nil: none);
+	// nil: containers are not looked for on this OS.
+	Containers func(pid int) (*collect.Container, error)
 }
 
 // Namer is a render.Namer that resolves a table's names in bulk first.
@@ -82,6 +88,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Euid:     os.Geteuid,
 		StackDir: control.DefaultDir,
 		Stacks:   control.Collect,
+		Namespaces: func(spec string, all bool, source string, warn func(string)) (collect.Collector, error) {
+			return platform.Sockets(platform.Config{Source: source, Warn: warn, NetNS: spec, AllNetNS: all})
+		},
+		Containers: platform.Containers(platform.Config{}),
 	}
 	return Run(ctx, args, env)
 }
@@ -103,7 +113,16 @@ func Run(ctx context.Context, args []string, env Env) int {
 	for _, n := range opt.Notes {
 		fmt.Fprintf(env.Stderr, "gonetstat: note: %s\n", n)
 	}
-	sockets, err := env.Sockets(opt.Source, func(msg string) { fmt.Fprintf(env.Stderr, "gonetstat: %s\n", msg) })
+	say := func(msg string) { fmt.Fprintf(env.Stderr, "gonetstat: %s\n", msg) }
+	var sockets collect.Collector
+	switch {
+	case opt.NetNS == "" && !opt.AllNetNS:
+		sockets, err = env.Sockets(opt.Source, say)
+	case env.Namespaces == nil:
+		err = errors.New("network namespaces exist only on Linux")
+	default:
+		sockets, err = env.Namespaces(opt.NetNS, opt.AllNetNS, opt.Source, say)
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "gonetstat: cannot read sockets: %v\n", err)
 		return exitFailure
@@ -219,6 +238,9 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		if err != nil {
 			warn(err)
 		}
+		if err := r.attachContainers(socks); err != nil {
+			warn(err)
+		}
 	}
 	if r.names != nil {
 		r.names.Prepare(ctx, socks)
@@ -248,7 +270,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	default:
 		// -b alone adds the program line, not the PID column, as on
 		// Windows; -bo shows both.
-		topt := render.TextOptions{PID: o.Owner, Exe: o.Exe, Source: o.Stack}
+		topt := render.TextOptions{PID: o.Owner, Exe: o.Exe, Source: o.Stack, NetNS: manyNamespaces(socks)}
 		if r.names != nil {
 			topt.Names = r.names
 		}
@@ -324,6 +346,54 @@ func (r *runner) attachOwners(ctx context.Context, socks []collect.Socket) (stri
 		msg += "held by processes outside this PID namespace or closed during the scan"
 	}
 	return msg, err
+}
+
+// attachContainers labels each owned socket with its owner's container,
+// looking each process up once. Processes whose cgroup could not be read
+// are counted in one error (their rows stay unlabelled).
+func (r *runner) attachContainers(socks []collect.Socket) error {
+	if r.env.Containers == nil {
+		return nil
+	}
+	type answer struct {
+		c   *collect.Container
+		err error
+	}
+	seen := map[int]answer{}
+	failed, example := 0, error(nil)
+	for i := range socks {
+		s := &socks[i]
+		if s.Owner == nil {
+			continue
+		}
+		a, ok := seen[s.Owner.PID]
+		if !ok {
+			a.c, a.err = r.env.Containers(s.Owner.PID)
+			seen[s.Owner.PID] = a
+			if a.err != nil {
+				failed++
+				if example == nil {
+					example = a.err
+				}
+			}
+		}
+		s.Container = a.c
+	}
+	if failed > 0 {
+		return fmt.Errorf("container of %d %s unknown: %w", failed, plural(failed, "process", "processes"), example)
+	}
+	return nil
+}
+
+// manyNamespaces reports whether the rows come from more than one network
+// namespace: only then does the -ano text need a Namespace column.
+func manyNamespaces(socks []collect.Socket) bool {
+	for i := 1; i < len(socks); i++ {
+		if socks[i].NetNS != socks[0].NetNS {
+			return true
+		}
+	}
+	return false
 }
 
 func plural(n int, one, many string) string {

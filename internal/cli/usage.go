@@ -2,7 +2,8 @@
 
 package cli
 
-const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC] [interval]
+const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC]
+                 [--netns NS | --all-netns] [interval]
 
 Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
 Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
@@ -34,6 +35,12 @@ Options (Windows netstat meanings; each has a long form):
                      and age (ss calls this -i, --info); also --internals
       --source SRC   where to read the table: auto (sock_diag, falling back
                      to /proc/net), netlink or proc        (default auto)
+      --netns NS     the sockets of one network namespace instead of ours:
+                     NS is a name from "ip netns list", a path such as
+                     /proc/PID/ns/net, or a PID (that process's namespace)
+      --all-netns    the sockets of every network namespace: the named ones
+                     and every process's (containers), ours included; rows
+                     are labelled, and -o also names each owner's container
   -h, --help         this help
   interval           redisplay every interval seconds until Ctrl-C
 
@@ -58,6 +65,14 @@ Examples:
   gonetstat -ano --json | jq '.sockets[] | select(.state=="LISTEN")'
   gonetstat -ano --stack          the kernel's sockets and the mini-stacks'
   gonetstat -anop tcp --stack --info   their control blocks side by side
+  gonetstat -ano --all-netns      (as root) every namespace and container
+
+Entering another network namespace needs root (CAP_SYS_ADMIN). With
+--all-netns, a namespace that cannot be entered is named on stderr with
+the reason, the others are printed, and the exit status is 1. In the -ano
+table a Namespace column (its name, or its inode, then the owner's
+container) appears when the rows come from more than one namespace; JSON
+always has net_namespace.
 
 Exit status: 0 success; 1 a runtime failure, or a table known to be
 incomplete (printed, with a warning); 2 a usage error. Ctrl-C ends an

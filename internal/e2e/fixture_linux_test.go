@@ -21,6 +21,10 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(nsHelperEnv) != "" {
+		// Re-executed inside a namespace by netns_linux_test.go.
+		os.Exit(nsHelper())
+	}
 	dir, err := os.MkdirTemp("", "gonetstat-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,0 +1,90 @@
+// netns_test.go tests the Namespace column of the -ano text and the
+// namespace and container fields of JSON.
+
+package render
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+func TestTextNamespaceColumn(t *testing.T) {
+	id := strings.Repeat("3f", 32)
+	a := tcp("127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, pid(812))
+	a.NetNS, a.NetNSName = 4026532712, "gnst-ns-a"
+	b := tcp("127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, pid(9120))
+	b.NetNS = 4026532890
+	b.Container = &collect.Container{Runtime: "docker", ID: id, Name: "pg-main"}
+	c := udp("127.0.0.1:53", "0.0.0.0:0", pid(455))
+	c.NetNS = 4026531840
+	c.Container = &collect.Container{Runtime: "containerd", ID: id, Name: "postgres", PodName: "db-0"}
+	d := tcp("[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:443", "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:50000", collect.StateTimeWait, nil)
+	d.NetNS = 4026531840
+	d.Container = &collect.Container{Runtime: "kubernetes", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}
+	e := udp("0.0.0.0:68", "0.0.0.0:0", nil)
+	e.Container = &collect.Container{Runtime: "podman", ID: id}
+
+	var out bytes.Buffer
+	if err := Text(&out, []collect.Socket{a, b, d, c, e}, TextOptions{PID: true, NetNS: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+Active Connections
+
+  Proto  Local Address          Foreign Address        State           PID      Namespace
+  TCP    127.0.0.1:5432         0.0.0.0:0              LISTENING       812      gnst-ns-a
+  TCP    127.0.0.1:5432         0.0.0.0:0              LISTENING       9120     4026532890 docker:pg-main
+  TCP    [2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:443  [2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:50000  TIME_WAIT       -  4026531840 kubernetes:pod-5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7
+  UDP    127.0.0.1:53           *:*                                    455      4026531840 containerd:db-0/postgres
+  UDP    0.0.0.0:68             *:*                                    -        - podman:3f3f3f3f3f3f
+`
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+
+	// Without -o the column follows State.
+	out.Reset()
+	if err := Text(&out, []collect.Socket{a}, TextOptions{NetNS: true}); err != nil {
+		t.Fatal(err)
+	}
+	want = `
+Active Connections
+
+  Proto  Local Address          Foreign Address        State            Namespace
+  TCP    127.0.0.1:5432         0.0.0.0:0              LISTENING        gnst-ns-a
+`
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("without -o (-want +got):\n%s", diff)
+	}
+
+	// A namespace name is whatever `ip netns add` was given: printed safely.
+	a.NetNSName = "evil\x1b[2Jname"
+	out.Reset()
+	Text(&out, []collect.Socket{a}, TextOptions{NetNS: true})
+	if strings.Contains(out.String(), "\x1b") || !strings.Contains(out.String(), "evil?[2Jname") {
+		t.Errorf("control characters not escaped: %q", out.String())
+	}
+}
+
+func TestJSONNamespaceAndContainer(t *testing.T) {
+	s := tcp("127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, pid(812))
+	s.NetNS, s.NetNSName = 4026532712, "gnst-ns-a"
+	s.Container = &collect.Container{Runtime: "podman", ID: strings.Repeat("ab", 32), Name: "pg\"1"}
+	var out bytes.Buffer
+	if err := NDJSON(&out, Envelope{Sockets: []collect.Socket{s}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"net_namespace":4026532712,"net_namespace_name":"gnst-ns-a","proto":"tcp"`,
+		`"pid":812,"container":{"runtime":"podman","id":"` + strings.Repeat("ab", 32) + `","name":"pg\"1"},"send_queue"`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %s in %s", want, out.String())
+		}
+	}
+}
