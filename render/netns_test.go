@@ -88,3 +88,26 @@ func TestJSONNamespaceAndContainer(t *testing.T) {
 		}
 	}
 }
+
+// --stack with --all-netns: the Source column, then the Namespace column,
+// each header over its cells.
+func TestTextSourceAndNamespaceColumns(t *testing.T) {
+	k := tcp("127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, pid(812))
+	k.Source, k.NetNS, k.NetNSName = collect.Kernel, 4026532712, "gnst-ns-a"
+	s := tcp("0.0.0.0:80", "0.0.0.0:0", collect.StateListen, pid(4242))
+	s.Source = collect.Source{Kind: "stack", Name: "tap0"}
+	var out bytes.Buffer
+	if err := Text(&out, []collect.Socket{k, s}, TextOptions{PID: true, Source: true, NetNS: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+Active Connections
+
+  Proto  Local Address          Foreign Address        State           PID     Source  Namespace
+  TCP    127.0.0.1:5432         0.0.0.0:0              LISTENING       812     kernel  gnst-ns-a
+  TCP    0.0.0.0:80             0.0.0.0:0              LISTENING       4242    stack:tap0  -
+`
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

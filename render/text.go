@@ -71,7 +71,11 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 	}
 	line = appendRow(line[:0], "Proto", []byte("Local Address"), []byte("Foreign Address"), "State", opt.PID, nil, "PID", srcHeader)
 	if opt.NetNS {
-		line = append(pad(line, len(line), nsColumn(opt.PID)), "Namespace"...)
+		line = pad(line, len(line), nsColumn(opt.PID))
+		if line[len(line)-1] != ' ' { // a Source column ran past it
+			line = append(line, ' ', ' ')
+		}
+		line = append(line, "Namespace"...)
 	}
 	bw.Write(line)
 	bw.WriteString(eol)

@@ -388,8 +388,17 @@ func (r *runner) attachContainers(socks []collect.Socket) error {
 // manyNamespaces reports whether the rows come from more than one network
 // namespace: only then does the -ano text need a Namespace column.
 func manyNamespaces(socks []collect.Socket) bool {
-	for i := 1; i < len(socks); i++ {
-		if socks[i].NetNS != socks[0].NetNS {
+	// Only the kernel's rows have a network namespace: a mini-stack's
+	// sockets (--stack) live in its own process, whatever namespace its
+	// TAP device is in, so they never make a table span namespaces.
+	first, seen := uint64(0), false
+	for i := range socks {
+		if socks[i].Source.Kind != "" && socks[i].Source != collect.Kernel {
+			continue
+		}
+		if !seen {
+			first, seen = socks[i].NetNS, true
+		} else if socks[i].NetNS != first {
 			return true
 		}
 	}

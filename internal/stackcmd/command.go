@@ -54,18 +54,18 @@ func Command(stdout, stderr io.Writer) *cobra.Command {
 	parent := &cobra.Command{
 		Use:   "stack",
 		Short: "run gonetstat's own TCP/IP stack",
-		Long:  "Commands of gonetstat's own TCP/IP stack (the mini-stack):\n  run   put a mini-stack on a TAP device and serve the built-in services",
+		Long:  "Commands of gonetstat's own TCP/IP stack (the mini-stack):\n  run   put a mini-stack on a TAP device and serve the built-in services\n  demo  show one connection from both ends: the kernel's socket and the mini-stack's",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usagef("stack: unknown command %q; there is: run", args[0])
+				return usagef("stack: unknown command %q; there are: run, demo", args[0])
 			}
 			return nil
 		},
 		RunE: func(*cobra.Command, []string) error {
-			return usagef("stack: a command is needed; there is: run")
+			return usagef("stack: a command is needed; there are: run, demo")
 		},
 	}
-	parent.AddCommand(runCommand(stderr))
+	parent.AddCommand(runCommand(stderr), demoCommand(stdout, stderr))
 	for _, c := range append([]*cobra.Command{parent}, parent.Commands()...) {
 		c.SetOut(stdout)
 		c.SetErr(stderr)
@@ -179,6 +179,43 @@ func runCommand(stderr io.Writer) *cobra.Command {
 		ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return Run(ctx, cfg, stderr)
+	}
+	return c
+}
+
+const demoLong = `Show what a socket is, from both ends of live connections. As root, it
+makes a network namespace of its own whose kernel is one host, puts a
+mini-stack on a TAP device inside it as the other, and opens connections
+both ways: the kernel fetches a page from the mini-stack's HTTP server,
+asks it for 4 MiB that it does not read, and the mini-stack sends 4 MiB to
+a kernel listener whose program does not read either. Then it prints one
+table with the kernel's socket and the mini-stack's side by side for each
+connection — queues, sequence numbers, windows, RTT, congestion window,
+timers — and says what each field is. Everything it made is removed on
+exit and on Ctrl-C. Addresses: 198.18.0.1 (kernel) and 198.18.0.2
+(mini-stack), inside the namespace only.
+
+  sudo gonetstat stack demo
+  sudo gonetstat stack demo --hold     keep it running for other commands`
+
+func demoCommand(stdout, stderr io.Writer) *cobra.Command {
+	var cfg DemoConfig
+	c := &cobra.Command{
+		Use:   "demo [--hold]",
+		Short: "show one connection from both ends: the kernel's socket and the mini-stack's",
+		Long:  demoLong,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("stack demo: unexpected argument %q", args[0])
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&cfg.Hold, "hold", false, "after the table, keep everything running until Ctrl-C")
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return Demo(ctx, cfg, stdout, stderr)
 	}
 	return c
 }

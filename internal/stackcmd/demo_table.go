@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -219,10 +220,37 @@ so the stack can find the socket again. Both hosts above keep one such area
 per connection end. The fields:
 `)
 	for _, f := range demoFields {
-		fmt.Fprintf(w, "  %-22s %s\n", f.name, f.explain)
+		for i, line := range wrap(f.explain, 78-25) {
+			name := ""
+			if i == 0 {
+				name = f.name
+			}
+			fmt.Fprintf(w, "  %-22s %s\n", name, line)
+		}
 	}
 	fmt.Fprint(w, `The kernel reveals part of its control block through tcp_info (what ss -ti
 shows); "(hidden)" marks what it keeps to itself. The mini-stack is
 gonetstat's own TCP/IP stack, so it can show all of it.
 `)
+}
+
+// wrap breaks text into lines of at most width bytes at spaces (a longer
+// word gets a line of its own).
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(word) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }

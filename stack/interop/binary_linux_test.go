@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,15 +21,16 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 	testenv.SkipUnlessRoot(t)
 	needTools(t, "ip", "curl", "go")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "gonetstat")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/gonetstat/gonetstat").CombinedOutput(); err != nil {
-		t.Fatalf("building gonetstat: %v\n%s", err, out)
-	}
+	bin := buildGonetstat(t, dir)
+	// The control socket goes to a directory of the test's own, which
+	// gonetstat -ano --stack below reads too.
+	runtimeDir := filepath.Join(dir, "run")
 	ns := testenv.NewNetns(t, "gnst-tap-")
 	name := testenv.RandName("gntap", 6)
 	pcap := filepath.Join(dir, "run.pcap")
 	cmd := exec.Command("ip", "netns", "exec", ns, bin, "stack", "run", "--tap", name,
 		"--addr", "198.18.0.2/24", "--host-addr", "198.18.0.1/24", "--pcap", pcap)
+	cmd.Env = append(os.Environ(), "GONETSTAT_RUNTIME_DIR="+runtimeDir)
 	var stderr testenv.SyncBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -65,6 +68,20 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 		t.Errorf("body sha256 %q not in the headers:\n%s", sum, hdr)
 	}
 
+	// From the host's namespace, gonetstat -ano --stack finds the stack
+	// through its control socket: its listeners, owned by its PID (ip
+	// netns exec execs gonetstat in place, so the PID is cmd's).
+	ano := exec.Command(bin, "-ano", "--stack")
+	ano.Env = append(os.Environ(), "GONETSTAT_RUNTIME_DIR="+runtimeDir)
+	table, err := ano.Output()
+	if err != nil {
+		t.Errorf("gonetstat -ano --stack: %v\n%s", err, table)
+	}
+	want := regexp.MustCompile(`(?m)^  TCP +0\.0\.0\.0:80 +0\.0\.0\.0:0 +LISTENING +` + strconv.Itoa(cmd.Process.Pid) + ` +stack:` + name + `\s*$`)
+	if !want.Match(table) {
+		t.Errorf("gonetstat -ano --stack lacks the stack's HTTP listener with PID %d:\n%s", cmd.Process.Pid, table)
+	}
+
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -81,5 +98,105 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 	}
 	if fi, err := os.Stat(pcap); err != nil || fi.Size() < 1000 {
 		t.Errorf("pcap %s: %v", pcap, err)
+	}
+}
+
+// buildGonetstat builds the real binary into dir.
+func buildGonetstat(t *testing.T, dir string) string {
+	t.Helper()
+	needTools(t, "go")
+	bin := filepath.Join(dir, "gonetstat")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/gonetstat/gonetstat").CombinedOutput(); err != nil {
+		t.Fatalf("building gonetstat: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// gonetstat stack demo, as a new user runs it: the table with both ends
+// of live connections, the stack visible to -ano --stack while it holds,
+// Ctrl-C ends it with exit 0 and removes its namespace and TAP; without
+// root it says so and exits 1.
+func TestIntegrationBinaryStackDemo(t *testing.T) {
+	testenv.SkipUnlessRoot(t)
+	needTools(t, "ip", "setpriv")
+	dir := t.TempDir()
+	bin := buildGonetstat(t, dir)
+	env := append(os.Environ(), "GONETSTAT_RUNTIME_DIR="+filepath.Join(dir, "run"))
+
+	cmd := exec.Command(bin, "stack", "demo", "--hold")
+	cmd.Env = env
+	var stdout, stderr testenv.SyncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ns := "gonetstat-demo-" + strconv.Itoa(cmd.Process.Pid)
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill()
+			<-exited
+		}
+		exec.Command("ip", "netns", "del", ns).Run() // only if the demo failed to
+	})
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), "holding everything until Ctrl-C"); {
+		select {
+		case <-exited:
+			t.Fatalf("stack demo exited early: %v\n%s\n%s", waitErr, stdout.String(), stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stack demo printed no table within 30 s:\n%s\n%s", stdout.String(), stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"network namespace " + ns,
+		"| mini-stack's HTTP listener", "| kernel fetched / (keep-alive, idle)",
+		"| kernel fetches 4 MiB, reads none", "| mini-stack sends 4 MiB, kernel reads none", "| kernel's listener",
+		"PID " + strconv.Itoa(cmd.Process.Pid) + ")", "(hidden)", "a memory area the protocol stack keeps",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo's table lacks %q:\n%s", want, out)
+		}
+	}
+	// Both ends of the stalled fetch: the reader that does not read has
+	// a full receive queue, the mini-stack a send queue it cannot send and
+	// a zero-window probe timer running.
+	if !regexp.MustCompile(`\| +receive queue +\| +[1-9][0-9.]*KiB +\| +0B +\|`).MatchString(out) ||
+		!regexp.MustCompile(`\| +timer +\| +[^|]+\| +persist in `).MatchString(out) {
+		t.Errorf("the stalled connections do not show a filled receive queue and a persist timer:\n%s", out)
+	}
+	ano := exec.Command(bin, "-ano", "--stack")
+	ano.Env = env
+	table, err := ano.Output()
+	if err != nil || !strings.Contains(string(table), "stack:demo") || !strings.Contains(string(table), "198.18.0.1:8080") {
+		t.Errorf("gonetstat -ano --stack during the demo: %v\n%s", err, table)
+	}
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		if waitErr != nil {
+			t.Errorf("after Ctrl-C: %v, want exit 0\n%s", waitErr, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("stack demo did not exit within 15 s of Ctrl-C")
+	}
+	if list, _ := exec.Command("ip", "netns", "list").Output(); strings.Contains(string(list), ns) {
+		t.Errorf("namespace %s is left after the demo:\n%s", ns, list)
+	}
+
+	user := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, "stack", "demo")
+	msg, err := user.CombinedOutput()
+	if code := user.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(msg), "needs root") {
+		t.Errorf("as nobody: exit %d, %v: %s; want exit 1 saying it needs root", code, err, msg)
 	}
 }

@@ -1,0 +1,86 @@
+// demo_test.go checks "stack demo" without privileges: its command line,
+// the refusal without root, and the side-by-side table built from a
+// kernel's and a mini-stack's sockets.
+
+package stackcmd
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+func TestDemoUsageAndRoot(t *testing.T) {
+	if _, err := execute("demo", "extra"); ExitCode(err) != 2 || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
+		t.Errorf("demo extra: exit %d, %v; want a usage error", ExitCode(err), err)
+	}
+	if _, err := execute("demo", "--bogus"); ExitCode(err) != 2 {
+		t.Errorf("demo --bogus: exit %d, %v; want 2", ExitCode(err), err)
+	}
+	defer func(f func() int) { euid = f }(euid)
+	euid = func() int { return 1000 }
+	_, err := execute("demo")
+	if ExitCode(err) != 1 || !strings.Contains(err.Error(), "needs root") || !strings.Contains(err.Error(), "sudo gonetstat stack demo") {
+		t.Errorf("as a user: exit %d, %v; want exit 1 saying it needs root and how to run it", ExitCode(err), err)
+	}
+}
+
+func sock(local, remote string, st collect.State) collect.Socket {
+	return collect.Socket{Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+		Local: netip.MustParseAddrPort(local), Remote: netip.MustParseAddrPort(remote), State: st}
+}
+
+func TestPairEnds(t *testing.T) {
+	k1 := sock("198.18.0.1:40000", "198.18.0.2:80", collect.StateEstablished)
+	k1.Inode, k1.Owner = 77, &collect.Process{PID: 42}
+	k1.TCP = &collect.TCPInfo{RTT: 150 * time.Microsecond, RTO: 204 * time.Millisecond, SndCwnd: 10, Timer: collect.TimerKeepalive, TimerExpires: 14 * time.Second}
+	kl := sock("198.18.0.1:8080", "0.0.0.0:0", collect.StateListen)
+	s1 := sock("198.18.0.2:80", "198.18.0.1:40000", collect.StateEstablished)
+	s1.Cookie, s1.SendQ = 3, 262144
+	s1.TCP = &collect.TCPInfo{RTT: time.Millisecond, RTO: 200 * time.Millisecond, SndCwnd: 34, Timer: collect.TimerProbe, TimerExpires: 240 * time.Millisecond}
+	s1.Stack = &collect.StackInfo{FD: 5, SndUna: 1000, SndNxt: 1000, RcvNxt: 2000, RcvWnd: 1 << 20, MemUsed: 264192, MemLimit: 1363968}
+	sl := sock("0.0.0.0:80", "0.0.0.0:0", collect.StateListen)
+	sl.Stack = &collect.StackInfo{FD: 3}
+	udp := sock("198.18.0.2:7", "0.0.0.0:0", collect.StateClose)
+	udp.Proto = collect.ProtoUDP
+
+	got := pairEnds([]collect.Socket{k1, kl}, []collect.Socket{sl, s1, udp})
+	if len(got) != 3 {
+		t.Fatalf("%d connections, want 3 (stack listener, the pair, kernel listener): %+v", len(got), got)
+	}
+	if got[0].Stack == nil || got[0].Stack.State != collect.StateListen || got[0].Kernel != nil {
+		t.Errorf("first: %+v, want the stack's listener alone", got[0])
+	}
+	if got[1].Stack == nil || got[1].Kernel == nil || got[1].Kernel.Inode != 77 {
+		t.Errorf("second: %+v, want the kernel's and the stack's end together", got[1])
+	}
+	if got[2].Kernel == nil || got[2].Kernel.State != collect.StateListen || got[2].Stack != nil {
+		t.Errorf("third: %+v, want the kernel's listener alone", got[2])
+	}
+
+	var out bytes.Buffer
+	got[1].Title = "kernel fetches"
+	if err := writeSideBySide(&out, got[1:2]); err != nil {
+		t.Fatal(err)
+	}
+	writeExplanation(&out)
+	for _, want := range []string{
+		"| kernel fetches", "inode 77 (PID 42)", "descriptor 5, socket ID 3",
+		"198.18.0.1:40000", "256.0KiB", "1000 / 1000", "(hidden)",
+		"0.15ms ± 0ms, RTO 204ms", "34 / - segments", "keepalive in 14.0s", "persist in 240ms",
+		"258.0KiB of 1.3MiB", "a memory area the protocol stack keeps",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+	for i, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "  ") && len(line) > 80 {
+			t.Errorf("explanation line %d is %d bytes, want at most 80: %q", i, len(line), line)
+		}
+	}
+}
