@@ -114,7 +114,7 @@ type Endpoint struct {
 	sndWScale, rcvWScale uint8
 	tsOK                 bool
 	tsRecent             uint32
-	sackOK               bool // both SYNs carried SACK-permitted (RFC 2018 §2)
+	sackOK               bool   // both SYNs carried SACK-permitted (RFC 2018 §2)
 	tsRewind             uint32 // our timestamp clock at the last timeout rewind
 
 	rto        *RTO
