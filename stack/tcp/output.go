@@ -342,6 +342,9 @@ func (e *Endpoint) onRetransTimeout() {
 	if e.cc != nil && !(e.sackOK && e.state != stateSynSent && e.state != stateSynRecv) {
 		e.cc.OnTimeout(e.flightLocked(), e.sndMax, e.rto.Backoffs() > 0)
 	}
+	if e.state != stateSynSent && e.state != stateSynRecv {
+		e.p.stack.Counters.TCPTimeouts.Add(1)
+	}
 	if e.sackOK && e.state != stateSynSent && e.state != stateSynRecv {
 		e.onSACKTimeoutLocked()
 		return
