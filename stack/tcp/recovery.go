@@ -571,9 +571,12 @@ func (e *Endpoint) trySACKSendLocked() {
 			}
 			// RFC 6675 NextSeg (4): "If HighACK is greater than RescueRxt
 			// (or RescueRxt is undefined)", resend the segment holding
-			// the highest unSACKed octet; RescueRxt = RecoveryPoint.
+			// the highest unSACKed octet; RescueRxt = RecoveryPoint. It
+			// is meant for a lost tail, which no SACK can reveal: a
+			// segment below the highest SACKed octet, or one already
+			// resent, is left to RACK.
 			if !r.rescued || r.rescueRxt.LessThan(e.sndUna) {
-				if s := e.highestUnsackedLocked(); s != nil {
+				if s := e.highestUnsackedLocked(); s != nil && !s.retrans && !s.start.LessThan(e.sb.highSacked) {
 					r.rescued, r.rescueRxt = true, r.point
 					e.retransmitSegLocked(s)
 					sent = true
