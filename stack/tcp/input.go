@@ -536,10 +536,8 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 }
 
 // drainOOOLocked moves out-of-order data that now fits onto the receive
-// buffer; it reports whether a hole was filled (then ACK at once, RFC
-// 5681 §4.2).
-func (e *Endpoint) drainOOOLocked() bool {
-	filled := false
+// buffer.
+func (e *Endpoint) drainOOOLocked() {
 	for progress := true; progress; {
 		progress = false
 		for i, o := range e.ooo {
@@ -562,11 +560,10 @@ func (e *Endpoint) drainOOOLocked() bool {
 			e.memUsed -= int64(dup)
 			e.p.stack.Budget.Release(int64(dup))
 			e.ooo = append(e.ooo[:i], e.ooo[i+1:]...)
-			progress, filled = true, true
+			progress = true
 			break
 		}
 	}
-	return filled
 }
 
 // receiveFinLocked is the eighth step: the peer has finished sending.
