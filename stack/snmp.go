@@ -89,6 +89,7 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 		{"TcpExt", []counter{
 			{"ListenDrops", u(&c.TCPListenDrops)}, {"TCPChallengeACK", u(&c.TCPChallengeACKs)},
 			{"TCPChallengeACKLimit", u(&c.TCPChallengeACKLimit)}, {"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
+			{"TCPTimeouts", u(&c.TCPTimeouts)}, {"TCPSackRecovery", u(&c.TCPSACKRecovery)}, {"TCPLossProbes", u(&c.TCPLossProbes)}, {"TCPDSACKRecv", u(&c.TCPDSACKRecv)},
 		}},
 	}
 	bw := bufio.NewWriter(w)

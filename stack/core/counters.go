@@ -33,6 +33,10 @@ type Counters struct {
 	// TcpExt counters (Linux names): SYNs dropped for a full backlog or
 	// budget, RFC 5961 challenge ACKs sent, data dropped for memory.
 	TCPListenDrops, TCPChallengeACKs, TCPChallengeACKLimit, TCPRcvQDrops atomic.Uint64
+	// Retransmission timeouts of synchronized connections; SACK loss
+	// recovery: recoveries entered, tail-loss probes sent, D-SACKs
+	// received (a retransmission the peer already had).
+	TCPTimeouts, TCPSACKRecovery, TCPLossProbes, TCPDSACKRecv atomic.Uint64
 }
 
 // Budget is the stack-wide memory for socket buffers: the seed's "memory

@@ -105,6 +105,7 @@ type Endpoint struct {
 	rcvBufLimit int
 	ooo         []oooSegment
 	oooBytes    int
+	rcvSack     rcvSACK // the blocks our ACKs report (sack.go)
 	finRcvd     bool
 	lastAdvWnd  uint32 // the window last advertised
 
@@ -113,10 +114,13 @@ type Endpoint struct {
 	sndWScale, rcvWScale uint8
 	tsOK                 bool
 	tsRecent             uint32
+	sackOK               bool   // both SYNs carried SACK-permitted (RFC 2018 §2)
 	tsRewind             uint32 // our timestamp clock at the last timeout rewind
 
 	rto        *RTO
 	cc         *NewReno
+	sb         scoreboard // SACK: the segments in flight (scoreboard.go)
+	rec        recovery   // SACK: loss recovery (recovery.go)
 	rttTiming  bool
 	rttSeq     Seq
 	rttStart   time.Time
@@ -178,6 +182,7 @@ func (p *Protocol) newEndpoint() *Endpoint {
 		// at our clock, not at 0 (which half of all clocks would be
 		// "before").
 		tsRewind: uint32(now.UnixMilli()),
+		rec:      recovery{reoMult: 1},
 	}
 	e.cond.L = &e.mu
 	return e

@@ -149,6 +149,9 @@ func (e *Endpoint) negotiateLocked(seg *segment) {
 		e.tsOK, e.tsRecent = true, o.TSVal
 		e.mss -= 12 // the timestamp option rides in every segment
 	}
+	// RFC 2018 §2: SACK may be used only when both SYNs carried
+	// SACK-permitted.
+	e.sackOK = o.SACKPermitted && !e.p.opt.NoSACK
 	e.cc = NewNewReno(e.mss, e.iss)
 }
 
@@ -382,6 +385,8 @@ func (e *Endpoint) processAckLocked(seg *segment) bool {
 	}
 	newWnd := uint32(seg.wnd) << e.sndShift()
 	switch {
+	case e.sackOK && e.cc != nil:
+		e.sackAckLocked(seg)
 	case e.sndUna.LessThan(seg.ack):
 		e.newAckLocked(seg)
 	case seg.ack == e.sndUna && len(seg.data) == 0 && !seg.has(header.TCPFin) && newWnd == e.sndWnd && e.flightLocked() > 0:
@@ -432,24 +437,7 @@ func (e *Endpoint) processAckLocked(seg *segment) bool {
 func (e *Endpoint) newAckLocked(seg *segment) {
 	acked := seg.ack.Sub(e.sndUna)
 	flight := e.flightLocked()
-	dataAcked := acked
-	if e.finSent && e.finSeq.LessThan(seg.ack) {
-		dataAcked-- // the FIN's sequence number
-	}
-	dataAcked = min(dataAcked, uint32(e.sndBuf.Len()))
-	e.sndBuf.Consume(int(dataAcked))
-	e.memUsed -= int64(dataAcked)
-	e.p.stack.Budget.Release(int64(dataAcked))
-	e.bytesAcked += uint64(dataAcked)
-	e.sndUna = seg.ack
-	if e.sndNxt.LessThan(e.sndUna) {
-		// After a timeout's rewind the peer may acknowledge what it had
-		// received all along: skip ahead.
-		e.sndNxt = e.sndUna
-	}
-	e.rttSampleLocked(seg, false)
-	e.rto.ResetBackoff() // RFC 6298 §5.7
-	e.retransCur = 0
+	e.consumeAckLocked(seg, acked)
 	if e.cc.OnAck(seg.ack, acked, flight) {
 		e.retransmitLocked() // NewReno partial ACK
 	}
@@ -528,6 +516,7 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 		e.ooo = append(e.ooo, oooSegment{seq, append([]byte(nil), data...)})
 		e.oooBytes += len(data)
 		e.memUsed += int64(len(data))
+		e.rcvSack.add(seq, seq.Add(uint32(len(data))))
 		// An out-of-order segment is acknowledged at once: the duplicate
 		// ACK drives the sender's fast retransmit (RFC 5681 §4.2).
 		e.sendAckLocked()
@@ -537,16 +526,18 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 	e.rcvBuf.Append(data)
 	e.rcvNxt = e.rcvNxt.Add(uint32(len(data)))
 	e.bytesRcvd += uint64(len(data))
-	filled := e.drainOOOLocked()
+	// RFC 5681 §4.2: a segment that fills all or part of a gap is
+	// acknowledged at once, so the sender learns of the repair.
+	gap := len(e.ooo) > 0
+	e.drainOOOLocked()
+	e.rcvSack.advance(e.rcvNxt)
 	e.wakeLocked()
-	e.scheduleAckLocked(filled || seg.has(header.TCPPsh) && len(data) < int(e.mss))
+	e.scheduleAckLocked(gap || seg.has(header.TCPPsh) && len(data) < int(e.mss))
 }
 
 // drainOOOLocked moves out-of-order data that now fits onto the receive
-// buffer; it reports whether a hole was filled (then ACK at once, RFC
-// 5681 §4.2).
-func (e *Endpoint) drainOOOLocked() bool {
-	filled := false
+// buffer.
+func (e *Endpoint) drainOOOLocked() {
 	for progress := true; progress; {
 		progress = false
 		for i, o := range e.ooo {
@@ -569,11 +560,10 @@ func (e *Endpoint) drainOOOLocked() bool {
 			e.memUsed -= int64(dup)
 			e.p.stack.Budget.Release(int64(dup))
 			e.ooo = append(e.ooo[:i], e.ooo[i+1:]...)
-			progress, filled = true, true
+			progress = true
 			break
 		}
 	}
-	return filled
 }
 
 // receiveFinLocked is the eighth step: the peer has finished sending.

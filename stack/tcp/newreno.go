@@ -66,6 +66,13 @@ func (c *NewReno) OnAck(ack Seq, acked, flight uint32) (retransmit bool) {
 		c.Cwnd = max(c.Cwnd, c.MSS)
 		return true
 	}
+	c.Grow(acked)
+	return false
+}
+
+// Grow opens the window for acked newly acknowledged bytes outside
+// recovery: slow start below ssthresh, congestion avoidance above.
+func (c *NewReno) Grow(acked uint32) {
 	if c.Cwnd < c.Ssthresh {
 		// Slow start (RFC 5681 §3.1, eq. 2): cwnd += min(N, SMSS).
 		c.Cwnd += min(acked, c.MSS)
@@ -74,7 +81,15 @@ func (c *NewReno) OnAck(ack Seq, acked, flight uint32) (retransmit bool) {
 		// least one byte.
 		c.Cwnd += max(c.MSS*c.MSS/max(c.Cwnd, 1), 1)
 	}
-	return false
+}
+
+// Reduce is the multiplicative decrease on a loss that SACK recovery
+// repairs (RFC 5681 §3.2 eq. 4, which RFC 6675 §5 step 4.2 and RFC 6937
+// use): ssthresh = max(FlightSize/2, 2*SMSS). The window itself is then
+// steered by the caller (RFC 6937's proportional rate reduction).
+func (c *NewReno) Reduce(flight uint32) {
+	c.Ssthresh = max(flight/2, 2*c.MSS)
+	c.dupAcks = 0
 }
 
 // OnDupAck handles a duplicate ACK (RFC 5681 §2's definition: no data,

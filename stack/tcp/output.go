@@ -70,6 +70,14 @@ func (e *Endpoint) sendLocked(seq Seq, flags uint8, data []byte) {
 	if e.tsOK {
 		o.HasTS, o.TSVal, o.TSEcr = true, e.tsNow(), e.tsRecent
 	}
+	if flags&header.TCPAck != 0 {
+		// RFC 2018 §4: while the out-of-order queue holds data, every
+		// ACK reports it, most recent block first.
+		if k := e.sackBlocksFor(len(data)); k > 0 {
+			copy(o.SACK[:k], e.rcvSack.b[:k])
+			o.NumSACK = k
+		}
+	}
 	ack := Seq(0)
 	if flags&header.TCPAck != 0 {
 		ack = e.rcvNxt
@@ -82,7 +90,8 @@ func (e *Endpoint) sendLocked(seq Seq, flags uint8, data []byte) {
 }
 
 // sendSynLocked sends our SYN (active open) or SYN,ACK (passive), with
-// MSS, window scale, SACK-permitted off, and timestamps (RFC 7323 §3.2).
+// MSS, window scale, SACK-permitted (RFC 2018 §2), and timestamps (RFC
+// 7323 §3.2).
 func (e *Endpoint) sendSynLocked(synAck bool) {
 	o := header.TCPOptions{HasMSS: true, MSS: e.ourMSSOption()}
 	if !e.p.opt.NoWindowScale && (!synAck || e.sndWScale != 0xff) {
@@ -91,6 +100,9 @@ func (e *Endpoint) sendSynLocked(synAck bool) {
 	if !e.p.opt.NoTimestamps && (!synAck || e.tsOK) {
 		o.HasTS, o.TSVal, o.TSEcr = true, e.tsNow(), e.tsRecent
 	}
+	// RFC 2018 §2: offered on a SYN, and on a SYN,ACK only in answer to
+	// the peer's offer.
+	o.SACKPermitted = !e.p.opt.NoSACK && (!synAck || e.sackOK)
 	flags, ack := header.TCPSyn, Seq(0)
 	if synAck {
 		flags |= header.TCPAck
@@ -167,6 +179,10 @@ func (e *Endpoint) trySendLocked() {
 	switch e.state {
 	case stateEstablished, stateCloseWait, stateFinWait1, stateClosing, stateLastAck:
 	default:
+		return
+	}
+	if e.sackOK {
+		e.trySACKSendLocked()
 		return
 	}
 	for {
@@ -260,6 +276,7 @@ func (e *Endpoint) setTimerLocked(kind collect.Timer, d time.Duration) {
 // armRetransLocked (re)starts the retransmission timer with the current
 // RTO (RFC 6298 §5.1, §5.3).
 func (e *Endpoint) armRetransLocked() {
+	e.rec.kind = rtxRTO
 	d := e.rto.Current()
 	e.setTimerLocked(collect.TimerRetrans, d)
 	e.retrans.arm(e, d, (*Endpoint).onRetransTimeout)
@@ -297,6 +314,18 @@ func (e *Endpoint) onRetransTimeout() {
 	if e.flightLocked() == 0 && e.state != stateSynSent && e.state != stateSynRecv {
 		return
 	}
+	if e.sackOK && e.state != stateSynSent && e.state != stateSynRecv {
+		// The timer may be RACK's or TLP's (recovery.go), which count
+		// no retransmission timeout.
+		switch e.rec.kind {
+		case rtxReorder:
+			e.onReorderTimeoutLocked()
+			return
+		case rtxProbe:
+			e.onProbeTimeoutLocked()
+			return
+		}
+	}
 	if int(e.rto.Backoffs()) >= limit {
 		if e.state == stateSynRecv {
 			parent = e.parent
@@ -310,8 +339,15 @@ func (e *Endpoint) onRetransTimeout() {
 		e.abortLocked(err, true)
 		return
 	}
-	if e.cc != nil {
+	if e.cc != nil && !(e.sackOK && e.state != stateSynSent && e.state != stateSynRecv) {
 		e.cc.OnTimeout(e.flightLocked(), e.sndMax, e.rto.Backoffs() > 0)
+	}
+	if e.state != stateSynSent && e.state != stateSynRecv {
+		e.p.stack.Counters.TCPTimeouts.Add(1)
+	}
+	if e.sackOK && e.state != stateSynSent && e.state != stateSynRecv {
+		e.onSACKTimeoutLocked()
+		return
 	}
 	e.rto.Backoff()
 	e.retransCur++
@@ -480,7 +516,9 @@ func (e *Endpoint) releaseLocked() {
 	// only an abort (reset, timeout) or the close itself discards it.
 	buffered := int64(e.sndBuf.Len() + e.oooBytes)
 	e.sndBuf.Reset()
+	e.sb.reset()
 	e.ooo, e.oooBytes = nil, 0
+	e.rcvSack.reset()
 	if e.userClosed || e.err != nil {
 		buffered += int64(e.rcvBuf.Len())
 		e.rcvBuf.Reset()

@@ -28,6 +28,9 @@ type Options struct {
 	MinRTO          time.Duration // 200 ms (TCP_RTO_MIN)
 	// NoTimestamps and NoWindowScale turn the RFC 7323 options off.
 	NoTimestamps, NoWindowScale bool
+	// NoSACK keeps SACK-permitted (RFC 2018) off our SYNs and refuses the
+	// peer's: loss recovery is then NewReno's.
+	NoSACK bool
 }
 
 // Protocol is TCP registered into one stack.
