@@ -14,6 +14,8 @@ func main() {
 	}
 	var err error
 	switch os.Args[1] {
+	case "spawn":
+		spawnMain(os.Args[2:])
 	case "run":
 		err = runCmd(os.Args[2:])
 	case "report":

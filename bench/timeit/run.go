@@ -118,31 +118,55 @@ type sample struct {
 	wall, cpu, rssMiB float64
 }
 
-// runOnce runs argv with stdout into out (truncated first) and returns its
-// cost and what it printed.
-func runOnce(argv []string, out *os.File) (sample, []byte, error) {
+// runOnce runs argv through "timeit spawn" with stdout into out (truncated
+// first) and returns its cost.
+func runOnce(argv []string, out *os.File) (sample, error) {
 	if err := out.Truncate(0); err != nil {
-		return sample{}, nil, err
+		return sample{}, err
 	}
 	if _, err := out.Seek(0, io.SeekStart); err != nil {
-		return sample{}, nil, err
+		return sample{}, err
 	}
+	self, err := os.Executable()
+	if err != nil {
+		return sample{}, err
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return sample{}, err
+	}
+	rr, rw, err := os.Pipe()
+	if err != nil {
+		return sample{}, err
+	}
+	defer rr.Close()
 	var stderr bytes.Buffer
-	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd := exec.Command(self, append([]string{"spawn", path}, argv[1:]...)...)
 	cmd.Stdout = out
 	cmd.Stderr = &stderr
-	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
+	cmd.ExtraFiles = []*os.File{rw}
+	err = cmd.Start()
+	rw.Close()
 	if err != nil {
-		return sample{}, nil, fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, firstLines(stderr.String(), 5))
+		return sample{}, err
 	}
-	cpu, rss := usage(cmd.ProcessState)
-	printed, err := os.ReadFile(out.Name())
-	if err != nil {
-		return sample{}, nil, err
+	report, _ := io.ReadAll(rr)
+	if err := cmd.Wait(); err != nil {
+		return sample{}, fmt.Errorf("%s: %w: %s", strings.Join(argv, " "), err, firstLines(stderr.String(), 5))
 	}
-	return sample{wall: wall.Seconds(), cpu: cpu.Seconds(), rssMiB: rss}, printed, nil
+	var code int
+	var wall, cpu time.Duration
+	var rss float64
+	if _, err := fmt.Sscanf(string(report), "%d %d %d %g", &code, &wall, &cpu, &rss); err != nil {
+		return sample{}, fmt.Errorf("%s: the spawner reported %q: %w", strings.Join(argv, " "), report, err)
+	}
+	if code != 0 {
+		return sample{}, fmt.Errorf("%s: exit status %d: %s", strings.Join(argv, " "), code, firstLines(stderr.String(), 5))
+	}
+	if _, err := out.Seek(0, io.SeekStart); err != nil {
+		return sample{}, err
+	}
+	return sample{wall: wall.Seconds(), cpu: cpu.Seconds(), rssMiB: rss / 1024}, nil
 }
 
 func firstLines(s string, n int) string {
@@ -203,8 +227,10 @@ func runCmd(args []string) error {
 		if *check == "" {
 			return nil
 		}
-		s, out, err := runOnce(strings.Fields(*check), tmp)
-		_ = s
+		if _, err := runOnce(strings.Fields(*check), tmp); err != nil {
+			return err
+		}
+		out, err := os.ReadFile(tmp.Name())
 		if err != nil {
 			return err
 		}
@@ -223,7 +249,11 @@ func runCmd(args []string) error {
 	}
 	for round := 0; round < *warmup+*runs; round++ {
 		for i, t := range tools {
-			s, out, err := runOnce(t.Argv, tmp)
+			s, err := runOnce(t.Argv, tmp)
+			if err != nil {
+				return err
+			}
+			out, err := os.ReadFile(tmp.Name())
 			if err != nil {
 				return err
 			}
