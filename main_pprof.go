@@ -38,6 +38,7 @@ func init() {
 				f.Close()
 			}
 			if mem != "" {
+				runtime.GC() // the profile shows allocations up to the last GC
 				m, err := os.Create(mem)
 				if err == nil {
 					err = pprof.Lookup("allocs").WriteTo(m, 0)
