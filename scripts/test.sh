@@ -45,6 +45,16 @@ go test -race -count=1 ./...
 echo "== benchmarks, once each (so they cannot rot; figures come from longer runs)"
 go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
 (cd bench/gvisor && go vet ./... && go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null)
+(cd bench/floor && go vet ./...)
+(cd bench/gopsutil && go vet ./...)
+
+if [ "$(id -u)" -eq 0 ]; then
+	echo "== bench/run.sh --smoke (200 sockets, one run; the real benchmark is bench/run.sh)"
+	bench/run.sh --smoke >/dev/null
+elif [ "${GONETSTAT_REQUIRE_PRIV:-}" = 1 ]; then
+	echo "test.sh: GONETSTAT_REQUIRE_PRIV=1 but bench/run.sh --smoke needs root" >&2
+	exit 1
+fi
 
 if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 	echo "== fuzz (${GONETSTAT_FUZZTIME} each)"
