@@ -6,6 +6,8 @@
 #   bench/run.sh 1000 50000       other socket counts
 #   bench/run.sh --runs 9 100000  more runs
 #   bench/run.sh --smoke          N = 200, one run: checks the script works (scripts/test.sh)
+#   bench/run.sh --results F ...  also keep the raw results (JSON lines) in F
+#                                 (bench/timeit report -in F rewrites the summary from them)
 #
 # For each N it sizes the kernel's per-namespace hash tables for the load
 # (net.ipv4.tcp_child_ehash_entries, net.ipv4.udp_child_hash_entries, set
@@ -87,11 +89,12 @@ TOOLS
 	exit 0
 fi
 
-smoke=0 runs=5 warmup=1 ns=() extra="2000 5000"
+smoke=0 runs=5 warmup=1 ns=() extra="2000 5000" keep=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 runs=1 warmup=1 extra=50 ;;
 	--runs) runs=${2:?--runs needs a number}; shift ;;
+	--results) keep=${2:?--results needs a file}; shift ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
 	*) [[ $1 =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: N must be a positive number, not $1" >&2; exit 2; }; ns+=("$1") ;;
@@ -168,6 +171,7 @@ for n in "${ns[@]}"; do
 	inner=
 done
 
+[ -z "$keep" ] || cp "$work/results" "$keep"
 echo "== summary" >&2
 if [ $smoke = 1 ]; then
 	"$work/timeit" report -in "$work/results"

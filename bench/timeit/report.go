@@ -111,6 +111,24 @@ func ratio(a, b *Result) string {
 	return fmt.Sprintf("%.2f", median(a.Wall)/median(b.Wall))
 }
 
+func cpuRatio(a, b *Result) string {
+	if a == nil || b == nil || median(b.CPU) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2f", median(a.CPU)/median(b.CPU))
+}
+
+// busy says how much longer than its CPU time the single-threaded ss -tuan
+// took (1.0 on an idle machine): above 1.3, wall times are mostly waiting
+// for a CPU and the CPU columns compare better.
+func busy(s *scenario) float64 {
+	r := s.find(toolSS)
+	if r == nil || median(r.CPU) == 0 {
+		return 0
+	}
+	return median(r.Wall) / median(r.CPU)
+}
+
 // summary writes the tables and the target checks.
 func summary(w io.Writer, results []Result) {
 	scens := group(results)
@@ -118,14 +136,17 @@ func summary(w io.Writer, results []Result) {
 		if s.label != baseLabel {
 			continue
 		}
-		fmt.Fprintf(w, "N = %d: %d sockets listed by every tool, %d processes\n\n", s.n, s.tools[0].Sockets, s.tools[0].Procs)
-		fmt.Fprintf(w, "| tool | wall median | min–max | CPU median | peak RSS median | ÷ floor | ÷ ss -tuanp |\n")
-		fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|\n")
+		fmt.Fprintf(w, "N = %d: %d sockets listed by every tool, %d processes, %d runs each, load average %.1f", s.n, s.tools[0].Sockets, s.tools[0].Procs, len(s.tools[0].Wall), s.tools[0].Load)
+		if b := busy(s); b > 1.3 {
+			fmt.Fprintf(w, " (busy: ss -tuan took %.1f× its CPU time in wall time; compare the CPU ratios)", b)
+		}
+		fmt.Fprintf(w, "\n\n| tool | wall median | min–max | CPU median | peak RSS median | wall ÷ floor | CPU ÷ floor | wall ÷ ss -tuanp |\n")
+		fmt.Fprintf(w, "|---|---:|---:|---:|---:|---:|---:|---:|\n")
 		floor, ssp := s.find(toolFloor), s.find(toolSSP)
 		for i := range s.tools {
 			r := &s.tools[i]
-			fmt.Fprintf(w, "| %s | %.3f s | %.3f–%.3f s | %.3f s | %.1f MiB | %s | %s |\n",
-				r.Tool, median(r.Wall), slices.Min(r.Wall), slices.Max(r.Wall), median(r.CPU), median(r.RSS), ratio(r, floor), ratio(r, ssp))
+			fmt.Fprintf(w, "| %s | %.3f s | %.3f–%.3f s | %.3f s | %.1f MiB | %s | %s | %s |\n",
+				r.Tool, median(r.Wall), slices.Min(r.Wall), slices.Max(r.Wall), median(r.CPU), median(r.RSS), ratio(r, floor), cpuRatio(r, floor), ratio(r, ssp))
 		}
 		fmt.Fprintln(w)
 		for _, x := range scens {
@@ -134,9 +155,9 @@ func summary(w io.Writer, results []Result) {
 			}
 			for i := range x.tools {
 				r := &x.tools[i]
-				line := fmt.Sprintf("- %s, %s (%d processes): %.3f s (min–max %.3f–%.3f), %.1f MiB", r.Tool, x.label, r.Procs, median(r.Wall), slices.Min(r.Wall), slices.Max(r.Wall), median(r.RSS))
+				line := fmt.Sprintf("- %s, %s (%d processes, load average %.1f): %.3f s (min–max %.3f–%.3f), CPU %.3f s, %.1f MiB", r.Tool, x.label, r.Procs, r.Load, median(r.Wall), slices.Min(r.Wall), slices.Max(r.Wall), median(r.CPU), median(r.RSS))
 				if b := s.find(r.Tool); b != nil {
-					line += fmt.Sprintf("; %+.3f s over %d processes", median(r.Wall)-median(b.Wall), b.Procs)
+					line += fmt.Sprintf("; %+.3f s wall, %+.3f s CPU over %d processes", median(r.Wall)-median(b.Wall), median(r.CPU)-median(b.CPU), b.Procs)
 				}
 				fmt.Fprintln(w, line)
 			}
@@ -170,10 +191,10 @@ func targets(w io.Writer, scens []*scenario) {
 			continue
 		}
 		if floor != nil {
-			check(median(ano.Wall) <= 1.2*median(floor.Wall), "N = %d: gonetstat -ano ÷ floor = %s ≤ 1.2 (stretch ≤ 1.0)", s.n, ratio(ano, floor))
+			check(median(ano.Wall) <= 1.2*median(floor.Wall), "N = %d: gonetstat -ano ÷ floor = %s ≤ 1.2 (stretch ≤ 1.0; CPU %s)", s.n, ratio(ano, floor), cpuRatio(ano, floor))
 		}
 		if an != nil && ss != nil {
-			check(median(an.Wall) <= 1.1*median(ss.Wall), "N = %d: gonetstat -an ÷ ss -tuan = %s ≤ 1.1", s.n, ratio(an, ss))
+			check(median(an.Wall) <= 1.1*median(ss.Wall), "N = %d: gonetstat -an ÷ ss -tuan = %s ≤ 1.1 (CPU %s)", s.n, ratio(an, ss), cpuRatio(an, ss))
 		}
 		for _, r := range []*Result{ano, an, js} {
 			if r != nil {
@@ -181,7 +202,7 @@ func targets(w io.Writer, scens []*scenario) {
 			}
 		}
 		if js != nil {
-			check(median(js.Wall) <= 1.3*median(ano.Wall), "N = %d: --json ÷ -ano = %s ≤ 1.3", s.n, ratio(js, ano))
+			check(median(js.Wall) <= 1.3*median(ano.Wall), "N = %d: --json ÷ -ano = %s ≤ 1.3 (CPU %s)", s.n, ratio(js, ano), cpuRatio(js, ano))
 		}
 		for _, x := range scens {
 			if x.n != s.n || x.label != "+2000 idle" {
@@ -189,7 +210,7 @@ func targets(w io.Writer, scens []*scenario) {
 			}
 			if r := x.find(toolANO); r != nil {
 				d := median(r.Wall) - median(ano.Wall)
-				check(d <= 0.15, "N = %d: 2,000 extra idle processes add %.3f s ≤ 0.15 s to gonetstat -ano", s.n, d)
+				check(d <= 0.15, "N = %d: 2,000 extra idle processes add %.3f s ≤ 0.15 s to gonetstat -ano (CPU %+.3f s)", s.n, d, median(r.CPU)-median(ano.CPU))
 			}
 		}
 	}

@@ -33,6 +33,20 @@ type Result struct {
 	Wall    []float64 `json:"wall"` // seconds, one per timed run
 	CPU     []float64 `json:"cpu"`  // seconds, user+system
 	RSS     []float64 `json:"rss"`  // peak resident MiB
+	// Load is the 1-minute load average when the scenario started: on a
+	// shared machine, how many others wanted the CPUs.
+	Load float64 `json:"load"`
+}
+
+// loadAverage reads the 1-minute load average; 0 when it cannot.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var l float64
+	fmt.Sscanf(string(b), "%g", &l)
+	return l
 }
 
 func parseTools(text string) ([]tool, error) {
@@ -243,9 +257,9 @@ func runCmd(args []string) error {
 		return err
 	}
 	results := make([]Result, len(tools))
-	procs := procCount()
+	procs, load := procCount(), loadAverage()
 	for i, t := range tools {
-		results[i] = Result{N: *n, Label: *label, Sockets: *expect, Procs: procs, Tool: t.Name}
+		results[i] = Result{N: *n, Label: *label, Sockets: *expect, Procs: procs, Tool: t.Name, Load: load}
 	}
 	for round := 0; round < *warmup+*runs; round++ {
 		for i, t := range tools {

@@ -69,11 +69,11 @@ func TestTargets(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"N = 1000: gonetstat -ano 20.0 ms ≤ 30 ms: met",
-		"gonetstat -ano ÷ floor = 1.09 ≤ 1.2 (stretch ≤ 1.0): met",
-		"gonetstat -an ÷ ss -tuan = 1.20 ≤ 1.1: NOT met",
+		"gonetstat -ano ÷ floor = 1.09 ≤ 1.2 (stretch ≤ 1.0; CPU 1.09): met",
+		"gonetstat -an ÷ ss -tuan = 1.20 ≤ 1.1 (CPU 1.20): NOT met",
 		"gonetstat -ano --json peak RSS 45.0 MiB ≤ 40 MiB: NOT met",
-		"--json ÷ -ano = 1.50 ≤ 1.3: NOT met",
-		"2,000 extra idle processes add 0.100 s ≤ 0.15 s to gonetstat -ano: met",
+		"--json ÷ -ano = 1.50 ≤ 1.3 (CPU 1.50): NOT met",
+		"2,000 extra idle processes add 0.100 s ≤ 0.15 s to gonetstat -ano (CPU +0.100 s): met",
 		"| gonetstat -ano | 0.600 s | 0.300–1.200 s |",
 	} {
 		if !strings.Contains(out, want) {
