@@ -9,6 +9,13 @@ import (
 	"github.com/gonetstat/gonetstat/internal/cli"
 )
 
+// profile starts profiling and returns what stops it; a no-op unless built
+// with -tags pprof (main_pprof.go).
+var profile = func() (stop func()) { return func() {} }
+
 func main() {
-	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	stop := profile()
+	code := cli.Main(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

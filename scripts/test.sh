@@ -74,6 +74,17 @@ else
 	echo "skipped: needs root"
 fi
 
+(cd bench/floor && go vet ./...)
+(cd bench/gopsutil && go vet ./...)
+
+if [ "$(id -u)" -eq 0 ]; then
+	echo "== bench/run.sh --smoke (200 sockets, one run; the real benchmark is bench/run.sh)"
+	bench/run.sh --smoke >/dev/null
+elif [ "${GONETSTAT_REQUIRE_PRIV:-}" = 1 ]; then
+	echo "test.sh: GONETSTAT_REQUIRE_PRIV=1 but bench/run.sh --smoke needs root" >&2
+	exit 1
+fi
+
 if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 	echo "== fuzz (${GONETSTAT_FUZZTIME} each)"
 	for pkg in $(go list ./...); do

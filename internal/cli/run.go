@@ -206,6 +206,12 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	if kinds == 0 {
 		kinds = collect.AllKinds
 	}
+	// The owner scan reads /proc and the socket dump reads netlink: they
+	// share nothing, so the scan runs while the table is dumped.
+	var owners <-chan ownerResult
+	if wantOwners {
+		owners = r.startOwnerScan(ctx)
+	}
 	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info})
 	if err != nil && !collect.IsPartial(err) {
 		if ctx.Err() != nil {
@@ -234,7 +240,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 
 	var notice string
 	if wantOwners {
-		notice, err = r.attachOwners(ctx, socks)
+		notice, err = r.attachOwners(socks, owners)
 		if err != nil {
 			warn(err)
 		}
@@ -321,14 +327,37 @@ func (r *runner) collectStacks(ctx context.Context, warn func(error)) (rows []co
 	return rows, notice
 }
 
-// attachOwners runs the owner scan and returns the one-line notice
+// ownerResult is what an owner scan returned.
+type ownerResult struct {
+	scan collect.OwnerScan
+	err  error
+}
+
+// startOwnerScan runs the owner scan in the background; its one result
+// arrives on the channel (which is buffered, so a scan nobody waits for
+// any more still ends).
+func (r *runner) startOwnerScan(ctx context.Context) <-chan ownerResult {
+	ch := make(chan ownerResult, 1)
+	if r.env.Owners == nil {
+		ch <- ownerResult{err: errors.New("process owners cannot be read on this system: PIDs are left out")}
+		return ch
+	}
+	go func() {
+		scan, err := r.env.Owners.ScanOwners(ctx)
+		ch <- ownerResult{scan, err}
+	}()
+	return ch
+}
+
+// attachOwners waits for the owner scan and returns the one-line notice
 // explaining rows without an owner ("" when every row that can have one
 // has one).
-func (r *runner) attachOwners(ctx context.Context, socks []collect.Socket) (string, error) {
+func (r *runner) attachOwners(socks []collect.Socket, owners <-chan ownerResult) (string, error) {
+	res := <-owners
+	scan, err := res.scan, res.err
 	if r.env.Owners == nil {
-		return "", errors.New("process owners cannot be read on this system: PIDs are left out")
+		return "", err
 	}
-	scan, err := r.env.Owners.ScanOwners(ctx)
 	if err != nil && !collect.IsPartial(err) {
 		return "", fmt.Errorf("reading process owners: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"syscall"
@@ -87,7 +88,8 @@ type procResult struct {
 // workerOut is everything one worker found; workers share nothing while
 // they run, and the merge happens after all have finished.
 type workerOut struct {
-	holdings []holding
+	full     [][]holding // chunks of about holdChunk holdings, never grown again
+	holdings []holding   // the chunk being filled
 	procs    []procResult
 }
 
@@ -136,6 +138,10 @@ func (s *Scanner) ScanOwners(ctx context.Context) (collect.OwnerScan, error) {
 					continue // drain: the feeder stops soon
 				}
 				out.holdings, out.procs = scanOne(rd, pid, &st, out.holdings, out.procs)
+				if len(out.holdings) >= holdChunk {
+					out.full = append(out.full, out.holdings)
+					out.holdings = make([]holding, 0, holdChunk+minHoldRoom)
+				}
 			}
 		}(&outs[w])
 	}
@@ -157,6 +163,9 @@ feed:
 
 // scanOne reads one process's sockets and, only when it holds any, its name.
 func scanOne(rd procDir, pid int, st *workerState, holdings []holding, procs []procResult) ([]holding, []procResult) {
+	if cap(holdings)-len(holdings) < minHoldRoom {
+		holdings = slices.Grow(holdings, max(minHoldRoom, len(holdings)))
+	}
 	start := len(holdings)
 	holdings, r := rd.scanProcess(pid, st, holdings)
 	if r.outcome != read {
@@ -170,6 +179,16 @@ func scanOne(rd procDir, pid int, st *workerState, holdings []holding, procs []p
 	return holdings, append(procs, r)
 }
 
+// A worker's holdings grow by doubling up to holdChunk, and then in new
+// chunks of that size: append grows a large slice by a quarter at a time,
+// which over a scan of 100,000 sockets allocates five times the final size
+// and copies it as often; chunks allocate it once. minHoldRoom is the free
+// room scanOne makes before reading a process.
+const (
+	holdChunk   = 8192 // 128 KiB
+	minHoldRoom = 4096 // 64 KiB: more sockets than most processes hold
+)
+
 // merge builds the scan from the workers' outputs. A socket held by several
 // processes (inherited over fork, passed with SCM_RIGHTS) goes to the lowest
 // PID, so the result does not depend on which worker ran first.
@@ -177,6 +196,9 @@ func merge(outs []workerOut) (collect.OwnerScan, error) {
 	n := 0
 	for _, out := range outs {
 		n += len(out.holdings)
+		for _, c := range out.full {
+			n += len(c)
+		}
 	}
 	scan := collect.OwnerScan{Owners: make(map[uint64]*collect.Process, n)}
 	var problems []error
@@ -196,9 +218,11 @@ func merge(outs []workerOut) (collect.OwnerScan, error) {
 				problems = append(problems, r.err)
 			}
 		}
-		for _, h := range out.holdings {
-			if cur, ok := scan.Owners[h.inode]; !ok || h.proc.PID < cur.PID {
-				scan.Owners[h.inode] = h.proc
+		for _, chunk := range append(out.full, out.holdings) {
+			for _, h := range chunk {
+				if cur, ok := scan.Owners[h.inode]; !ok || h.proc.PID < cur.PID {
+					scan.Owners[h.inode] = h.proc
+				}
 			}
 		}
 	}
