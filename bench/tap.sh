@@ -30,7 +30,16 @@ fi
 command -v ip >/dev/null || { echo "bench/tap.sh: needs ip(8) from iproute2" >&2; exit 1; }
 
 out=$(mktemp -d /tmp/gnst-tapbench.XXXXXX)
-trap 'rm -rf "$out"' EXIT
+# Each benchmark deletes the namespace it made; should a killed or crashed
+# run leave one, it is removed here and named.
+cleanup() {
+	rm -rf "$out"
+	for ns in $(ip netns list | awk '/^gnst-(bench|tapb)-/ {print $1}'); do
+		echo "bench/tap.sh: removing leftover namespace $ns" >&2
+		ip netns del "$ns"
+	done
+}
+trap cleanup EXIT
 go test -c -o "$out/mini.test" ./stack/interop
 (cd bench/gvisor && go test -c -o "$out/gvisor.test" .)
 
@@ -41,7 +50,7 @@ go test -c -o "$out/mini.test" ./stack/interop
 minifail=0
 for r in $(seq "$rounds"); do
 	for s in mini gvisor; do
-		if ! (cd "$out" && "./$s.test" -test.run='^$' -test.bench='^BenchmarkTAP$' -test.benchtime="$benchtime" >"$s.$r.txt" 2>&1); then
+		if ! (cd "$out" && timeout 300 "./$s.test" -test.run='^$' -test.bench='^BenchmarkTAP$' -test.benchtime="$benchtime" >"$s.$r.txt" 2>&1); then
 			echo "bench/tap.sh: round $r of $s had a failure:" >&2
 			grep -E -- '--- FAIL|_test.go' "$out/$s.$r.txt" >&2 || true
 			[ "$s" = mini ] && minifail=1
@@ -49,7 +58,8 @@ for r in $(seq "$rounds"); do
 		awk -v s="$s" '
 			/^BenchmarkTAP\// && /Mbit\/s/ { name=$1; sub(/^BenchmarkTAP\//, "", name); sub(/-[0-9]+$/, "", name)
 				for (i = 1; i < NF; i++) if ($(i+1) == "Mbit/s") print s, name, $i }
-			/--- FAIL: BenchmarkTAP\// { name=$3; sub(/^BenchmarkTAP\//, "", name); sub(/-[0-9]+$/, "", name); print s, name, "FAIL" }
+			/--- FAIL: BenchmarkTAP\// { for (i = 1; i < NF; i++) if ($i == "FAIL:") name = $(i+1)
+				sub(/^BenchmarkTAP\//, "", name); sub(/-[0-9]+$/, "", name); print s, name, "FAIL" }
 		' "$out/$s.$r.txt" >>"$out/results"
 	done
 done

@@ -177,6 +177,11 @@ func bulkOver(b *testing.B, src io.WriteCloser, dst io.ReadCloser) {
 		dst.Close()
 		got <- n
 	}()
+	// A stall (a connection that stops moving) fails the run instead of
+	// hanging it: the whole transfer takes well under a second.
+	deadline := time.Now().Add(30 * time.Second)
+	src.(interface{ SetDeadline(time.Time) error }).SetDeadline(deadline)
+	dst.(interface{ SetDeadline(time.Time) error }).SetDeadline(deadline)
 	chunk := make([]byte, 64<<10)
 	b.SetBytes(int64(len(chunk)))
 	b.ReportAllocs()
