@@ -90,7 +90,21 @@ if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 	for pkg in $(go list ./...); do
 		dir=$(go list -f '{{.Dir}}' "$pkg")
 		for f in $(grep -hoE '^func (Fuzz[A-Za-z0-9_]+)' "$dir"/*_test.go 2>/dev/null | awk '{print $2}'); do
-			go test -run='^$' -fuzz="^${f}\$" -fuzztime="$GONETSTAT_FUZZTIME" -fuzzminimizetime=200x "$pkg"
+			# Go 1.26's fuzz coordinator can report its own -fuzztime deadline
+			# as a failure ("context deadline exceeded", golang/go#75804, fixed
+			# in Go 1.27) when a worker is busy as time runs out. That, with no
+			# failing input written, is not a finding; anything else fails.
+			before=$(ls "$dir/testdata/fuzz/$f" 2>/dev/null | wc -l)
+			if ! out=$(go test -run='^$' -fuzz="^${f}\$" -fuzztime="$GONETSTAT_FUZZTIME" -fuzzminimizetime=200x "$pkg" 2>&1); then
+				after=$(ls "$dir/testdata/fuzz/$f" 2>/dev/null | wc -l)
+				if [ "$after" = "$before" ] && grep -q 'context deadline exceeded' <<<"$out" && ! grep -q 'Failing input written' <<<"$out"; then
+					echo "ok (fuzz) $pkg $f: ended by Go's deadline race (golang/go#75804), no failing input"
+					continue
+				fi
+				echo "$out"
+				exit 1
+			fi
+			echo "ok (fuzz) $pkg $f"
 		done
 	done
 fi
