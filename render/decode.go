@@ -371,11 +371,7 @@ func decodeTCP(w *wireTCP) (*collect.TCPInfo, error) {
 	if t.RTO, err = duration("tcp_info.rto_us", w.RTO, time.Microsecond); err != nil {
 		return nil, err
 	}
-	u32 := []struct {
-		name string
-		v    *uint64
-		dst  *uint32
-	}{
+	if err := decodeU32s("tcp_info.", []u32Field{
 		{"snd_cwnd", w.SndCwnd, &t.SndCwnd},
 		{"snd_ssthresh", w.SndSsthresh, &t.SndSsthresh},
 		{"snd_mss", w.SndMSS, &t.SndMSS},
@@ -383,13 +379,8 @@ func decodeTCP(w *wireTCP) (*collect.TCPInfo, error) {
 		{"retransmits", w.Retransmits, &t.Retransmits},
 		{"total_retrans", w.TotalRetrans, &t.TotalRetrans},
 		{"unacked", w.Unacked, &t.Unacked},
-	}
-	for _, f := range u32 {
-		v, err := bounded("tcp_info."+f.name, f.v, math.MaxUint32)
-		if err != nil {
-			return nil, err
-		}
-		*f.dst = uint32(v)
+	}); err != nil {
+		return nil, err
 	}
 	if t.BytesAcked, err = bounded("tcp_info.bytes_acked", w.BytesAcked, math.MaxUint64); err != nil {
 		return nil, err
@@ -446,23 +437,35 @@ func decodeStackInfo(w *wireInfo, tcp bool) (*collect.StackInfo, error) {
 		// the encoder never writes them for one.
 		return si, nil
 	}
-	seq := []struct {
-		name string
-		v    *uint64
-		dst  *uint32
-	}{
+	if err := decodeU32s("stack_info.", []u32Field{
 		{"snd_una", w.SndUna, &si.SndUna},
 		{"snd_nxt", w.SndNxt, &si.SndNxt},
 		{"rcv_nxt", w.RcvNxt, &si.RcvNxt},
 		{"snd_wnd", w.SndWnd, &si.SndWnd},
 		{"rcv_wnd", w.RcvWnd, &si.RcvWnd},
+	}); err != nil {
+		return nil, err
 	}
-	for _, f := range seq {
-		v, err := bounded("stack_info."+f.name, f.v, math.MaxUint32)
+	return si, nil
+}
+
+// u32Field is one 32-bit field of a decoded object: its JSON name, the
+// value read (nil: absent) and where it goes.
+type u32Field struct {
+	name string
+	v    *uint64
+	dst  *uint32
+}
+
+// decodeU32s checks and stores each field, naming the first bad one with
+// prefix ("tcp_info.").
+func decodeU32s(prefix string, fs []u32Field) error {
+	for _, f := range fs {
+		v, err := bounded(prefix+f.name, f.v, math.MaxUint32)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		*f.dst = uint32(v)
 	}
-	return si, nil
+	return nil
 }

@@ -36,17 +36,7 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
+	exited, waitErr := watch(t, cmd)
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "udp-echo listening"); {
 		if time.Now().After(deadline) {
 			t.Fatalf("gonetstat stack run did not come up:\n%s", stderr.String())
@@ -82,17 +72,7 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 		t.Errorf("gonetstat -ano --stack lacks the stack's HTTP listener with PID %d:\n%s", cmd.Process.Pid, table)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Errorf("after SIGTERM: %v, want exit 0\n%s", waitErr, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("gonetstat stack run did not exit within 10s of SIGTERM")
-	}
+	stopWith(t, cmd, exited, waitErr, syscall.SIGTERM, 10*time.Second, &stderr)
 	if out, err := exec.Command("ip", "-n", ns, "link", "show", name).CombinedOutput(); err == nil {
 		t.Errorf("TAP %s still exists after exit:\n%s", name, out)
 	}
@@ -131,22 +111,12 @@ func TestIntegrationBinaryStackDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns := "gonetstat-demo-" + strconv.Itoa(cmd.Process.Pid)
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-		exec.Command("ip", "netns", "del", ns).Run() // only if the demo failed to
-	})
+	exited, waitErr := watch(t, cmd)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() }) // only if the demo failed to
 	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), "holding everything until Ctrl-C"); {
 		select {
 		case <-exited:
-			t.Fatalf("stack demo exited early: %v\n%s\n%s", waitErr, stdout.String(), stderr.String())
+			t.Fatalf("stack demo exited early: %v\n%s\n%s", waitErr(), stdout.String(), stderr.String())
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -179,17 +149,7 @@ func TestIntegrationBinaryStackDemo(t *testing.T) {
 		t.Errorf("gonetstat -ano --stack during the demo: %v\n%s", err, table)
 	}
 
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Errorf("after Ctrl-C: %v, want exit 0\n%s", waitErr, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("stack demo did not exit within 15 s of Ctrl-C")
-	}
+	stopWith(t, cmd, exited, waitErr, os.Interrupt, 15*time.Second, &stderr)
 	if list, _ := exec.Command("ip", "netns", "list").Output(); strings.Contains(string(list), ns) {
 		t.Errorf("namespace %s is left after the demo:\n%s", ns, list)
 	}
@@ -198,5 +158,38 @@ func TestIntegrationBinaryStackDemo(t *testing.T) {
 	msg, err := user.CombinedOutput()
 	if code := user.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(msg), "needs root") {
 		t.Errorf("as nobody: exit %d, %v: %s; want exit 1 saying it needs root", code, err, msg)
+	}
+}
+
+// watch waits for cmd in the background: exited closes when it ends, and
+// waitErr then returns how. The process is killed if the test ends first.
+func watch(t *testing.T, cmd *exec.Cmd) (exited chan struct{}, waitErr func() error) {
+	exited = make(chan struct{})
+	var err error
+	go func() { err = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	return exited, func() error { <-exited; return err }
+}
+
+// stopWith signals cmd and wants it to exit 0 within d.
+func stopWith(t *testing.T, cmd *exec.Cmd, exited chan struct{}, waitErr func() error, sig os.Signal, d time.Duration, stderr *testenv.SyncBuffer) {
+	t.Helper()
+	if err := cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		if err := waitErr(); err != nil {
+			t.Errorf("after %v: %v, want exit 0\n%s", sig, err, stderr.String())
+		}
+	case <-time.After(d):
+		t.Fatalf("%s did not exit within %v of %v", strings.Join(cmd.Args, " "), d, sig)
 	}
 }

@@ -89,6 +89,16 @@ func (e *Endpoint) sendLocked(seq Seq, flags uint8, data []byte) {
 	}
 }
 
+// sendFinLocked sends our FIN once every queued byte has been sent: it
+// takes the next sequence number (RFC 9293 §3.10.4, CLOSE).
+func (e *Endpoint) sendFinLocked() {
+	e.finSeq = e.sndNxt
+	e.finSent = true
+	e.sndNxt = e.sndNxt.Add(1)
+	e.sndMax = MaxSeq(e.sndMax, e.sndNxt)
+	e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
+}
+
 // sendSynLocked sends our SYN (active open) or SYN,ACK (passive), with
 // MSS, window scale, SACK-permitted (RFC 2018 §2), and timestamps (RFC
 // 7323 §3.2).
@@ -193,11 +203,7 @@ func (e *Endpoint) trySendLocked() {
 		avail := e.sndBuf.Len() - off
 		if avail <= 0 {
 			if e.finQueued && !e.finSent {
-				e.finSeq = e.sndNxt
-				e.finSent = true
-				e.sndNxt = e.sndNxt.Add(1)
-				e.sndMax = MaxSeq(e.sndMax, e.sndNxt)
-				e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
+				e.sendFinLocked()
 				e.armRetransLocked()
 			}
 			return

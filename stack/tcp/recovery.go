@@ -603,11 +603,7 @@ func (e *Endpoint) sendNewLocked(probe bool) bool {
 	flight := e.flightLocked()
 	if avail <= 0 {
 		if e.finQueued && !e.finSent {
-			e.finSeq = e.sndNxt
-			e.finSent = true
-			e.sndNxt = e.sndNxt.Add(1)
-			e.sndMax = MaxSeq(e.sndMax, e.sndNxt)
-			e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
+			e.sendFinLocked()
 			e.sb.push(e.finSeq, e.sndNxt, e.p.stack.Clock.Now().UnixNano(), e.tsNow())
 			return true
 		}
