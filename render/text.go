@@ -71,11 +71,7 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 	}
 	line = appendRow(line[:0], "Proto", []byte("Local Address"), []byte("Foreign Address"), "State", opt.PID, nil, "PID", srcHeader)
 	if opt.NetNS {
-		line = pad(line, len(line), nsColumn(opt.PID))
-		if line[len(line)-1] != ' ' { // a Source column ran past it
-			line = append(line, ' ', ' ')
-		}
-		line = append(line, "Namespace"...)
+		line = append(toNSColumn(line, opt.PID), "Namespace"...)
 	}
 	bw.Write(line)
 	bw.WriteString(eol)
@@ -117,7 +113,7 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 		}
 		line = appendRow(line[:0], proto, local, foreign, state, opt.PID, scratch, pid, src)
 		if opt.NetNS {
-			line = appendNetNS(pad(line, len(line), nsColumn(opt.PID)), s)
+			line = appendNetNS(toNSColumn(line, opt.PID), s)
 		}
 		bw.Write(line)
 		bw.WriteString(eol)
@@ -158,14 +154,22 @@ func nsColumn(withPID bool) int {
 	return n + 2
 }
 
+// toNSColumn pads a header or row line to where the Namespace column
+// starts, or, when the line already runs past it (a long address, a
+// Source column), separates the column by two spaces.
+func toNSColumn(line []byte, withPID bool) []byte {
+	line = pad(line, len(line), nsColumn(withPID))
+	if n := len(line); n > 0 && line[n-1] != ' ' {
+		line = append(line, ' ', ' ')
+	}
+	return line
+}
+
 // appendNetNS appends the namespace cell: "gnst-ns-a", or the inode of an
 // unnamed namespace ("-" when unknown), then the owner's container as
 // "runtime:name" ("containerd:db-0/postgres" in a pod; the short ID when
 // no name was found).
 func appendNetNS(dst []byte, s *collect.Socket) []byte {
-	if n := len(dst); n > 0 && dst[n-1] != ' ' {
-		dst = append(dst, ' ', ' ')
-	}
 	switch {
 	case s.NetNSName != "":
 		dst = appendPrintable(dst, s.NetNSName)

@@ -32,7 +32,7 @@ func (e *Endpoint) input(seg *segment) {
 		if e.reopenableLocked(seg) {
 			e.reopenLocked(seg)
 			e.mu.Unlock()
-			e.p.reopen(seg)
+			e.p.demux(seg)
 			return
 		}
 		after = e.inputSynchronizedLocked(seg)

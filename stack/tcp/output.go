@@ -181,6 +181,32 @@ func (e *Endpoint) maybeWindowUpdateLocked() {
 // flightLocked is the data (and SYN/FIN) sent and not yet acknowledged.
 func (e *Endpoint) flightLocked() uint32 { return e.sndNxt.Sub(e.sndUna) }
 
+// unsentLocked returns where in the send buffer the first unsent byte is,
+// and how many bytes are left to send from there.
+func (e *Endpoint) unsentLocked() (off, avail int) {
+	off = int(e.flightLocked())
+	if e.finSent {
+		off-- // the FIN's sequence number is not a byte of sndBuf
+	}
+	return off, e.sndBuf.Len() - off
+}
+
+// sendDataLocked sends n bytes from offset off of the send buffer at
+// SND.NXT, with PSH on the last byte queued, and advances SND.NXT and
+// SND.MAX; it returns the segment's sequence number. Both send loops
+// (NewReno's and SACK recovery's) use it.
+func (e *Endpoint) sendDataLocked(off, n int) Seq {
+	flags := header.TCPAck
+	if off+n == e.sndBuf.Len() {
+		flags |= header.TCPPsh
+	}
+	seq := e.sndNxt
+	e.sendLocked(seq, flags, e.sndBuf.Bytes()[off:off+n])
+	e.sndNxt = e.sndNxt.Add(uint32(n))
+	e.sndMax = MaxSeq(e.sndMax, e.sndNxt)
+	return seq
+}
+
 // trySendLocked sends what the windows allow: new data up to
 // min(cwnd, the peer's window) (RFC 5681 §2), in segments of at most MSS,
 // holding back a small segment while data is in flight (Nagle, RFC 9293
@@ -196,11 +222,7 @@ func (e *Endpoint) trySendLocked() {
 		return
 	}
 	for {
-		off := int(e.flightLocked())
-		if e.finSent {
-			off-- // the FIN's sequence number is not a byte of sndBuf
-		}
-		avail := e.sndBuf.Len() - off
+		off, avail := e.unsentLocked()
 		if avail <= 0 {
 			if e.finQueued && !e.finSent {
 				e.sendFinLocked()
@@ -221,14 +243,9 @@ func (e *Endpoint) trySendLocked() {
 		if n < int(e.mss) && flight > 0 && !(last && e.finQueued) {
 			return // Nagle: wait for the ACK of what is in flight
 		}
-		flags := header.TCPAck
-		if last {
-			flags |= header.TCPPsh
-		}
-		seq := e.sndNxt
-		e.sendLocked(seq, flags, e.sndBuf.Bytes()[off:off+n])
-		e.sndNxt = e.sndNxt.Add(uint32(n))
-		if seq.LessThan(e.sndMax) {
+		resent := e.sndNxt.LessThan(e.sndMax)
+		seq := e.sendDataLocked(off, n)
+		if resent {
 			// Resent after a timeout's rewind: a retransmission, and no
 			// RTT sample from it (Karn, RFC 6298 §3).
 			e.p.stack.Counters.TCPRetransSegs.Add(1)
@@ -236,7 +253,6 @@ func (e *Endpoint) trySendLocked() {
 		} else if !e.rttTiming {
 			e.rttTiming, e.rttSeq, e.rttStart = true, seq, e.p.stack.Clock.Now()
 		}
-		e.sndMax = MaxSeq(e.sndMax, e.sndNxt)
 		if !e.retrans.armed {
 			e.armRetransLocked()
 		}

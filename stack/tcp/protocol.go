@@ -159,22 +159,14 @@ func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 		src: netip.AddrPortFrom(ip.Src(), t.SrcPort()), dst: netip.AddrPortFrom(ip.Dst(), t.DstPort()),
 		seq: Seq(t.Seq()), ack: Seq(t.Ack()), flags: t.Flags(), wnd: t.Window(), opts: opts, data: t.Payload(),
 	}
-	p.mu.Lock()
-	ep := p.conns[tuple{seg.dst, seg.src}]
-	if ep == nil {
-		ep = p.listenerLocked(seg.dst)
-	}
-	p.mu.Unlock()
-	if ep == nil {
-		p.resetClosed(&seg)
-		return
-	}
-	ep.input(&seg)
+	p.demux(&seg)
 }
 
-// reopen hands a SYN that ended a TIME_WAIT early to the listener on its
-// port, as if the old connection were gone; with no listener it is refused.
-func (p *Protocol) reopen(seg *segment) {
+// demux hands a segment to the connection with its exact 4-tuple, else
+// to a listener on its port, else answers it with a reset. A SYN that
+// ended a TIME_WAIT early comes back here (Endpoint.input), and so finds
+// the listener as if the old connection were gone.
+func (p *Protocol) demux(seg *segment) {
 	p.mu.Lock()
 	ep := p.conns[tuple{seg.dst, seg.src}]
 	if ep == nil {

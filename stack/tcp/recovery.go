@@ -595,11 +595,7 @@ func (e *Endpoint) trySACKSendLocked() {
 // allow it; probe (TLP) ignores the congestion window. It reports whether
 // it sent.
 func (e *Endpoint) sendNewLocked(probe bool) bool {
-	off := int(e.flightLocked())
-	if e.finSent {
-		off--
-	}
-	avail := e.sndBuf.Len() - off
+	off, avail := e.unsentLocked()
 	flight := e.flightLocked()
 	if avail <= 0 {
 		if e.finQueued && !e.finSent {
@@ -628,14 +624,7 @@ func (e *Endpoint) sendNewLocked(probe bool) bool {
 	if n < segRoom && flight > 0 && !(last && e.finQueued) && !probe {
 		return false // Nagle (RFC 9293 §3.7.4): wait for the ACK of what is in flight
 	}
-	flags := header.TCPAck
-	if last {
-		flags |= header.TCPPsh
-	}
-	seq := e.sndNxt
-	e.sendLocked(seq, flags, e.sndBuf.Bytes()[off:off+n])
-	e.sndNxt = e.sndNxt.Add(uint32(n))
-	e.sndMax = MaxSeq(e.sndMax, e.sndNxt)
+	seq := e.sendDataLocked(off, n)
 	e.sb.push(seq, e.sndNxt, e.p.stack.Clock.Now().UnixNano(), e.tsNow())
 	if e.rec.state == recFast {
 		e.rec.prrOut += uint32(n)
