@@ -120,8 +120,7 @@ if [ "$SMOKE" -eq 1 ]; then
 	exit 0
 fi
 
-section=$(cat <<MD
-<!-- bench/netns.sh: begin -->
+go run ./bench/timeit section -doc docs/performance.md -name bench/netns.sh <<MD
 ## Every network namespace: \`--all-netns\` beside \`ip -all netns exec ss\` (issue 6)
 
 \`bench/netns.sh\` (root) makes $NS namespaces, each with a process holding $SOCKS sockets on the
@@ -141,16 +140,5 @@ work, whose processes' \`/proc/*/fd\` entries both tools scan too), $nsall names
 
 Not like for like: ss prints its tables unsorted per namespace, gonetstat sorts the merged table and
 also reads namespaces that have no name (containers'), here the host's and any others present.
-<!-- bench/netns.sh: end -->
 MD
-)
-python3 - "$section" <<'PY'
-import sys, re
-doc = "docs/performance.md"
-text = open(doc).read()
-sec = sys.argv[1]
-pat = re.compile(r"<!-- bench/netns.sh: begin -->.*?<!-- bench/netns.sh: end -->", re.S)
-text = pat.sub(lambda m: sec, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + sec + "\n"
-open(doc, "w").write(text)
-PY
 echo "bench/netns.sh: wrote docs/performance.md"

@@ -20,8 +20,10 @@ func main() {
 		err = runCmd(os.Args[2:])
 	case "report":
 		err = reportCmd(os.Args[2:], os.Stdout)
+	case "section":
+		err = sectionCmd(os.Args[2:], os.Stdin)
 	default:
-		fmt.Fprintf(os.Stderr, "timeit: unknown subcommand %q (want run or report)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "timeit: unknown subcommand %q (want run, report or section)\n", os.Args[1])
 		os.Exit(2)
 	}
 	if err != nil {

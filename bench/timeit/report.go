@@ -25,8 +25,7 @@ const (
 	toolSS     = "ss -tuan"
 	toolSSP    = "ss -tuanp"
 	baseLabel  = "base"
-	beginMark  = "<!-- bench/run.sh: begin -->"
-	endMark    = "<!-- bench/run.sh: end -->"
+	runSection = "bench/run.sh" // the section of docs/performance.md this report owns
 	targetsFor = 100000
 )
 
@@ -224,9 +223,19 @@ func targets(w io.Writer, scens []*scenario) {
 	}
 }
 
-// replaceSection puts body between the markers of doc, or appends a marked
-// section when the markers are absent.
-func replaceSection(doc, body []byte) ([]byte, error) {
+// marks are the lines that delimit the section a script owns in a
+// markdown file: "<!-- NAME: begin -->" and "<!-- NAME: end -->".
+func marks(name string) (begin, end string) {
+	return "<!-- " + name + ": begin -->", "<!-- " + name + ": end -->"
+}
+
+// replaceSection puts body between the markers of the section name in
+// doc, or appends a marked section when the markers are absent. Every
+// benchmark script writes its part of docs/performance.md through it
+// (bench/run.sh by "timeit report", bench/tap.sh and bench/netns.sh by
+// "timeit section").
+func replaceSection(doc []byte, name string, body []byte) ([]byte, error) {
+	beginMark, endMark := marks(name)
 	b, e := bytes.Index(doc, []byte(beginMark)), bytes.Index(doc, []byte(endMark))
 	section := append(append([]byte(beginMark+"\n"), body...), endMark...)
 	switch {
@@ -296,7 +305,34 @@ func reportCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	updated, err := replaceSection(old, body.Bytes())
+	updated, err := replaceSection(old, runSection, body.Bytes())
+	if err != nil {
+		return fmt.Errorf("%s: %w", *doc, err)
+	}
+	return os.WriteFile(*doc, updated, 0o644)
+}
+
+// sectionCmd replaces one script's section of a markdown file with
+// standard input: timeit section -doc FILE -name NAME.
+func sectionCmd(args []string, stdin io.Reader) error {
+	fs := flag.NewFlagSet("timeit section", flag.ContinueOnError)
+	doc := fs.String("doc", "", "markdown file")
+	name := fs.String("name", "", `section name, as in "<!-- NAME: begin -->"`)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *doc == "" || *name == "" || fs.NArg() > 0 {
+		return errors.New("timeit section: want -doc FILE -name NAME and the body on standard input")
+	}
+	body, err := io.ReadAll(stdin)
+	if err != nil {
+		return err
+	}
+	old, err := os.ReadFile(*doc)
+	if err != nil {
+		return err
+	}
+	updated, err := replaceSection(old, *name, body)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *doc, err)
 	}

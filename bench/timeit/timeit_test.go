@@ -34,11 +34,12 @@ func TestCountRows(t *testing.T) {
 }
 
 func TestReplaceSection(t *testing.T) {
+	beginMark, endMark := marks(runSection)
 	for _, tc := range []struct{ name, doc, want string }{
 		{"appended", "# P\n\ntext\n", "# P\n\ntext\n\n" + beginMark + "\nNEW\n" + endMark + "\n"},
 		{"replaced", "# P\n" + beginMark + "\nOLD\n" + endMark + "\nafter\n", "# P\n" + beginMark + "\nNEW\n" + endMark + "\nafter\n"},
 	} {
-		got, err := replaceSection([]byte(tc.doc), []byte("NEW\n"))
+		got, err := replaceSection([]byte(tc.doc), runSection, []byte("NEW\n"))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -46,7 +47,7 @@ func TestReplaceSection(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
 		}
 	}
-	if _, err := replaceSection([]byte(endMark+"\n"+beginMark), nil); err == nil {
+	if _, err := replaceSection([]byte(endMark+"\n"+beginMark), runSection, nil); err == nil {
 		t.Error("markers out of order: no error")
 	}
 }
