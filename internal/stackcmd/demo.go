@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -273,36 +274,18 @@ func (d *demo) connect(ctx context.Context) (demoConns, error) {
 	return c, nil
 }
 
-// readResponse reads one HTTP response with a Content-Length and returns
-// its status line.
+// readResponse reads one HTTP response to a GET and its body, and
+// returns its status line.
 func readResponse(r *bufio.Reader) (string, error) {
-	status, err := r.ReadString('\n')
+	resp, err := http.ReadResponse(r, &http.Request{Method: http.MethodGet})
 	if err != nil {
 		return "", err
 	}
-	length := -1
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return "", err
-		}
-		line = strings.TrimRight(line, "\r\n")
-		if line == "" {
-			break
-		}
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, "Content-Length") {
-			if length, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
-				return "", fmt.Errorf("bad Content-Length %q", v)
-			}
-		}
-	}
-	if length < 0 {
-		return "", errors.New("no Content-Length")
-	}
-	if _, err := io.CopyN(io.Discard, r, int64(length)); err != nil {
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 		return "", err
 	}
-	return strings.TrimRight(status, "\r\n"), nil
+	return resp.Proto + " " + resp.Status, nil
 }
 
 // snapshot reads both hosts' TCP sockets on the demo's addresses: the
