@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -176,5 +177,18 @@ func TestTimerString(t *testing.T) {
 		if got := tm.String(); got != want {
 			t.Errorf("Timer(%d) = %q, want %q", tm, got, want)
 		}
+	}
+}
+
+// TestSocketSize keeps a new field of Socket a conscious choice: at
+// 100,000 rows each 8 bytes is 0.8 MB of the peak memory that issue 5's
+// 40 MiB target for -ano --json counts (docs/performance.md). Values that
+// many rows share (process, container, namespace) hang off pointers.
+func TestSocketSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("sizes are for 64-bit platforms")
+	}
+	if got := unsafe.Sizeof(Socket{}); got != 160 {
+		t.Errorf("collect.Socket is %d bytes, want 160: pack small fields together, share per-process or per-namespace values through a pointer, or change this figure knowingly", got)
 	}
 }

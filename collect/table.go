@@ -76,7 +76,7 @@ func Compare(a, b Socket) int {
 	if c := cmp.Compare(a.State, b.State); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.NetNS, b.NetNS); c != 0 {
+	if c := cmp.Compare(a.NetNSInode(), b.NetNSInode()); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(a.Source.Kind, b.Source.Kind); c != 0 {

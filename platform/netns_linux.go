@@ -118,8 +118,9 @@ func (n *namespaced) Collect(ctx context.Context, q collect.Query) ([]collect.So
 	var socks []collect.Socket
 	for i, r := range results {
 		ns := list[i]
+		label := &collect.Namespace{Inode: ns.Inode, Name: ns.Name}
 		for j := range r.socks {
-			r.socks[j].NetNS, r.socks[j].NetNSName = ns.Inode, ns.Name
+			r.socks[j].NetNS = label
 		}
 		if r.err == nil {
 			socks = append(socks, r.socks...)
@@ -188,9 +189,10 @@ func labelOwn(c collect.Collector) collect.Collector {
 
 func (o *ownNamespace) Collect(ctx context.Context, q collect.Query) ([]collect.Socket, error) {
 	socks, err := o.inner.Collect(ctx, q)
+	ns := &collect.Namespace{Inode: o.ns.Inode, Name: o.ns.Name}
 	for i := range socks {
-		if socks[i].NetNS == 0 {
-			socks[i].NetNS, socks[i].NetNSName = o.ns.Inode, o.ns.Name
+		if socks[i].NetNS == nil {
+			socks[i].NetNS = ns
 		}
 	}
 	return socks, err

@@ -66,12 +66,12 @@ func nsWithListener(t *testing.T, suffix string) netns.Namespace {
 func ours(socks []collect.Socket, inodes map[uint64]string) []string {
 	var got []string
 	for _, s := range socks {
-		name, ok := inodes[s.NetNS]
+		name, ok := inodes[s.NetNSInode()]
 		if !ok || s.Local.Addr() != netip.MustParseAddr("127.0.0.1") || s.Local.Port() != 15432 && s.Local.Port() != 15353 {
 			continue
 		}
-		if s.NetNSName != name {
-			name += " (labelled " + s.NetNSName + ")"
+		if s.NetNSName() != name {
+			name += " (labelled " + s.NetNSName() + ")"
 		}
 		got = append(got, fmt.Sprintf("%v %v %s", s.Proto, s.Local, name))
 	}
@@ -100,10 +100,10 @@ func TestIntegrationNamespaces(t *testing.T) {
 		}
 		self, _ := netns.Self(netns.Roots{})
 		for _, s := range socks {
-			if s.NetNS == 0 {
+			if s.NetNS == nil || s.NetNS.Inode == 0 {
 				t.Fatalf("--all-netns --source=%s: a row without a namespace: %+v", src, s)
 			}
-			if s.NetNS == self.Inode && s.Local.Port() == 15432 {
+			if s.NetNSInode() == self.Inode && s.Local.Port() == 15432 {
 				t.Errorf("--source=%s: the test's port shows in our own namespace", src)
 			}
 		}
@@ -117,8 +117,8 @@ func TestIntegrationNamespaces(t *testing.T) {
 			t.Fatalf("--netns %s --source=%s: %v", b.Name, src, err)
 		}
 		for _, s := range socks {
-			if s.NetNS != b.Inode || s.NetNSName != b.Name {
-				t.Errorf("--netns %s: row from namespace %d %q", b.Name, s.NetNS, s.NetNSName)
+			if s.NetNSInode() != b.Inode || s.NetNSName() != b.Name {
+				t.Errorf("--netns %s: row from namespace %d %q", b.Name, s.NetNSInode(), s.NetNSName())
 			}
 		}
 		if got := ours(socks, inodes); len(got) != 2 {

@@ -64,6 +64,7 @@ type wireSocket struct {
 	Source        *string   `json:"source"`
 	StackName     *string   `json:"stack_name"`
 	NetNS         *uint64   `json:"net_namespace"`
+	NetNSName     *string   `json:"net_namespace_name"`
 	Proto         *string   `json:"proto"`
 	Protocol      *uint64   `json:"protocol"`
 	Family        *uint64   `json:"family"`
@@ -151,9 +152,12 @@ func DecodeJSON(data []byte) (Envelope, error) {
 	}
 	env.Host, env.Time, env.Warnings = *w.Host, t.UTC(), w.Warnings
 	env.Sockets = make([]collect.Socket, len(*w.Sockets))
-	procs := map[collect.Process]*collect.Process{}
+	shared := sharedValues{
+		procs:      map[collect.Process]*collect.Process{},
+		namespaces: map[collect.Namespace]*collect.Namespace{},
+	}
 	for i, raw := range *w.Sockets {
-		if err := decodeSocket(raw, &env.Sockets[i], procs); err != nil {
+		if err := decodeSocket(raw, &env.Sockets[i], shared); err != nil {
 			var de *DecodeError
 			if errors.As(err, &de) {
 				de.Row = i
@@ -203,7 +207,15 @@ func duration(field string, v *int64, unit time.Duration) (time.Duration, error)
 	return time.Duration(*v) * unit, nil
 }
 
-func decodeSocket(raw json.RawMessage, s *collect.Socket, procs map[collect.Process]*collect.Process) error {
+// sharedValues are the values rows point to, one per distinct value, as
+// collectors share them: a process's sockets share its *collect.Process,
+// a namespace's sockets its *collect.Namespace.
+type sharedValues struct {
+	procs      map[collect.Process]*collect.Process
+	namespaces map[collect.Namespace]*collect.Namespace
+}
+
+func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) error {
 	var w wireSocket
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&w); err != nil {
@@ -233,8 +245,18 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, procs map[collect.Proc
 	default:
 		return fieldErr("source", "%q is neither kernel nor stack", *w.Source)
 	}
-	if w.NetNS != nil {
-		s.NetNS = *w.NetNS
+	if w.NetNS != nil || w.NetNSName != nil {
+		var key collect.Namespace
+		if w.NetNS != nil {
+			key.Inode = *w.NetNS
+		}
+		if w.NetNSName != nil {
+			key.Name = *w.NetNSName
+		}
+		if s.NetNS = shared.namespaces[key]; s.NetNS == nil {
+			s.NetNS = &key
+			shared.namespaces[key] = s.NetNS
+		}
 	}
 
 	if w.Proto == nil {
@@ -291,10 +313,10 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, procs map[collect.Proc
 		if w.ProcessName != nil {
 			key.Name = *w.ProcessName
 		}
-		p, ok := procs[key]
+		p, ok := shared.procs[key]
 		if !ok {
 			p = &collect.Process{PID: key.PID, Name: key.Name}
-			procs[key] = p
+			shared.procs[key] = p
 		}
 		s.Owner = p
 	} else if w.ProcessName != nil {

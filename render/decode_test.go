@@ -23,13 +23,14 @@ import (
 func fullTable() Envelope {
 	sshd := &collect.Process{PID: 712, Name: "sshd"}
 	stackProc := &collect.Process{PID: 4242, Name: "gonetstat"}
+	nsA := &collect.Namespace{Inode: 4026531840, Name: "gnst-ns-a"}
 	return Envelope{
 		Host:     "web1",
 		Time:     time.Date(2026, 11, 25, 4, 10, 0, 123456789, time.UTC),
 		Warnings: []string{"dumping tcp6: interrupted", "stack \"b\": no answer"},
 		Sockets: []collect.Socket{
 			{
-				Source: collect.Kernel, NetNS: 4026531840, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+				Source: collect.Kernel, NetNS: nsA, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
 				Local: netip.MustParseAddrPort("198.18.0.10:22"), Remote: netip.MustParseAddrPort("198.18.0.20:50522"),
 				State: collect.StateEstablished, Owner: sshd, UID: 0, HasUID: true, Inode: 88120, Cookie: 8193,
 				SendQ: 17, RecvQ: 4,
@@ -67,7 +68,7 @@ func fullTable() Envelope {
 				Stack: &collect.StackInfo{FD: 0, MemUsed: 2048, MemLimit: 65536, Age: 0},
 			},
 			{
-				Source: collect.Kernel, Proto: collect.ProtoUDP, Family: collect.FamilyIPv6,
+				Source: collect.Kernel, NetNS: nsA, Proto: collect.ProtoUDP, Family: collect.FamilyIPv6,
 				Local: netip.MustParseAddrPort("[::ffff:127.0.0.1]:53"), Remote: netip.MustParseAddrPort("[::]:0"),
 				State: collect.StateClose, Owner: &collect.Process{PID: 455}, Inode: 1, Cookie: 1<<64 - 1,
 				SendQ: 1<<32 - 1, RecvQ: 1<<32 - 1,
@@ -106,6 +107,10 @@ func TestDecodeRoundTrip(t *testing.T) {
 		// Rows of one process share one *Process, as collectors build them.
 		if got.Sockets[2].Owner != got.Sockets[4].Owner {
 			t.Errorf("the stack process's two rows have two *Process values")
+		}
+		// And rows of one namespace one *Namespace.
+		if got.Sockets[0].NetNS != got.Sockets[5].NetNS {
+			t.Errorf("namespace gnst-ns-a's two rows have two *Namespace values")
 		}
 	}
 	empty := Envelope{Host: "h", Time: time.Unix(0, 0).UTC(), Sockets: []collect.Socket{}}

@@ -202,11 +202,12 @@ func checkAgainstTable(t *testing.T, what string, obj orderedObject, table []doc
 // documented field.
 func fullSocket() collect.Socket {
 	return collect.Socket{
-		Source: collect.Source{Kind: "stack", Name: "demo"}, NetNS: 4026531840, NetNSName: "gnst-ns-a",
-		Container: &collect.Container{Runtime: "containerd", ID: strings.Repeat("ab", 32), Name: "postgres", PodName: "db-0", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"},
-		Proto:     collect.ProtoTCP, Family: collect.FamilyIPv6,
+		Source: collect.Source{Kind: "stack", Name: "demo"}, NetNS: &collect.Namespace{Inode: 4026531840, Name: "gnst-ns-a"},
+		Proto: collect.ProtoTCP, Family: collect.FamilyIPv6,
 		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
-		State: collect.StateEstablished, Owner: &collect.Process{PID: 9, Name: "sshd"}, UID: 1000, HasUID: true,
+		State: collect.StateEstablished, Owner: &collect.Process{PID: 9, Name: "sshd",
+			Container: &collect.Container{Runtime: "containerd", ID: strings.Repeat("ab", 32), Name: "postgres", PodName: "db-0", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}},
+		UID: 1000, HasUID: true,
 		Inode: 77, Cookie: 88, SendQ: 1, RecvQ: 2,
 		TCP:   &collect.TCPInfo{RTT: time.Millisecond, Timer: collect.TimerRetrans, TimerExpires: time.Second},
 		Stack: &collect.StackInfo{FD: 3, MemUsed: 4096, MemLimit: 1 << 20, Age: time.Minute, SndUna: 1, SndNxt: 2, RcvNxt: 3, SndWnd: 4, RcvWnd: 5},
@@ -272,7 +273,8 @@ func TestJSONMatchesDocs(t *testing.T) {
 	}
 	checkAgainstTable(t, "minimal tcp_info", objectAtOrdered(t, buf.Bytes(), "tcp_info"), doc.Tables["tcp_info"], false)
 	// A container known only by its pod holds runtime and pod_uid.
-	s.Container = &collect.Container{Runtime: "kubernetes", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}
+	s.Owner = &collect.Process{PID: 7}
+	s.Owner.Container = &collect.Container{Runtime: "kubernetes", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}
 	buf.Reset()
 	if err := JSON(&buf, Envelope{Sockets: []collect.Socket{s}}); err != nil {
 		t.Fatal(err)

@@ -85,12 +85,14 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 		b = append(b, `,"stack_name":`...)
 		b = appendString(b, s.Source.Name)
 	}
-	if s.NetNS != 0 {
-		b = appendUint(b, "net_namespace", s.NetNS)
-	}
-	if s.NetNSName != "" {
-		b = append(b, `,"net_namespace_name":`...)
-		b = appendString(b, s.NetNSName)
+	if ns := s.NetNS; ns != nil {
+		if ns.Inode != 0 {
+			b = appendUint(b, "net_namespace", ns.Inode)
+		}
+		if ns.Name != "" {
+			b = append(b, `,"net_namespace_name":`...)
+			b = appendString(b, ns.Name)
+		}
 	}
 	b = append(b, `,"proto":`...)
 	b = appendString(b, s.Proto.String())
@@ -112,7 +114,7 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 			b = appendString(b, s.Owner.Name)
 		}
 	}
-	if c := s.Container; c != nil {
+	if c := s.Container(); c != nil {
 		b = appendContainer(b, c)
 	}
 	if s.HasUID {

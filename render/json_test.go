@@ -46,7 +46,7 @@ func firstSocket(t *testing.T, env Envelope) map[string]any {
 // defines it, independently of docs/json.md: names, order, values, types.
 func TestJSONSocketKernel(t *testing.T) {
 	s := collect.Socket{
-		Source: collect.Kernel, NetNS: 4026531993, Proto: collect.ProtoTCP, Family: collect.FamilyIPv6,
+		Source: collect.Kernel, NetNS: &collect.Namespace{Inode: 4026531993}, Proto: collect.ProtoTCP, Family: collect.FamilyIPv6,
 		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
 		State: collect.StateEstablished, Owner: &collect.Process{PID: 9120, Name: "sshd"}, UID: 0, HasUID: true,
 		Inode: 88120, Cookie: 8193, SendQ: 36, RecvQ: 0,

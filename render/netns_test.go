@@ -16,18 +16,18 @@ import (
 func TestTextNamespaceColumn(t *testing.T) {
 	id := strings.Repeat("3f", 32)
 	a := tcp("127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, pid(812))
-	a.NetNS, a.NetNSName = 4026532712, "gnst-ns-a"
+	a.NetNS = &collect.Namespace{Inode: 4026532712, Name: "gnst-ns-a"}
 	b := tcp("127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, pid(9120))
-	b.NetNS = 4026532890
-	b.Container = &collect.Container{Runtime: "docker", ID: id, Name: "pg-main"}
+	b.NetNS = &collect.Namespace{Inode: 4026532890}
+	b.Owner.Container = &collect.Container{Runtime: "docker", ID: id, Name: "pg-main"}
 	c := udp("127.0.0.1:53", "0.0.0.0:0", pid(455))
-	c.NetNS = 4026531840
-	c.Container = &collect.Container{Runtime: "containerd", ID: id, Name: "postgres", PodName: "db-0"}
-	d := tcp("[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:443", "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:50000", collect.StateTimeWait, nil)
-	d.NetNS = 4026531840
-	d.Container = &collect.Container{Runtime: "kubernetes", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}
-	e := udp("0.0.0.0:68", "0.0.0.0:0", nil)
-	e.Container = &collect.Container{Runtime: "podman", ID: id}
+	c.NetNS = &collect.Namespace{Inode: 4026531840}
+	c.Owner.Container = &collect.Container{Runtime: "containerd", ID: id, Name: "postgres", PodName: "db-0"}
+	d := tcp("[2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:443", "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:50000", collect.StateEstablished, pid(4100))
+	d.NetNS = &collect.Namespace{Inode: 4026531840}
+	d.Owner.Container = &collect.Container{Runtime: "kubernetes", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}
+	e := udp("0.0.0.0:68", "0.0.0.0:0", pid(68))
+	e.Owner.Container = &collect.Container{Runtime: "podman", ID: id}
 
 	var out bytes.Buffer
 	if err := Text(&out, []collect.Socket{a, b, d, c, e}, TextOptions{PID: true, NetNS: true}); err != nil {
@@ -39,9 +39,9 @@ Active Connections
   Proto  Local Address          Foreign Address        State           PID      Namespace
   TCP    127.0.0.1:5432         0.0.0.0:0              LISTENING       812      gnst-ns-a
   TCP    127.0.0.1:5432         0.0.0.0:0              LISTENING       9120     4026532890 docker:pg-main
-  TCP    [2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:443  [2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:50000  TIME_WAIT       -  4026531840 kubernetes:pod-5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7
+  TCP    [2001:db8:aaaa:bbbb:cccc:dddd:eeee:1]:443  [2001:db8:aaaa:bbbb:cccc:dddd:eeee:2]:50000  ESTABLISHED     4100  4026531840 kubernetes:pod-5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7
   UDP    127.0.0.1:53           *:*                                    455      4026531840 containerd:db-0/postgres
-  UDP    0.0.0.0:68             *:*                                    -        - podman:3f3f3f3f3f3f
+  UDP    0.0.0.0:68             *:*                                    68       - podman:3f3f3f3f3f3f
 `
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -63,7 +63,7 @@ Active Connections
 	}
 
 	// A namespace name is whatever `ip netns add` was given: printed safely.
-	a.NetNSName = "evil\x1b[2Jname"
+	a.NetNS.Name = "evil\x1b[2Jname"
 	out.Reset()
 	Text(&out, []collect.Socket{a}, TextOptions{NetNS: true})
 	if strings.Contains(out.String(), "\x1b") || !strings.Contains(out.String(), "evil?[2Jname") {
@@ -73,8 +73,8 @@ Active Connections
 
 func TestJSONNamespaceAndContainer(t *testing.T) {
 	s := tcp("127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, pid(812))
-	s.NetNS, s.NetNSName = 4026532712, "gnst-ns-a"
-	s.Container = &collect.Container{Runtime: "podman", ID: strings.Repeat("ab", 32), Name: "pg\"1"}
+	s.NetNS = &collect.Namespace{Inode: 4026532712, Name: "gnst-ns-a"}
+	s.Owner.Container = &collect.Container{Runtime: "podman", ID: strings.Repeat("ab", 32), Name: "pg\"1"}
 	var out bytes.Buffer
 	if err := NDJSON(&out, Envelope{Sockets: []collect.Socket{s}}); err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestJSONNamespaceAndContainer(t *testing.T) {
 // each header over its cells.
 func TestTextSourceAndNamespaceColumns(t *testing.T) {
 	k := tcp("127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, pid(812))
-	k.Source, k.NetNS, k.NetNSName = collect.Kernel, 4026532712, "gnst-ns-a"
+	k.Source, k.NetNS = collect.Kernel, &collect.Namespace{Inode: 4026532712, Name: "gnst-ns-a"}
 	s := tcp("0.0.0.0:80", "0.0.0.0:0", collect.StateListen, pid(4242))
 	s.Source = collect.Source{Kind: "stack", Name: "tap0"}
 	var out bytes.Buffer

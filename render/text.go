@@ -171,14 +171,14 @@ func toNSColumn(line []byte, withPID bool) []byte {
 // no name was found).
 func appendNetNS(dst []byte, s *collect.Socket) []byte {
 	switch {
-	case s.NetNSName != "":
-		dst = appendPrintable(dst, s.NetNSName)
-	case s.NetNS != 0:
-		dst = strconv.AppendUint(dst, s.NetNS, 10)
+	case s.NetNSName() != "":
+		dst = appendPrintable(dst, s.NetNS.Name)
+	case s.NetNSInode() != 0:
+		dst = strconv.AppendUint(dst, s.NetNS.Inode, 10)
 	default:
 		dst = append(dst, '-')
 	}
-	c := s.Container
+	c := s.Container()
 	if c == nil {
 		return dst
 	}

@@ -69,13 +69,13 @@ func nsFixture(t *testing.T, args []string, socks []collect.Socket, err error, c
 func nsTable() []collect.Socket {
 	tcp, udp := collect.ProtoTCP, collect.ProtoUDP
 	host := s(tcp, "0.0.0.0:22", "0.0.0.0:0", collect.StateListen, 10)
-	host.NetNS = 4026531840
+	host.NetNS = &collect.Namespace{Inode: 4026531840}
 	a := s(tcp, "127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, 12)
-	a.NetNS, a.NetNSName = 4026532712, "gnst-ns-a"
+	a.NetNS = &collect.Namespace{Inode: 4026532712, Name: "gnst-ns-a"}
 	b := s(tcp, "127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, 20)
-	b.NetNS = 4026532890
+	b.NetNS = &collect.Namespace{Inode: 4026532890}
 	bu := s(udp, "127.0.0.1:53", "0.0.0.0:0", collect.StateClose, 21)
-	bu.NetNS = 4026532890
+	bu.NetNS = &collect.Namespace{Inode: 4026532890}
 	return []collect.Socket{b, a, host, bu}
 }
 
@@ -98,7 +98,7 @@ func TestAllNetNSGolden(t *testing.T) {
 func TestNetNSOneNamespaceNoColumn(t *testing.T) {
 	var one []collect.Socket
 	for _, s := range nsTable() {
-		if s.NetNSName == "gnst-ns-a" {
+		if s.NetNSName() == "gnst-ns-a" {
 			one = append(one, s)
 		}
 	}

@@ -406,7 +406,7 @@ func (r *runner) attachContainers(socks []collect.Socket) error {
 				}
 			}
 		}
-		s.Container = a.c
+		s.Owner.Container = a.c
 	}
 	if failed > 0 {
 		return fmt.Errorf("container of %d %s unknown: %w", failed, plural(failed, "process", "processes"), example)
@@ -426,8 +426,8 @@ func manyNamespaces(socks []collect.Socket) bool {
 			continue
 		}
 		if !seen {
-			first, seen = socks[i].NetNS, true
-		} else if socks[i].NetNS != first {
+			first, seen = socks[i].NetNSInode(), true
+		} else if socks[i].NetNSInode() != first {
 			return true
 		}
 	}

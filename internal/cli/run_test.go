@@ -508,13 +508,13 @@ func TestDocsExamples(t *testing.T) {
 // A mini-stack's rows have no network namespace: with --stack they must
 // not make the kernel's one-namespace table grow a Namespace column.
 func TestManyNamespacesIgnoresStackRows(t *testing.T) {
-	k := collect.Socket{Source: collect.Kernel, NetNS: 4026531840}
+	k := collect.Socket{Source: collect.Kernel, NetNS: &collect.Namespace{Inode: 4026531840}}
 	st := collect.Socket{Source: collect.Source{Kind: "stack", Name: "tap0"}}
 	if manyNamespaces([]collect.Socket{k, st, k}) {
 		t.Error("kernel rows of one namespace plus stack rows count as many namespaces")
 	}
 	other := k
-	other.NetNS = 4026532712
+	other.NetNS = &collect.Namespace{Inode: 4026532712}
 	if !manyNamespaces([]collect.Socket{st, k, other}) {
 		t.Error("kernel rows of two namespaces count as one")
 	}
