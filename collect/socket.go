@@ -248,10 +248,15 @@ type StackInfo struct {
 
 // TCPInfo is the optional TCP internals of a socket (Linux struct tcp_info
 // and the mini-stack's control block). Durations are zero when unknown.
+//
+// One is kept per TCP row, so its size is watched (TestTCPInfoSize): the
+// durations are 32-bit counts in the units the kernel reports them in, and
+// the small fields come before the 64-bit ones so that no padding is left
+// between them.
 type TCPInfo struct {
-	RTT           time.Duration
-	RTTVar        time.Duration
-	RTO           time.Duration
+	RTT           Micros // smoothed round-trip time
+	RTTVar        Micros
+	RTO           Micros
 	SndCwnd       uint32 // segments
 	SndSsthresh   uint32 // segments
 	SndMSS        uint32
@@ -259,10 +264,10 @@ type TCPInfo struct {
 	Retransmits   uint32 // retransmissions of the current segment (consecutive timeouts)
 	TotalRetrans  uint32
 	Unacked       uint32 // segments sent and not yet acknowledged
+	TimerExpires  Millis // time until the running timer fires
+	Timer         Timer
 	BytesAcked    uint64
 	BytesReceived uint64
-	Timer         Timer
-	TimerExpires  time.Duration // time until the running timer fires
 }
 
 // Timer names the timer a TCP socket has running, as /proc/net/tcp's "tr"

@@ -195,6 +195,19 @@ func bounded(field string, v *uint64, limit uint64) (uint64, error) {
 	return *v, nil
 }
 
+// count32 reads a required count of microseconds or milliseconds that the
+// model keeps in 32 bits (collect.Micros, collect.Millis). One outside 0 to
+// 2^32-1 is refused, naming the field, rather than wrapped or clamped.
+func count32[T ~uint32](field string, v *int64) (T, error) {
+	if v == nil {
+		return 0, missing(field)
+	}
+	if *v < 0 || *v > math.MaxUint32 {
+		return 0, fieldErr(field, "%d is out of range (0 to %d)", *v, uint32(math.MaxUint32))
+	}
+	return T(*v), nil
+}
+
 // duration converts a required signed count of unit into a Duration,
 // refusing one that would overflow.
 func duration(field string, v *int64, unit time.Duration) (time.Duration, error) {
@@ -384,13 +397,13 @@ func endpoint(which string, addr *string, port *uint64, fam collect.Family) (net
 func decodeTCP(w *wireTCP) (*collect.TCPInfo, error) {
 	t := &collect.TCPInfo{}
 	var err error
-	if t.RTT, err = duration("tcp_info.rtt_us", w.RTT, time.Microsecond); err != nil {
+	if t.RTT, err = count32[collect.Micros]("tcp_info.rtt_us", w.RTT); err != nil {
 		return nil, err
 	}
-	if t.RTTVar, err = duration("tcp_info.rttvar_us", w.RTTVar, time.Microsecond); err != nil {
+	if t.RTTVar, err = count32[collect.Micros]("tcp_info.rttvar_us", w.RTTVar); err != nil {
 		return nil, err
 	}
-	if t.RTO, err = duration("tcp_info.rto_us", w.RTO, time.Microsecond); err != nil {
+	if t.RTO, err = count32[collect.Micros]("tcp_info.rto_us", w.RTO); err != nil {
 		return nil, err
 	}
 	if err := decodeU32s("tcp_info.", []u32Field{
@@ -419,7 +432,7 @@ func decodeTCP(w *wireTCP) (*collect.TCPInfo, error) {
 			return nil, fieldErr("tcp_info.timer", "%q is not a timer name (on, keepalive, timewait, persist)", *w.Timer)
 		}
 		t.Timer = timer
-		if t.TimerExpires, err = duration("tcp_info.timer_expires_ms", w.TimerExpiresMS, time.Millisecond); err != nil {
+		if t.TimerExpires, err = count32[collect.Millis]("tcp_info.timer_expires_ms", w.TimerExpiresMS); err != nil {
 			return nil, err
 		}
 	}

@@ -34,23 +34,23 @@ func fullTable() Envelope {
 				Local: netip.MustParseAddrPort("198.18.0.10:22"), Remote: netip.MustParseAddrPort("198.18.0.20:50522"),
 				State: collect.StateEstablished, Owner: sshd, UID: 0, HasUID: true, Inode: 88120, Cookie: 8193,
 				SendQ: 17, RecvQ: 4,
-				TCP: &collect.TCPInfo{RTT: 1250 * time.Microsecond, RTTVar: 480 * time.Microsecond, RTO: 204 * time.Millisecond,
+				TCP: &collect.TCPInfo{RTT: 1250, RTTVar: 480, RTO: 204000,
 					SndCwnd: 10, SndSsthresh: 7, SndMSS: 1448, RcvMSS: 1448, Retransmits: 1, TotalRetrans: 3, Unacked: 2,
-					BytesAcked: 1 << 40, BytesReceived: 8731, Timer: collect.TimerKeepalive, TimerExpires: 7187 * time.Millisecond},
+					BytesAcked: 1 << 40, BytesReceived: 8731, Timer: collect.TimerKeepalive, TimerExpires: 7187},
 			},
 			{
 				Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv6,
 				Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
 				State: collect.StateTimeWait, HasUID: true, UID: 1000,
-				TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: -5 * time.Millisecond},
+				TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 0}, // due now
 			},
 			{
 				Source: collect.Source{Kind: "stack", Name: "tap0"}, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
 				Local: netip.MustParseAddrPort("198.18.0.2:80"), Remote: netip.MustParseAddrPort("198.18.0.1:41234"),
 				State: collect.StateFinWait1, Owner: stackProc, Cookie: 12, SendQ: 100, RecvQ: 0,
-				TCP: &collect.TCPInfo{RTT: 2 * time.Millisecond, RTTVar: time.Millisecond, RTO: time.Second,
+				TCP: &collect.TCPInfo{RTT: 2000, RTTVar: 1000, RTO: 1000000,
 					SndCwnd: 4, SndMSS: 1460, RcvMSS: 1460, Unacked: 1, BytesAcked: 99, BytesReceived: 1,
-					Timer: collect.TimerRetrans, TimerExpires: 998 * time.Millisecond},
+					Timer: collect.TimerRetrans, TimerExpires: 998},
 				Stack: &collect.StackInfo{FD: 3, MemUsed: 4096, MemLimit: 266240, Age: 61234 * time.Millisecond,
 					SndUna: 4000000000, SndNxt: 4000000100, RcvNxt: 12, SndWnd: 65535, RcvWnd: 131072},
 			},
@@ -58,7 +58,7 @@ func fullTable() Envelope {
 				Source: collect.Source{Kind: "stack", Name: "tap0"}, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
 				Local: netip.MustParseAddrPort("198.18.0.2:80"), Remote: netip.MustParseAddrPort("198.18.0.1:41000"),
 				State: collect.StateTimeWait, Cookie: 11,
-				TCP:   &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 59 * time.Second},
+				TCP:   &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 59000},
 				Stack: &collect.StackInfo{FD: -1, MemUsed: 512, MemLimit: 512, Age: time.Second},
 			},
 			{
@@ -180,6 +180,11 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "pid too big", doc: row(repl(`"state"`, `"pid":4294967296,"state"`)), want: "socket 1 field pid: 4294967296 is out of range"},
 		{name: "tcp_info missing", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":1}`)), want: "socket 1 field tcp_info.rttvar_us: missing"},
 		{name: "rtt overflow", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":9223372036854775807}`)), want: "socket 1 field tcp_info.rtt_us: 9223372036854775807 is out of range"},
+		{name: "rtt past 32 bits", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":4294967296}`)), want: "socket 1 field tcp_info.rtt_us: 4294967296 is out of range (0 to 4294967295)"},
+		{name: "negative rttvar", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":0,"rttvar_us":-1}`)), want: "socket 1 field tcp_info.rttvar_us: -1 is out of range (0 to 4294967295)"},
+		{name: "rto past 32 bits", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":0,"rttvar_us":0,"rto_us":7200000000}`)), want: "socket 1 field tcp_info.rto_us: 7200000000 is out of range (0 to 4294967295)"},
+		{name: "expiry past 32 bits", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":0,"rttvar_us":0,"rto_us":0,"snd_cwnd":0,"snd_ssthresh":0,"snd_mss":0,"rcv_mss":0,"retransmits":0,"total_retrans":0,"unacked":0,"bytes_acked":0,"bytes_received":0,"timer":"keepalive","timer_expires_ms":4294967296}`)), want: "socket 1 field tcp_info.timer_expires_ms: 4294967296 is out of range (0 to 4294967295)"},
+		{name: "negative expiry", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":0,"rttvar_us":0,"rto_us":0,"snd_cwnd":0,"snd_ssthresh":0,"snd_mss":0,"rcv_mss":0,"retransmits":0,"total_retrans":0,"unacked":0,"bytes_acked":0,"bytes_received":0,"timer":"on","timer_expires_ms":-5}`)), want: "socket 1 field tcp_info.timer_expires_ms: -5 is out of range (0 to 4294967295)"},
 		{name: "bad timer", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":0,"rttvar_us":0,"rto_us":0,"snd_cwnd":0,"snd_ssthresh":0,"snd_mss":0,"rcv_mss":0,"retransmits":0,"total_retrans":0,"unacked":0,"bytes_acked":0,"bytes_received":0,"timer":"off","timer_expires_ms":1}`)), want: `socket 1 field tcp_info.timer: "off" is not a timer name`},
 		{name: "timer without expiry", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":0,"rttvar_us":0,"rto_us":0,"snd_cwnd":0,"snd_ssthresh":0,"snd_mss":0,"rcv_mss":0,"retransmits":0,"total_retrans":0,"unacked":0,"bytes_acked":0,"bytes_received":0,"timer":"on"}`)), want: "socket 1 field tcp_info.timer_expires_ms: missing"},
 		{name: "stack_info on kernel", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"stack_info":{"mem_used":0,"mem_limit":0,"age_ms":0}`)), want: "socket 1 field stack_info: set on a kernel socket"},
@@ -204,6 +209,27 @@ func TestDecodeErrors(t *testing.T) {
 				t.Errorf("error %T is not a *DecodeError", err)
 			}
 		})
+	}
+}
+
+// TestDecodeDurationLimits: the longest RTT and timer the model holds
+// (2^32-1 µs and ms) decode exactly and encode back the same.
+func TestDecodeDurationLimits(t *testing.T) {
+	doc := `{"schema":"gonetstat.sockets/v1","host":"h","time":"2026-01-01T00:00:00Z","sockets":[` +
+		`{"source":"kernel","proto":"tcp","protocol":6,"family":2,"local_address":"127.0.0.1","local_port":22,"remote_address":"127.0.0.1","remote_port":40000,"state":"ESTABLISHED","send_queue":0,"recv_queue":0,` +
+		`"tcp_info":{"rtt_us":4294967295,"rttvar_us":4294967295,"rto_us":4294967295,"snd_cwnd":0,"snd_ssthresh":0,"snd_mss":0,"rcv_mss":0,"retransmits":0,"total_retrans":0,"unacked":0,"bytes_acked":0,"bytes_received":0,"timer":"keepalive","timer_expires_ms":4294967295}}]}`
+	env, err := DecodeJSON([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := collect.TCPInfo{RTT: collect.MaxMicros, RTTVar: collect.MaxMicros, RTO: collect.MaxMicros,
+		Timer: collect.TimerKeepalive, TimerExpires: collect.MaxMillis}
+	if diff := cmp.Diff(&want, env.Sockets[0].TCP); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if got := encode(t, env, false); !bytes.Contains(got, []byte(`"rtt_us":4294967295,"rttvar_us":4294967295,"rto_us":4294967295,`)) ||
+		!bytes.Contains(got, []byte(`"timer_expires_ms":4294967295}`)) {
+		t.Errorf("re-encoded: %s", got)
 	}
 }
 

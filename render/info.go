@@ -80,11 +80,11 @@ func Info(w io.Writer, socks []collect.Socket, opt InfoOptions) error {
 			}
 			timer := "-"
 			if ti.Timer != collect.TimerNone {
-				timer = ti.Timer.String() + " " + HumanDuration(ti.TimerExpires)
+				timer = ti.Timer.String() + " " + HumanDuration(ti.TimerExpires.Duration())
 			}
 			row = append(row,
-				HumanDuration(ti.RTT)+"/"+HumanDuration(ti.RTTVar),
-				HumanDuration(ti.RTO),
+				HumanDuration(ti.RTT.Duration())+"/"+HumanDuration(ti.RTTVar.Duration()),
+				HumanDuration(ti.RTO.Duration()),
 				strconv.FormatUint(uint64(ti.SndCwnd), 10)+"/"+ss,
 				strconv.FormatUint(uint64(ti.SndMSS), 10),
 				strconv.FormatUint(uint64(ti.Unacked), 10),
@@ -135,7 +135,7 @@ func SourceLabel(src collect.Source) string {
 // HumanDuration prints a duration for a reader: milliseconds below a
 // second with up to three decimals ("0.25ms", "200ms"), seconds with one
 // decimal below an hour ("7.2s"), then hours and minutes ("2h05m"). A
-// negative duration (an overdue timer) keeps its sign.
+// negative duration keeps its sign.
 func HumanDuration(d time.Duration) string {
 	sign := ""
 	if d < 0 {

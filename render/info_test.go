@@ -54,7 +54,7 @@ func TestHumanUnits(t *testing.T) {
 func TestInfoColumns(t *testing.T) {
 	socks := []collect.Socket{
 		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, State: collect.StateListen,
-			TCP: &collect.TCPInfo{RTO: time.Second, SndCwnd: 10}},
+			TCP: &collect.TCPInfo{RTO: 1000000, SndCwnd: 10}},
 		{Source: collect.Source{Kind: "stack", Name: "s\x1b1"}, Proto: collect.ProtoUDP, Family: collect.FamilyIPv4, State: collect.StateClose,
 			Owner: &collect.Process{PID: 9}, Stack: &collect.StackInfo{FD: -1, MemUsed: 100, MemLimit: 2048, Age: 3 * time.Second}},
 	}

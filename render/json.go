@@ -153,9 +153,9 @@ func appendContainer(b []byte, c *collect.Container) []byte {
 
 func appendTCPInfo(b []byte, t *collect.TCPInfo) []byte {
 	b = append(b, `,"tcp_info":{"rtt_us":`...)
-	b = strconv.AppendInt(b, t.RTT.Microseconds(), 10)
-	b = appendInt(b, "rttvar_us", t.RTTVar.Microseconds())
-	b = appendInt(b, "rto_us", t.RTO.Microseconds())
+	b = strconv.AppendUint(b, uint64(t.RTT), 10)
+	b = appendUint(b, "rttvar_us", uint64(t.RTTVar))
+	b = appendUint(b, "rto_us", uint64(t.RTO))
 	b = appendUint(b, "snd_cwnd", uint64(t.SndCwnd))
 	b = appendUint(b, "snd_ssthresh", uint64(t.SndSsthresh))
 	b = appendUint(b, "snd_mss", uint64(t.SndMSS))
@@ -168,7 +168,7 @@ func appendTCPInfo(b []byte, t *collect.TCPInfo) []byte {
 	if t.Timer != collect.TimerNone {
 		b = append(b, `,"timer":`...)
 		b = appendString(b, t.Timer.String())
-		b = appendInt(b, "timer_expires_ms", t.TimerExpires.Milliseconds())
+		b = appendUint(b, "timer_expires_ms", uint64(t.TimerExpires))
 	}
 	return append(b, '}')
 }
@@ -202,9 +202,9 @@ func appendUint(b []byte, key string, n uint64) []byte {
 	return strconv.AppendUint(b, n, 10)
 }
 
-// appendInt appends ,"key":n. Durations and memory sizes are signed in
-// the model; a negative one (a timer already overdue) is printed as it is
-// rather than wrapped into a huge unsigned number.
+// appendInt appends ,"key":n. Ages and memory sizes are signed in the
+// model; a negative one is printed as it is rather than wrapped into a
+// huge unsigned number.
 func appendInt(b []byte, key string, n int64) []byte {
 	b = append(b, ',', '"')
 	b = append(b, key...)

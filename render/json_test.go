@@ -50,9 +50,9 @@ func TestJSONSocketKernel(t *testing.T) {
 		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
 		State: collect.StateEstablished, Owner: &collect.Process{PID: 9120, Name: "sshd"}, UID: 0, HasUID: true,
 		Inode: 88120, Cookie: 8193, SendQ: 36, RecvQ: 0,
-		TCP: &collect.TCPInfo{RTT: 1250 * time.Microsecond, RTTVar: 480 * time.Microsecond, RTO: 204 * time.Millisecond,
+		TCP: &collect.TCPInfo{RTT: 1250, RTTVar: 480, RTO: 204000,
 			SndCwnd: 10, SndSsthresh: 7, SndMSS: 1448, RcvMSS: 536, Retransmits: 1, TotalRetrans: 3, Unacked: 2,
-			BytesAcked: 51234, BytesReceived: 8731, Timer: collect.TimerRetrans, TimerExpires: 180 * time.Millisecond},
+			BytesAcked: 51234, BytesReceived: 8731, Timer: collect.TimerRetrans, TimerExpires: 180},
 	}
 	var buf bytes.Buffer
 	if err := NDJSON(&buf, Envelope{Host: "h", Sockets: []collect.Socket{s}}); err != nil {

@@ -291,7 +291,7 @@ func TestScenarioSACKTailLossProbe(t *testing.T) {
 	// Segments 2 and 3 are lost and no ACK comes: the probe resends the
 	// last segment at the PTO.
 	start := sc.clk.Now()
-	srtt := sc.tcpInfo(80).RTT
+	srtt := sc.tcpInfo(80).RTT.Duration()
 	probe := sc.expect(100*ms, seg{Flags: A | P, Seq: iss + 1 + 2*sackMSS, Len: sackMSS})
 	if d := sc.clk.Now().Sub(start); d < 2*srtt || d > 2*srtt+time.Millisecond {
 		t.Errorf("probe after %v, want 2*SRTT = %v, not the RTO", d, 2*srtt)

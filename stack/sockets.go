@@ -312,8 +312,8 @@ func (s *Stack) writeProcNetTCP(w io.Writer) error {
 		}
 		fmt.Fprintf(bw, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08X %08X %5d %8d %d %d %016X %d %d %d %d %s\n",
 			r.Stack.FD, hostWord(r.Local.Addr()), r.Local.Port(), hostWord(r.Remote.Addr()), r.Remote.Port(),
-			uint8(r.State), tx, rx, uint8(t.Timer), clockTicks(t.TimerExpires), t.Retransmits, 0, 0, r.Cookie,
-			1, 0, clockTicks(t.RTO), 4, 0, t.SndCwnd, ssthresh)
+			uint8(r.State), tx, rx, uint8(t.Timer), clockTicks(t.TimerExpires.Duration()), t.Retransmits, 0, 0, r.Cookie,
+			1, 0, clockTicks(t.RTO.Duration()), 4, 0, t.SndCwnd, ssthresh)
 	}
 	return bw.Flush()
 }

@@ -266,13 +266,13 @@ func stackTable() control.Reply {
 	}
 	listen := row(collect.ProtoTCP, "198.18.0.2:80", "0.0.0.0:0", collect.StateListen, 2)
 	listen.SendQ = 64
-	listen.TCP = &collect.TCPInfo{RTO: time.Second, SndMSS: 1460, RcvMSS: 1460}
+	listen.TCP = &collect.TCPInfo{RTO: 1000000, SndMSS: 1460, RcvMSS: 1460}
 	listen.Stack = &collect.StackInfo{FD: 3, MemUsed: 512, MemLimit: 266752, Age: 93*time.Second + 400*time.Millisecond}
 	est := row(collect.ProtoTCP, "198.18.0.2:80", "198.18.0.1:41234", collect.StateEstablished, 7)
 	est.SendQ, est.RecvQ = 2920, 0
-	est.TCP = &collect.TCPInfo{RTT: 1250 * time.Microsecond, RTTVar: 480 * time.Microsecond, RTO: 201 * time.Millisecond,
+	est.TCP = &collect.TCPInfo{RTT: 1250, RTTVar: 480, RTO: 201000,
 		SndCwnd: 14, SndSsthresh: 12, SndMSS: 1460, RcvMSS: 1460, Retransmits: 0, TotalRetrans: 3, Unacked: 2,
-		BytesAcked: 5 << 20, BytesReceived: 517, Timer: collect.TimerRetrans, TimerExpires: 199 * time.Millisecond}
+		BytesAcked: 5 << 20, BytesReceived: 517, Timer: collect.TimerRetrans, TimerExpires: 199}
 	est.Stack = &collect.StackInfo{FD: 5, MemUsed: 6144, MemLimit: 266752, Age: 2 * time.Second,
 		SndUna: 1000001, SndNxt: 1002921, RcvNxt: 3000518, SndWnd: 64240, RcvWnd: 131072}
 	udp := row(collect.ProtoUDP, "198.18.0.2:7", "0.0.0.0:0", collect.StateClose, 3)
@@ -299,14 +299,14 @@ func withKernelInfo(f *fixture) {
 		if k.Proto != collect.ProtoTCP {
 			continue
 		}
-		k.TCP = &collect.TCPInfo{RTO: time.Second, SndCwnd: 10, SndMSS: 536, RcvMSS: 88}
+		k.TCP = &collect.TCPInfo{RTO: 1000000, SndCwnd: 10, SndMSS: 536, RcvMSS: 88}
 		if k.State == collect.StateEstablished {
-			k.TCP = &collect.TCPInfo{RTT: 250 * time.Microsecond, RTTVar: 125 * time.Microsecond, RTO: 204 * time.Millisecond,
+			k.TCP = &collect.TCPInfo{RTT: 250, RTTVar: 125, RTO: 204000,
 				SndCwnd: 10, SndMSS: 1448, RcvMSS: 1448, BytesAcked: 518, BytesReceived: 5 << 20,
-				Timer: collect.TimerKeepalive, TimerExpires: 7187 * time.Millisecond}
+				Timer: collect.TimerKeepalive, TimerExpires: 7187}
 		}
 		if k.State == collect.StateTimeWait {
-			k.TCP = &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 41230 * time.Millisecond}
+			k.TCP = &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 41230}
 		}
 	}
 }

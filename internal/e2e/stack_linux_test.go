@@ -196,7 +196,7 @@ func TestLiveStackInfoShowsControlBlock(t *testing.T) {
 	checks := map[string]string{
 		"PID":           strconv.Itoa(os.Getpid()),
 		"Cwnd/Ssthresh": strconv.Itoa(int(est.TCP.SndCwnd)) + "/" + ss,
-		"RTO":           render.HumanDuration(est.TCP.RTO.Truncate(time.Microsecond)),
+		"RTO":           render.HumanDuration(est.TCP.RTO.Duration()),
 		"FD":            strconv.Itoa(est.Stack.FD),
 		"SND.NXT":       strconv.FormatUint(uint64(est.Stack.SndNxt), 10),
 		"SND.UNA":       strconv.FormatUint(uint64(est.Stack.SndUna), 10),

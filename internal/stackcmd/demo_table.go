@@ -183,7 +183,7 @@ var demoFields = func() []demoField {
 	ti := tcpInfo(func(i *collect.TCPInfo) string { return u32(i.Unacked) + " segments" })
 	add("unacknowledged", "segments in flight, waiting for an ACK", ti, ti)
 	rtt := tcpInfo(func(i *collect.TCPInfo) string {
-		return render.HumanDuration(i.RTT) + " ± " + render.HumanDuration(i.RTTVar) + ", RTO " + render.HumanDuration(i.RTO)
+		return render.HumanDuration(i.RTT.Duration()) + " ± " + render.HumanDuration(i.RTTVar.Duration()) + ", RTO " + render.HumanDuration(i.RTO.Duration())
 	})
 	add("RTT, RTO", "smoothed round-trip time and its variation, and the retransmission timeout derived from them (RFC 6298)", rtt, rtt)
 	cw := tcpInfo(func(i *collect.TCPInfo) string {
@@ -200,7 +200,7 @@ var demoFields = func() []demoField {
 		if i.Timer == collect.TimerNone {
 			return "none"
 		}
-		return i.Timer.String() + " in " + render.HumanDuration(i.TimerExpires)
+		return i.Timer.String() + " in " + render.HumanDuration(i.TimerExpires.Duration())
 	})
 	add("timer", "the timer running now and when it fires: retransmission, zero-window probe, keepalive, TIME_WAIT", timer, timer)
 	add("memory", "buffer memory the socket holds, out of its limit in the stack-wide budget",

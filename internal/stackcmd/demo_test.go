@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
@@ -37,11 +36,11 @@ func sock(local, remote string, st collect.State) collect.Socket {
 func TestPairEnds(t *testing.T) {
 	k1 := sock("198.18.0.1:40000", "198.18.0.2:80", collect.StateEstablished)
 	k1.Inode, k1.Owner = 77, &collect.Process{PID: 42}
-	k1.TCP = &collect.TCPInfo{RTT: 150 * time.Microsecond, RTO: 204 * time.Millisecond, SndCwnd: 10, Timer: collect.TimerKeepalive, TimerExpires: 14 * time.Second}
+	k1.TCP = &collect.TCPInfo{RTT: 150, RTO: 204000, SndCwnd: 10, Timer: collect.TimerKeepalive, TimerExpires: 14000}
 	kl := sock("198.18.0.1:8080", "0.0.0.0:0", collect.StateListen)
 	s1 := sock("198.18.0.2:80", "198.18.0.1:40000", collect.StateEstablished)
 	s1.Cookie, s1.SendQ = 3, 262144
-	s1.TCP = &collect.TCPInfo{RTT: time.Millisecond, RTO: 200 * time.Millisecond, SndCwnd: 34, Timer: collect.TimerProbe, TimerExpires: 240 * time.Millisecond}
+	s1.TCP = &collect.TCPInfo{RTT: 1000, RTO: 200000, SndCwnd: 34, Timer: collect.TimerProbe, TimerExpires: 240}
 	s1.Stack = &collect.StackInfo{FD: 5, SndUna: 1000, SndNxt: 1000, RcvNxt: 2000, RcvWnd: 1 << 20, MemUsed: 264192, MemLimit: 1363968}
 	sl := sock("0.0.0.0:80", "0.0.0.0:0", collect.StateListen)
 	sl.Stack = &collect.StackInfo{FD: 3}

@@ -37,7 +37,8 @@
 //	tr:tm->when    %02X:%08lX  the running timer (0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT,
 //	               4 zero-window probe) and the time until it fires, jiffies_delta_to_clock_t:
 //	               hex clock_t ticks of 1/USER_HZ = 10 ms -> TCPInfo.Timer, TimerExpires
-//	               (older kernels wrapped an overdue timer to nearly 2^64: read as 0, due now)
+//	               (in ms, at most collect.MaxMillis, 49.7 days; older kernels wrapped an
+//	               overdue timer to nearly 2^64: read as 0, due now)
 //	retrnsmt       %08X    icsk_retransmits -> TCPInfo.Retransmits
 //	uid            %5u     UID (the listener's for a request socket; 0 for a timewait
 //	               mini-socket, which has no owner: HasUID is false there)
@@ -45,6 +46,7 @@
 //	inode          %lu     Inode; 0 when no file refers to the socket
 //	ref, pointer   %d %pK  checked, not kept; TIME_WAIT and request rows end here
 //	rto            %lu     jiffies_to_clock_t(icsk_rto), decimal ticks -> TCPInfo.RTO
+//	               (in µs, at most collect.MaxMicros, 71.6 minutes; TCP_RTO_MAX is 120 s)
 //	ato, quick     %lu %u  checked, not kept
 //	snd_cwnd       %u      TCPInfo.SndCwnd, in segments
 //	ssthresh       %d      TCPInfo.SndSsthresh; -1 while "infinite" (before the first loss),

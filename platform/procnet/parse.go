@@ -289,21 +289,23 @@ func (p *parser) row(line []byte, f *fieldIndex) (collect.Socket, error) {
 	// With no timer running the kernel prints 0 ("expires now"); there is
 	// nothing to expire.
 	if tr != uint64(collect.TimerNone) && when <= uint64(maxClockTicks) {
-		info.TimerExpires = time.Duration(when) * clockTick
+		info.TimerExpires = collect.MillisOf(time.Duration(when) * clockTick)
 	}
-	// A larger expiry (over 290 years) is no future timer but an overdue
-	// one: kernels older than the jiffies_delta_to_clock_t helper (2013)
-	// printed jiffies_to_clock_t(expires - jiffies), and a timer that was
-	// due but had not run yet wrapped around to nearly 2^64 (still visible
-	// in the copies of get_tcp4_sock and get_timewait6_sock of that era). Such a timer fires now,
-	// so TimerExpires stays 0 rather than the whole table failing on the old
-	// kernels this fallback exists for.
+	// An expiry past collect.MaxMillis (49.7 days) is kept as MaxMillis;
+	// no kernel timer runs that long (keepalive's limit is 32767 s).
+	// A larger expiry still (over 290 years) is no future timer but an
+	// overdue one: kernels older than the jiffies_delta_to_clock_t helper
+	// (2013) printed jiffies_to_clock_t(expires - jiffies), and a timer that
+	// was due but had not run yet wrapped around to nearly 2^64 (still
+	// visible in the copies of get_tcp4_sock and get_timewait6_sock of that
+	// era). Such a timer fires now, so TimerExpires stays 0 rather than the
+	// whole table failing on the old kernels this fallback exists for.
 	if full {
 		rto, ok := parseUint(f.get(line, fRTO), 10, 32)
 		if !ok {
 			return s, fmt.Errorf("rto %q", f.get(line, fRTO))
 		}
-		info.RTO = time.Duration(rto) * clockTick
+		info.RTO = collect.MicrosOf(time.Duration(rto) * clockTick)
 		if _, ok := parseUint(f.get(line, fATO), 10, 32); !ok {
 			return s, fmt.Errorf("ato %q", f.get(line, fATO))
 		}
@@ -333,7 +335,9 @@ func (p *parser) row(line []byte, f *fieldIndex) (collect.Socket, error) {
 	return s, nil
 }
 
-// maxClockTicks is the longest expiry a time.Duration holds, in ticks.
+// maxClockTicks is the longest expiry a time.Duration holds, in ticks: the
+// bound past which an expiry is read as an old kernel's wrapped overdue
+// timer.
 const maxClockTicks = int64(1<<63-1) / int64(clockTick)
 
 // endpoint reads "0100007F:1F90" (IPv4) or 32 hex digits and a port (IPv6).

@@ -12,7 +12,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -38,20 +37,20 @@ func row(kind collect.Kind, local, remote string, st collect.State, inode uint64
 }
 
 // full is the TCPInfo of a full socket on loopback: RTO 200 ms, ssthresh
-// still infinite (-1), no timer unless one is given.
-func full(cwnd uint32, timer collect.Timer, expires time.Duration) *collect.TCPInfo {
-	return &collect.TCPInfo{RTO: 200 * time.Millisecond, SndCwnd: cwnd, Timer: timer, TimerExpires: expires}
+// still infinite (-1), no timer unless one is given (expiring in ms).
+func full(cwnd uint32, timer collect.Timer, expires collect.Millis) *collect.TCPInfo {
+	return &collect.TCPInfo{RTO: 200000, SndCwnd: cwnd, Timer: timer, TimerExpires: expires}
 }
 
 // listener is a listening socket's TCPInfo: RTO 1 s (TCP_TIMEOUT_INIT), and
 // no ssthresh, since the kernel prints the Fast Open queue limit there.
-func listener() *collect.TCPInfo { return &collect.TCPInfo{RTO: time.Second, SndCwnd: 10} }
+func listener() *collect.TCPInfo { return &collect.TCPInfo{RTO: 1000000, SndCwnd: 10} }
 
 // timewait is a TIME_WAIT or timewait-form FIN_WAIT2 row: only a timer, and
 // no owner.
 func timewait(s collect.Socket, ticks int) collect.Socket {
 	s.HasUID, s.Inode = false, 0
-	s.TCP = &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: time.Duration(ticks) * 10 * time.Millisecond}
+	s.TCP = &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: collect.Millis(ticks) * 10}
 	return s
 }
 
@@ -69,7 +68,6 @@ const (
 	udpOpen  = collect.StateClose
 	ka       = collect.TimerKeepalive
 	probe    = collect.TimerProbe
-	ms       = time.Millisecond
 	capTCP4  = collect.TCP4
 	capTCP6  = collect.TCP6
 	capUDP4  = collect.UDP4
@@ -92,30 +90,30 @@ const (
 var capturedWant = map[string][]collect.Socket{
 	"tcp": {
 		queues(row(capTCP4, loop4+"33337", unspec4, listen, 792879, listener()), 0, 1),
-		row(capTCP4, loop4+"33337", loop4+"53458", closeW, 792886, full(10, ka, 14340*ms)),
+		row(capTCP4, loop4+"33337", loop4+"53458", closeW, 792886, full(10, ka, 14340)),
 		row(capTCP4, loop4+"33337", loop4+"53484", est, 0, full(10, 0, 0)),
-		row(capTCP4, loop4+"37974", loop4+"36621", est, 792351, full(10, ka, 14940*ms)),
-		queues(row(capTCP4, loop4+"33337", loop4+"53470", est, 792888, full(12, probe, 20*ms)), 2803712, 0),
-		queues(row(capTCP4, loop4+"53434", loop4+"33337", est, 792881, full(10, ka, 599340*ms)), 0, 100),
+		row(capTCP4, loop4+"37974", loop4+"36621", est, 792351, full(10, ka, 14940)),
+		queues(row(capTCP4, loop4+"33337", loop4+"53470", est, 792888, full(12, probe, 20)), 2803712, 0),
+		queues(row(capTCP4, loop4+"53434", loop4+"33337", est, 792881, full(10, ka, 599340)), 0, 100),
 		timewait(row(capTCP4, loop4+"53442", loop4+"33337", timeW, 0, nil), twTicks4),
 		timewait(row(capTCP4, loop4+"53458", loop4+"33337", finW2, 0, nil), twTicks4),
 		queues(row(capTCP4, loop4+"53470", loop4+"33337", est, 792887, full(10, 0, 0)), 0, 4096),
-		row(capTCP4, loop4+"53484", loop4+"33337", est, 792911, full(10, ka, 14640*ms)),
-		row(capTCP4, loop4+"33337", loop4+"53434", est, 792882, full(11, ka, 14340*ms)),
+		row(capTCP4, loop4+"53484", loop4+"33337", est, 792911, full(10, ka, 14640)),
+		row(capTCP4, loop4+"33337", loop4+"53434", est, 792882, full(11, ka, 14340)),
 	},
 	"tcp6": {
 		row(capTCP6, "[::]:36621", unspec6, listen, 792349, listener()),
 		queues(row(capTCP6, loop6+"45961", unspec6, listen, 792235, listener()), 0, 1),
-		row(capTCP6, loop6+"45961", loop6+"52454", est, 792238, full(11, ka, 14640*ms)),
-		row(capTCP6, mapped+"36621", mapped+"37974", est, 792352, full(10, ka, 14940*ms)),
-		queues(row(capTCP6, loop6+"45961", loop6+"52478", est, 792244, full(12, probe, 320*ms)), 2803712, 0),
-		row(capTCP6, loop6+"45961", loop6+"52470", closeW, 792242, full(10, ka, 14640*ms)),
+		row(capTCP6, loop6+"45961", loop6+"52454", est, 792238, full(11, ka, 14640)),
+		row(capTCP6, mapped+"36621", mapped+"37974", est, 792352, full(10, ka, 14940)),
+		queues(row(capTCP6, loop6+"45961", loop6+"52478", est, 792244, full(12, probe, 320)), 2803712, 0),
+		row(capTCP6, loop6+"45961", loop6+"52470", closeW, 792242, full(10, ka, 14640)),
 		row(capTCP6, loop6+"45961", loop6+"52490", est, 0, full(10, 0, 0)),
-		queues(row(capTCP6, loop6+"52454", loop6+"45961", est, 792237, full(10, ka, 599640*ms)), 0, 100),
+		queues(row(capTCP6, loop6+"52454", loop6+"45961", est, 792237, full(10, ka, 599640)), 0, 100),
 		timewait(row(capTCP6, loop6+"52462", loop6+"45961", timeW, 0, nil), 0x174C),
 		timewait(row(capTCP6, loop6+"52470", loop6+"45961", finW2, 0, nil), 0x174D),
 		queues(row(capTCP6, loop6+"52478", loop6+"45961", est, 792243, full(10, 0, 0)), 0, 4096),
-		row(capTCP6, loop6+"52490", loop6+"45961", est, 792346, full(10, ka, 14940*ms)),
+		row(capTCP6, loop6+"52490", loop6+"45961", est, 792346, full(10, ka, 14940)),
 	},
 	// An unconnected socket holding three unread datagrams (their
 	// truesize, 3 x 832 bytes), and the connected socket that sent them.
@@ -210,8 +208,8 @@ func TestParseByteOrder(t *testing.T) {
 	want := []collect.Socket{{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
 		Local: netip.MustParseAddrPort("127.0.0.1:22"), Remote: netip.MustParseAddrPort("10.0.0.2:50000"), State: est,
 		SendQ: 10, RecvQ: 20, UID: 1000, HasUID: true, Inode: 42,
-		TCP: &collect.TCPInfo{Timer: collect.TimerRetrans, TimerExpires: time.Second, Retransmits: 3,
-			RTO: 300 * ms, SndCwnd: 10, SndSsthresh: 7}}}
+		TCP: &collect.TCPInfo{Timer: collect.TimerRetrans, TimerExpires: 1000, Retransmits: 3,
+			RTO: 300000, SndCwnd: 10, SndSsthresh: 7}}}
 	if diff := cmp.Diff(want, got, addrCmp); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -234,7 +232,7 @@ func TestParseSyntheticRows(t *testing.T) {
 			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
 				Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("127.0.0.1:53484"),
 				State: collect.StateSynRecv, UID: 1000, HasUID: true,
-				TCP: &collect.TCPInfo{Timer: collect.TimerRetrans, TimerExpires: time.Second, Retransmits: 2}}},
+				TCP: &collect.TCPInfo{Timer: collect.TimerRetrans, TimerExpires: 1000, Retransmits: 2}}},
 		// Before jiffies_delta_to_clock_t, an overdue timer printed as
 		// jiffies_to_clock_t(expires - jiffies) wrapped around: with HZ
 		// 1000, (2^64 - 3 jiffies) / 10 ticks.
@@ -243,17 +241,31 @@ func TestParseSyntheticRows(t *testing.T) {
 			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
 				Local: netip.MustParseAddrPort("127.0.0.1:53442"), Remote: netip.MustParseAddrPort("127.0.0.1:33337"),
 				State: timeW, TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait}}},
-		{"the longest expiry a Duration holds",
+		// The model keeps expiries in 32-bit milliseconds: 0x19999999
+		// ticks is the longest that fits, and anything longer up to the
+		// wrapped range is kept as the longest (no kernel timer runs for
+		// 49.7 days).
+		{"the longest expiry a Millis holds",
+			"   7: 0100007F:D0C2 0100007F:8239 06 00000000:00000000 03:19999999 00000000     0        0 0 3 0000000000000000",
+			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+				Local: netip.MustParseAddrPort("127.0.0.1:53442"), Remote: netip.MustParseAddrPort("127.0.0.1:33337"),
+				State: timeW, TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 0x19999999 * 10}}},
+		{"one tick longer, saturated",
+			"   7: 0100007F:D0C2 0100007F:8239 06 00000000:00000000 03:1999999A 00000000     0        0 0 3 0000000000000000",
+			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+				Local: netip.MustParseAddrPort("127.0.0.1:53442"), Remote: netip.MustParseAddrPort("127.0.0.1:33337"),
+				State: timeW, TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: collect.MaxMillis}}},
+		{"the longest expiry a Duration holds, saturated",
 			"   7: 0100007F:D0C2 0100007F:8239 06 00000000:00000000 03:000000D6BF94D5E5 00000000     0        0 0 3 0000000000000000",
 			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
 				Local: netip.MustParseAddrPort("127.0.0.1:53442"), Remote: netip.MustParseAddrPort("127.0.0.1:33337"),
-				State: timeW, TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 0xD6BF94D5E5 * 10 * ms}}},
+				State: timeW, TCP: &collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: collect.MaxMillis}}},
 		{"slot -1, a known ssthresh",
 			"  -1: 0100007F:1F90 0100007F:D0EC 01 00000000:00000000 00:00000000 00000000     0        0 9 1 0 20 4 0 10 12",
 			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
 				Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("127.0.0.1:53484"),
 				State: est, HasUID: true, Inode: 9,
-				TCP: &collect.TCPInfo{RTO: 200 * ms, SndCwnd: 10, SndSsthresh: 12}}},
+				TCP: &collect.TCPInfo{RTO: 200000, SndCwnd: 10, SndSsthresh: 12}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -108,7 +108,7 @@ func compareSS(t *testing.T, rows map[string]ssRow, s collect.Socket) int {
 		return 0 // no tcp_info decoded
 	}
 	ti := s.TCP
-	ms := func(d interface{ Microseconds() int64 }) float64 { return float64(d.Microseconds()) / 1000 }
+	ms := func(d collect.Micros) float64 { return float64(d) / 1000 }
 	// ss prints these from tcp_info in these units; some only when not 0.
 	wantInfo := map[string]float64{
 		"rto": ms(ti.RTO), "mss": float64(ti.SndMSS), "rcvmss": float64(ti.RcvMSS), "cwnd": float64(ti.SndCwnd),

@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
@@ -121,7 +120,7 @@ type Decoder struct {
 	slab []collect.TCPInfo
 }
 
-// infoChunk is how many TCPInfo values one slab allocation holds (~6 KiB).
+// infoChunk is how many TCPInfo values one slab allocation holds (4 KiB).
 const infoChunk = 64
 
 func (d *Decoder) newInfo() *collect.TCPInfo {
@@ -258,7 +257,7 @@ func (d *Decoder) decodeMsg(b []byte) (collect.Socket, error) {
 	info.Timer = timer
 	info.Retransmits = uint32(b[offRetrans])
 	if timer != collect.TimerNone {
-		info.TimerExpires = time.Duration(native.Uint32(b[offExpires:])) * time.Millisecond
+		info.TimerExpires = collect.Millis(native.Uint32(b[offExpires:]))
 	}
 	if hasInfo {
 		decodeTCPInfo(tcpInfo, info)
@@ -326,9 +325,9 @@ func decodeTCPInfo(b []byte, info *collect.TCPInfo) {
 		}
 		return native.Uint32(b[off:]), true
 	}
-	us := func(off int) time.Duration {
+	us := func(off int) collect.Micros {
 		v, _ := u32(off)
-		return time.Duration(v) * time.Microsecond
+		return collect.Micros(v)
 	}
 	if tiRetransmits < len(b) {
 		info.Retransmits = uint32(b[tiRetransmits])

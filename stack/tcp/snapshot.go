@@ -40,7 +40,9 @@ func (e *Endpoint) Snapshot(int) collect.Socket {
 		s.Remote = netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
 	}
 	info := &collect.TCPInfo{
-		RTT: e.rto.SRTT(), RTTVar: e.rto.RTTVar(), RTO: e.rto.Current(),
+		RTT:    collect.MicrosOf(e.rto.SRTT()),
+		RTTVar: collect.MicrosOf(e.rto.RTTVar()),
+		RTO:    collect.MicrosOf(e.rto.Current()),
 		SndMSS: e.mss, RcvMSS: e.mss,
 		Retransmits: e.retransCur, TotalRetrans: e.totRetrans,
 		BytesAcked: e.bytesAcked, BytesReceived: e.bytesRcvd,
@@ -54,7 +56,7 @@ func (e *Endpoint) Snapshot(int) collect.Socket {
 	}
 	if e.timerKind != collect.TimerNone {
 		info.Timer = e.timerKind
-		info.TimerExpires = max(e.timerAt.Sub(now), 0)
+		info.TimerExpires = collect.MillisOf(e.timerAt.Sub(now)) // an overdue timer: 0
 	}
 	s.TCP = info
 	return s
