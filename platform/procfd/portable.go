@@ -51,13 +51,13 @@ func (rd *portableDir) listPIDs() ([]int, error) {
 	return pids, nil
 }
 
-// scanProcess appends the sockets of one process to holdings; see the
-// Linux version for the rules.
-func (rd *portableDir) scanProcess(pid int, st *workerState, holdings []holding) ([]holding, procResult) {
+// scanProcess adds the sockets of one process to holds; see the Linux
+// version for the rules.
+func (rd *portableDir) scanProcess(pid int, st *workerState, holds *holdBuf) procResult {
 	dir := filepath.Join(rd.path, strconv.Itoa(pid), "fd")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return holdings, classify(pid, "reading fd directory", err)
+		return classify(pid, "reading fd directory", err)
 	}
 	for _, e := range entries {
 		// ReadDir reports the entry's own type (lstat when the filesystem
@@ -70,14 +70,14 @@ func (rd *portableDir) scanProcess(pid int, st *workerState, holdings []holding)
 			continue // closed since the directory was read
 		}
 		if err != nil {
-			return holdings, classify(pid, "reading descriptor "+e.Name(), err)
+			return classify(pid, "reading descriptor "+e.Name(), err)
 		}
 		st.link = append(st.link[:0], link...)
 		if inode, ok := ParseSocketLink(st.link); ok {
-			holdings = append(holdings, holding{inode: inode})
+			holds.add(inode)
 		}
 	}
-	return holdings, procResult{pid: pid, outcome: read}
+	return procResult{pid: pid, outcome: read}
 }
 
 func (rd *portableDir) processName(pid int, st *workerState) string {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
-	"slices"
 	"sort"
 	"sync"
 	"syscall"
@@ -37,9 +36,10 @@ type procDir interface {
 	// listPIDs returns the PIDs of the numeric directories, in no
 	// particular order. It runs once, before any other method.
 	listPIDs() ([]int, error)
-	// scanProcess appends one process's socket inodes to holdings, with
-	// a nil proc. Safe for concurrent use with distinct workerStates.
-	scanProcess(pid int, st *workerState, holdings []holding) ([]holding, procResult)
+	// scanProcess adds one process's socket inodes to holds, with a nil
+	// proc; the caller drops them unless the outcome is read. Safe for
+	// concurrent use with distinct workerStates and holdBufs.
+	scanProcess(pid int, st *workerState, holds *holdBuf) procResult
 	// processName reads a process's name; "" when it cannot be read.
 	processName(pid int, st *workerState) string
 	close()
@@ -68,6 +68,95 @@ type holding struct {
 	proc  *collect.Process
 }
 
+// A worker's holdings go into chunks, each allocated once at its final
+// size and filled to the brim, never grown or copied: append grows a large
+// slice by a quarter at a time, which over a scan of 100,000 sockets
+// allocates five times the final size and copies it as often. The first
+// chunk holds firstHoldChunk and each next one twice its predecessor, up
+// to holdChunk, so that the scan of a quiet machine costs a few KiB per
+// worker, not a whole holdChunk, and the lead-in is not copied either.
+// What a worker leaves unused is the rest of its last chunk, at most
+// holdChunk.
+const (
+	holdChunk      = 8192 // 128 KiB
+	firstHoldChunk = 256  // 4 KiB: the sockets of a few quiet processes
+)
+
+// holdBuf is one worker's holdings, in chunks. Since every holding carries
+// its own proc, one process's holdings need not be contiguous and may span
+// chunks: a process is delimited by a holdMark taken before its scan, and
+// either gets its proc set on everything added since, or is rolled back.
+// The zero value is empty and ready.
+type holdBuf struct {
+	full [][]holding // full chunks (len == cap), in order
+	cur  []holding   // the chunk being filled; nil before the first add
+}
+
+// holdMark is a position in a holdBuf: the chunk being filled when it was
+// taken (its index in full once full) and the length of that chunk then.
+type holdMark struct{ chunk, off int }
+
+func (b *holdBuf) mark() holdMark { return holdMark{len(b.full), len(b.cur)} }
+
+// since is the number of holdings added since m.
+func (b *holdBuf) since(m holdMark) int {
+	n := len(b.cur) - m.off
+	for _, c := range b.full[m.chunk:] {
+		n += len(c)
+	}
+	return n
+}
+
+// len is the number of holdings.
+func (b *holdBuf) len() int { return b.since(holdMark{}) }
+
+// add appends a holding of inode with a nil proc. It allocates only when
+// the current chunk is full: nothing per descriptor.
+func (b *holdBuf) add(inode uint64) {
+	if len(b.cur) == cap(b.cur) {
+		b.grow()
+	}
+	b.cur = append(b.cur, holding{inode: inode})
+}
+
+// grow sets the full chunk aside and begins the next, twice as large up to
+// holdChunk. Marks stay valid: nothing moves.
+func (b *holdBuf) grow() {
+	n := firstHoldChunk
+	if c := cap(b.cur); c > 0 {
+		b.full = append(b.full, b.cur)
+		n = min(2*c, holdChunk)
+	}
+	b.cur = make([]holding, 0, n)
+}
+
+// rollback drops everything added since m. The chunks begun since are
+// let go rather than kept for reuse: that happens only when a process
+// exits or fails mid-scan after its sockets crossed a chunk's end, rare
+// enough not to be worth a spare chunk's memory.
+func (b *holdBuf) rollback(m holdMark) {
+	if m.chunk < len(b.full) {
+		b.cur = b.full[m.chunk]
+		clear(b.full[m.chunk:])
+		b.full = b.full[:m.chunk]
+	}
+	b.cur = b.cur[:m.off]
+}
+
+// setProc sets the proc of every holding added since m.
+func (b *holdBuf) setProc(m holdMark, p *collect.Process) {
+	off := m.off
+	for _, c := range b.full[m.chunk:] {
+		for i := off; i < len(c); i++ {
+			c[i].proc = p
+		}
+		off = 0
+	}
+	for i := off; i < len(b.cur); i++ {
+		b.cur[i].proc = p
+	}
+}
+
 // outcome is how reading one process's descriptors ended.
 type outcome uint8
 
@@ -88,9 +177,8 @@ type procResult struct {
 // workerOut is everything one worker found; workers share nothing while
 // they run, and the merge happens after all have finished.
 type workerOut struct {
-	full     [][]holding // chunks of about holdChunk holdings, never grown again
-	holdings []holding   // the chunk being filled
-	procs    []procResult
+	holds holdBuf
+	procs []procResult
 }
 
 // ScanOwners reads the descriptors of every process under Root and returns
@@ -137,11 +225,7 @@ func (s *Scanner) ScanOwners(ctx context.Context) (collect.OwnerScan, error) {
 				if ctx.Err() != nil {
 					continue // drain: the feeder stops soon
 				}
-				out.holdings, out.procs = scanOne(rd, pid, &st, out.holdings, out.procs)
-				if len(out.holdings) >= holdChunk {
-					out.full = append(out.full, out.holdings)
-					out.holdings = make([]holding, 0, holdChunk+minHoldRoom)
-				}
+				scanOne(rd, pid, &st, out)
 			}
 		}(&outs[w])
 	}
@@ -162,32 +246,16 @@ feed:
 }
 
 // scanOne reads one process's sockets and, only when it holds any, its name.
-func scanOne(rd procDir, pid int, st *workerState, holdings []holding, procs []procResult) ([]holding, []procResult) {
-	if cap(holdings)-len(holdings) < minHoldRoom {
-		holdings = slices.Grow(holdings, max(minHoldRoom, len(holdings)))
-	}
-	start := len(holdings)
-	holdings, r := rd.scanProcess(pid, st, holdings)
+func scanOne(rd procDir, pid int, st *workerState, out *workerOut) {
+	m := out.holds.mark()
+	r := rd.scanProcess(pid, st, &out.holds)
 	if r.outcome != read {
-		holdings = holdings[:start] // a part of a process's sockets is not its truth
-	} else if len(holdings) > start {
-		p := &collect.Process{PID: pid, Name: rd.processName(pid, st)}
-		for i := start; i < len(holdings); i++ {
-			holdings[i].proc = p
-		}
+		out.holds.rollback(m) // a part of a process's sockets is not its truth
+	} else if out.holds.since(m) > 0 {
+		out.holds.setProc(m, &collect.Process{PID: pid, Name: rd.processName(pid, st)})
 	}
-	return holdings, append(procs, r)
+	out.procs = append(out.procs, r)
 }
-
-// A worker's holdings grow by doubling up to holdChunk, and then in new
-// chunks of that size: append grows a large slice by a quarter at a time,
-// which over a scan of 100,000 sockets allocates five times the final size
-// and copies it as often; chunks allocate it once. minHoldRoom is the free
-// room scanOne makes before reading a process.
-const (
-	holdChunk   = 8192 // 128 KiB
-	minHoldRoom = 4096 // 64 KiB: more sockets than most processes hold
-)
 
 // merge builds the scan from the workers' outputs. A socket held by several
 // processes (inherited over fork, passed with SCM_RIGHTS) goes to the lowest
@@ -195,10 +263,7 @@ const (
 func merge(outs []workerOut) (collect.OwnerScan, error) {
 	n := 0
 	for _, out := range outs {
-		n += len(out.holdings)
-		for _, c := range out.full {
-			n += len(c)
-		}
+		n += out.holds.len()
 	}
 	scan := collect.OwnerScan{Owners: make(map[uint64]*collect.Process, n)}
 	var problems []error
@@ -218,7 +283,7 @@ func merge(outs []workerOut) (collect.OwnerScan, error) {
 				problems = append(problems, r.err)
 			}
 		}
-		for _, chunk := range append(out.full, out.holdings) {
+		for _, chunk := range append(out.holds.full, out.holds.cur) {
 			for _, h := range chunk {
 				if cur, ok := scan.Owners[h.inode]; !ok || h.proc.PID < cur.PID {
 					scan.Owners[h.inode] = h.proc

@@ -118,23 +118,23 @@ func (st *workerState) pidPath(pid int, leaf string) []byte {
 	return st.path
 }
 
-// scanProcess appends the sockets of one process to holdings (with a nil
-// proc, set by the caller). On any outcome but read the caller discards
-// what was appended.
-func (rd *rootDir) scanProcess(pid int, st *workerState, holdings []holding) ([]holding, procResult) {
+// scanProcess adds the sockets of one process to holds (with a nil proc,
+// set by the caller). On any outcome but read the caller discards what was
+// added.
+func (rd *rootDir) scanProcess(pid int, st *workerState, holds *holdBuf) procResult {
 	st.ensureBuffers()
 	dir, err := openatZ(rd.fd, st.pidPath(pid, "fd"), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if err != nil {
-		return holdings, classify(pid, "opening fd directory", err)
+		return classify(pid, "opening fd directory", err)
 	}
 	defer unix.Close(dir)
 	for {
 		n, err := getdents(dir, st.dents)
 		if err != nil {
-			return holdings, classify(pid, "reading fd directory", err)
+			return classify(pid, "reading fd directory", err)
 		}
 		if n == 0 {
-			return holdings, procResult{pid: pid, outcome: read}
+			return procResult{pid: pid, outcome: read}
 		}
 		for b := st.dents[:n]; ; {
 			name, typ, rest, ok := nextDirent(b)
@@ -157,13 +157,13 @@ func (rd *rootDir) scanProcess(pid int, st *workerState, holdings []holding) ([]
 				// Vanished (ESRCH), denied (EACCES, as for PID 1 in some
 				// containers, where the directory lists but no link reads)
 				// or broken: this process's sockets cannot be known whole.
-				return holdings, classify(pid, "reading descriptor "+string(name[:len(name)-1]), err)
+				return classify(pid, "reading descriptor "+string(name[:len(name)-1]), err)
 			}
 			if ln >= len(st.link) {
 				continue // truncated: far longer than any socket link
 			}
 			if inode, ok := ParseSocketLink(st.link[:ln]); ok {
-				holdings = append(holdings, holding{inode: inode})
+				holds.add(inode)
 			}
 		}
 	}

@@ -6,8 +6,10 @@ package procfd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -155,36 +157,57 @@ func (d *fakeDir) processName(int, *workerState) string {
 	d.nameReads++
 	return "seven"
 }
-func (d *fakeDir) scanProcess(pid int, _ *workerState, holdings []holding) ([]holding, procResult) {
+func (d *fakeDir) scanProcess(pid int, _ *workerState, holds *holdBuf) procResult {
 	for _, in := range d.inodes {
-		holdings = append(holdings, holding{inode: in})
+		holds.add(in)
 	}
-	return holdings, procResult{pid: pid, outcome: d.outcome}
+	return procResult{pid: pid, outcome: d.outcome}
 }
 
 // TestScanOneOutcomes: a process that exits, is refused or fails after
 // some of its descriptors were read contributes none of them (a part of a
 // process's sockets is not its truth), and its name is not read; a process
-// read whole gets one shared *Process, and only if it holds a socket.
+// read whole gets one shared *Process, and only if it holds a socket. The
+// process's holdings start a few entries before the end of a chunk, so
+// they span two.
 func TestScanOneOutcomes(t *testing.T) {
-	prior := []holding{{inode: 1, proc: &collect.Process{PID: 3}}} // another process's, kept
+	before := chunkEnd(6) - 3         // other processes' holdings, kept
+	other := &collect.Process{PID: 3} // their owner
+	many := make([]uint64, 10)
+	for i := range many {
+		many[i] = uint64(10 + i)
+	}
 	tests := []struct {
 		name      string
 		dir       fakeDir
-		want      []uint64
+		want      []uint64 // after the other processes'
 		nameReads int
 	}{
-		{"read", fakeDir{inodes: []uint64{10, 11}, outcome: read}, []uint64{1, 10, 11}, 1},
-		{"read, no socket", fakeDir{outcome: read}, []uint64{1}, 0},
-		{"vanished midway", fakeDir{inodes: []uint64{10}, outcome: vanished}, []uint64{1}, 0},
-		{"denied midway", fakeDir{inodes: []uint64{10}, outcome: denied}, []uint64{1}, 0},
-		{"failed midway", fakeDir{inodes: []uint64{10}, outcome: failed}, []uint64{1}, 0},
+		{"read", fakeDir{inodes: many, outcome: read}, many, 1},
+		{"read, no socket", fakeDir{outcome: read}, nil, 0},
+		{"vanished midway", fakeDir{inodes: many, outcome: vanished}, nil, 0},
+		{"denied midway", fakeDir{inodes: many, outcome: denied}, nil, 0},
+		{"failed midway", fakeDir{inodes: many, outcome: failed}, nil, 0},
 	}
 	for _, tt := range tests {
-		holdings, procs := scanOne(&tt.dir, 7, &workerState{}, append([]holding(nil), prior...), nil)
+		var out workerOut
+		fill(&out.holds, 0, before, other)
+		scanOne(&tt.dir, 7, &workerState{}, &out)
+		all := holdings(t, &out.holds)
+		if len(all) != before+len(tt.want) {
+			t.Fatalf("%s: %d holdings, want %d", tt.name, len(all), before+len(tt.want))
+		}
+		for i, h := range all[:before] {
+			if h != (holding{inode: uint64(i), proc: other}) {
+				t.Fatalf("%s: another process's holding %d changed to %+v", tt.name, i, h)
+			}
+		}
 		var got []uint64
-		for _, h := range holdings {
+		for _, h := range all[before:] {
 			got = append(got, h.inode)
+			if h.proc == nil || h.proc != all[before].proc || *h.proc != (collect.Process{PID: 7, Name: "seven"}) {
+				t.Errorf("%s: holding %d has owner %+v, want one shared {7 seven}", tt.name, h.inode, h.proc)
+			}
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s: inodes (-want +got):\n%s", tt.name, diff)
@@ -192,17 +215,172 @@ func TestScanOneOutcomes(t *testing.T) {
 		if tt.dir.nameReads != tt.nameReads {
 			t.Errorf("%s: name read %d times, want %d", tt.name, tt.dir.nameReads, tt.nameReads)
 		}
-		if len(procs) != 1 || procs[0].outcome != tt.dir.outcome {
-			t.Errorf("%s: results %+v, want one with outcome %d", tt.name, procs, tt.dir.outcome)
+		if len(out.procs) != 1 || out.procs[0].outcome != tt.dir.outcome {
+			t.Errorf("%s: results %+v, want one with outcome %d", tt.name, out.procs, tt.dir.outcome)
 		}
-		if holdings[0] != prior[0] {
-			t.Errorf("%s: another process's holding changed to %+v", tt.name, holdings[0])
+	}
+}
+
+// fill adds n holdings of inodes from, from+1, ... owned by p.
+func fill(b *holdBuf, from, n int, p *collect.Process) {
+	m := b.mark()
+	for i := range n {
+		b.add(uint64(from + i))
+	}
+	b.setProc(m, p)
+}
+
+// chunkCap is the size of a holdBuf's chunk i: firstHoldChunk, doubling
+// up to holdChunk.
+func chunkCap(i int) int { return min(firstHoldChunk<<min(i, 30), holdChunk) }
+
+// chunkEnd is the number of holdings in a holdBuf's first k chunks: the
+// position of a chunk boundary.
+func chunkEnd(k int) int {
+	n := 0
+	for i := range k {
+		n += chunkCap(i)
+	}
+	return n
+}
+
+// holdings returns a holdBuf's holdings in order, failing t unless every
+// full chunk is exactly as long and large as its place says (holdChunk
+// after the lead-in), and the chunk being filled as large as its place
+// says.
+func holdings(t *testing.T, b *holdBuf) []holding {
+	t.Helper()
+	var all []holding
+	for i, c := range b.full {
+		if len(c) != chunkCap(i) || cap(c) != chunkCap(i) {
+			t.Fatalf("full chunk %d has len %d cap %d, want %d", i, len(c), cap(c), chunkCap(i))
 		}
-		for _, h := range holdings[1:] {
-			if h.proc == nil || h.proc != holdings[1].proc || *h.proc != (collect.Process{PID: 7, Name: "seven"}) {
-				t.Errorf("%s: holding %d has owner %+v, want one shared {7 seven}", tt.name, h.inode, h.proc)
+		all = append(all, c...)
+	}
+	if c := cap(b.cur); c != chunkCap(len(b.full)) && (c != 0 || len(b.full) > 0) {
+		t.Fatalf("current chunk %d has cap %d, want %d", len(b.full), c, chunkCap(len(b.full)))
+	}
+	return append(all, b.cur...)
+}
+
+// checkHoldings fails t unless b holds exactly inodes 0..len(procs)-1, in
+// order, holding i owned by procs[i].
+func checkHoldings(t *testing.T, b *holdBuf, procs []*collect.Process) {
+	t.Helper()
+	all := holdings(t, b)
+	if len(all) != len(procs) || b.len() != len(procs) {
+		t.Fatalf("%d holdings (len %d), want %d", len(all), b.len(), len(procs))
+	}
+	for i, h := range all {
+		if h.inode != uint64(i) || h.proc != procs[i] {
+			t.Fatalf("holding %d is {%d %p}, want {%d %p}", i, h.inode, h.proc, i, procs[i])
+		}
+	}
+}
+
+// TestHoldBufChunks: chunks are filled to the brim, allocated once at their
+// size and never moved; past the lead-in from firstHoldChunk every chunk
+// is exactly holdChunk.
+func TestHoldBufChunks(t *testing.T) {
+	var b holdBuf
+	p := &collect.Process{PID: 1}
+	var starts []*holding // each chunk's first element, when it was begun
+	n := chunkEnd(8) + holdChunk/2
+	for i := range n {
+		m := b.mark()
+		b.add(uint64(i))
+		b.setProc(m, p)
+		if len(b.cur) == 1 {
+			starts = append(starts, &b.cur[0])
+		}
+	}
+	if cap(b.full[0]) != firstHoldChunk || cap(b.full[len(b.full)-1]) != holdChunk {
+		t.Errorf("chunks from %d to %d, want from %d to %d", cap(b.full[0]), cap(b.full[len(b.full)-1]), firstHoldChunk, holdChunk)
+	}
+	if len(b.full) != 8 || len(b.cur) != holdChunk/2 || cap(b.cur) != holdChunk {
+		t.Errorf("after %d holdings: %d full chunks, current len %d cap %d; want 8, %d, %d",
+			n, len(b.full), len(b.cur), cap(b.cur), holdChunk/2, holdChunk)
+	}
+	for i, c := range append(b.full, b.cur) {
+		if i >= len(starts) || &c[0] != starts[i] {
+			t.Fatalf("chunk %d was moved, or begun out of turn", i)
+		}
+	}
+	checkHoldings(t, &b, slices.Repeat([]*collect.Process{p}, n))
+}
+
+// TestHoldBufRollback: a rollback drops exactly what was added since the
+// mark, whether that stayed in one chunk, filled it to the brim, or
+// crossed into one or more new chunks; adding goes on from there.
+func TestHoldBufRollback(t *testing.T) {
+	keep, drop := &collect.Process{PID: 1}, &collect.Process{PID: 2}
+	lead := chunkEnd(6) // the first boundary between two holdChunks
+	for _, tt := range []struct{ before, dropped int }{
+		{0, 0}, {0, 5}, {100, 10}, // within the first chunk
+		{0, 3 * holdChunk},        // across the lead-in
+		{firstHoldChunk - 10, 10}, // up to the end of a chunk
+		{firstHoldChunk - 10, 30}, // across a small chunk's end
+		{lead - 10, 30},           // across a holdChunk's end
+		{lead, 1},                 // from the end of a full chunk
+		{lead + 5, 3 * holdChunk}, // across three
+		{chunkEnd(2) - 1, chunkEnd(7) - chunkEnd(2) + 2}, // from a small chunk to a holdChunk
+	} {
+		t.Run(fmt.Sprintf("%d+%d", tt.before, tt.dropped), func(t *testing.T) {
+			var b holdBuf
+			fill(&b, 0, tt.before, keep)
+			m := b.mark()
+			for i := range tt.dropped {
+				b.add(uint64(1e9 + i))
 			}
+			if got := b.since(m); got != tt.dropped {
+				t.Errorf("since = %d, want %d", got, tt.dropped)
+			}
+			b.setProc(m, drop) // proves nothing survives, owner or not
+			b.rollback(m)
+			if got := b.since(m); got != 0 {
+				t.Errorf("since = %d after rollback", got)
+			}
+			checkHoldings(t, &b, slices.Repeat([]*collect.Process{keep}, tt.before))
+			// What comes next lands right after what was kept, in
+			// chunks of the sizes their places call for.
+			fill(&b, tt.before, 2*holdChunk+1, keep)
+			checkHoldings(t, &b, slices.Repeat([]*collect.Process{keep}, tt.before+2*holdChunk+1))
+		})
+	}
+}
+
+// TestHoldBufSetProc: setProc owns everything added since the mark, and
+// nothing before it, across chunk boundaries.
+func TestHoldBufSetProc(t *testing.T) {
+	lead := chunkEnd(6)
+	for _, tt := range []struct{ before, added int }{
+		{0, 3}, {10, 300}, {firstHoldChunk, 5}, {lead - 5, 20}, {lead, 5},
+		{lead - 1, 2*holdChunk + 7}, {1, chunkEnd(8)},
+	} {
+		t.Run(fmt.Sprintf("%d+%d", tt.before, tt.added), func(t *testing.T) {
+			a, p := &collect.Process{PID: 1}, &collect.Process{PID: 2}
+			var b holdBuf
+			fill(&b, 0, tt.before, a)
+			fill(&b, tt.before, tt.added, p)
+			want := slices.Concat(slices.Repeat([]*collect.Process{a}, tt.before), slices.Repeat([]*collect.Process{p}, tt.added))
+			checkHoldings(t, &b, want)
+		})
+	}
+}
+
+// TestHoldBufAddAllocs: adding a holding allocates nothing while the chunk
+// has room.
+func TestHoldBufAddAllocs(t *testing.T) {
+	var b holdBuf
+	b.add(0) // the first chunk, with room for more than 50
+	if allocs := testing.AllocsPerRun(100, func() {
+		m := b.mark()
+		for i := range 50 {
+			b.add(uint64(i))
 		}
+		b.rollback(m)
+	}); allocs != 0 {
+		t.Errorf("%v allocations per 50 holdings, want 0", allocs)
 	}
 }
 
@@ -381,26 +559,55 @@ func BenchmarkParseSocketLink(b *testing.B) {
 // BenchmarkScanFixture scans a fixture of 20 processes x 500 socket links:
 // the cost of the scan machinery without the kernel's procfs.
 func BenchmarkScanFixture(b *testing.B) {
-	procs := map[string]fixture{}
+	benchFixture(b, 20, 500, []int{0})
+}
+
+// BenchmarkScanFixtureSmall scans 10 processes x 4 socket links: what a
+// quiet machine's scan costs, most of it the workers' first buffers.
+func BenchmarkScanFixtureSmall(b *testing.B) {
+	benchFixture(b, 10, 4, []int{0})
+}
+
+// BenchmarkScanFixture110k scans 110 processes x 1000 socket links, the
+// size at which gonetstat -ano must stay under its peak RSS target; with
+// the default pool and with the 8 workers of a large host.
+func BenchmarkScanFixture110k(b *testing.B) {
+	benchFixture(b, 110, 1000, []int{0, 8})
+}
+
+// benchFixture scans a fixture of procs processes holding perProc socket
+// links each (every socket held once), once per worker count (0: the
+// default pool; a sub-benchmark each when there are several).
+func benchFixture(b *testing.B, procs, perProc int, workers []int) {
+	tr := map[string]fixture{}
 	inode := 1000
-	for pid := 100; pid < 120; pid++ {
+	for pid := 100; pid < 100+procs; pid++ {
 		fds := map[string]string{}
-		for fd := 0; fd < 500; fd++ {
+		for fd := 0; fd < perProc; fd++ {
 			inode++
 			fds[strconv.Itoa(fd)] = "socket:[" + strconv.Itoa(inode) + "]"
 		}
-		procs[strconv.Itoa(pid)] = fixture{comm: "bench\n", fds: fds}
+		tr[strconv.Itoa(pid)] = fixture{comm: "bench\n", fds: fds}
 	}
-	root := tree(b, procs)
-	s := &Scanner{Root: root}
-	b.ReportAllocs()
-	for b.Loop() {
-		scan, err := s.ScanOwners(context.Background())
-		if err != nil {
-			b.Fatal(err)
+	root := tree(b, tr)
+	run := func(b *testing.B, w int) {
+		s := &Scanner{Root: root, Workers: w}
+		b.ReportAllocs()
+		for b.Loop() {
+			scan, err := s.ScanOwners(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(scan.Owners) != procs*perProc {
+				b.Fatalf("%d owners, want %d", len(scan.Owners), procs*perProc)
+			}
 		}
-		if len(scan.Owners) != 10000 {
-			b.Fatalf("%d owners, want 10000", len(scan.Owners))
-		}
+	}
+	if len(workers) == 1 {
+		run(b, workers[0])
+		return
+	}
+	for _, w := range workers {
+		b.Run("workers="+strconv.Itoa(w), func(b *testing.B) { run(b, w) })
 	}
 }
