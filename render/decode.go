@@ -266,9 +266,13 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 		if w.NetNSName != nil {
 			key.Name = *w.NetNSName
 		}
-		if s.NetNS = shared.namespaces[key]; s.NetNS == nil {
-			s.NetNS = &key
-			shared.namespaces[key] = s.NetNS
+		// An inode of 0 and an empty name mean unknown, as the writer
+		// omits them: such a row has no namespace, not an empty one.
+		if key != (collect.Namespace{}) {
+			if s.NetNS = shared.namespaces[key]; s.NetNS == nil {
+				s.NetNS = &key
+				shared.namespaces[key] = s.NetNS
+			}
 		}
 	}
 

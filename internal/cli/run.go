@@ -377,9 +377,9 @@ func (r *runner) attachOwners(socks []collect.Socket, owners <-chan ownerResult)
 	return msg, err
 }
 
-// attachContainers labels each owned socket with its owner's container,
-// looking each process up once. Processes whose cgroup could not be read
-// are counted in one error (their rows stay unlabelled).
+// attachContainers sets the container of every process that owns a
+// socket, looking each one up once. Processes whose cgroup could not be
+// read are counted in one error (their rows stay unlabelled).
 func (r *runner) attachContainers(socks []collect.Socket) error {
 	if r.env.Containers == nil {
 		return nil
