@@ -257,3 +257,36 @@ func (sc *scenario) injectICMP(typ, code uint8, rest uint32, about []byte) {
 	sc.peer.WritePacket(b)
 	sc.clk.Advance(0)
 }
+
+// TestCloseStopsDeadlineTimers: a deadline left on a descriptor must not
+// keep its timer, and the control block the timer holds, alive after the
+// descriptor is closed; a listener's and an aborted connection's timers
+// are otherwise all stopped, so nothing at all may stay pending.
+func TestCloseStopsDeadlineTimers(t *testing.T) {
+	sc := newScenario(t, tcp.Options{})
+	lfd := sc.listen(80, 4)
+	iss := sc.handshake(80)
+	fd := sc.accepted(lfd)
+	// Unread data makes Close abort with a reset (RFC 2525 §2.17).
+	sc.inject(80, seg{Flags: header.TCPAck | header.TCPPsh, Seq: peerISS + 1, Ack: iss + 1, Wnd: 1024, Data: []byte("unread")})
+	before := sc.clk.Pending()
+	far := epoch.Add(time.Hour)
+	for _, set := range []func() error{
+		func() error { return sc.s.SetReadDeadline(fd, far) },
+		func() error { return sc.s.SetWriteDeadline(fd, far) },
+		func() error { return sc.s.SetReadDeadline(lfd, far) },
+	} {
+		if err := set(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := sc.clk.Pending(); got != before+3 {
+		t.Fatalf("%d timers pending after setting three deadlines, want %d", got, before+3)
+	}
+	sc.s.Close(fd)
+	sc.s.Close(lfd)
+	sc.clk.Advance(ms) // the link delivers the reset
+	if got := sc.clk.Pending(); got != 0 {
+		t.Errorf("%d timers still pending after closing every descriptor, want 0", got)
+	}
+}

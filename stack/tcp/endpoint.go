@@ -458,6 +458,10 @@ func (e *Endpoint) Close() error {
 		return net.ErrClosed
 	}
 	e.userClosed, e.fd = true, -1
+	// No caller can block on this descriptor any more: a deadline timer
+	// left armed would keep the endpoint reachable until it fired.
+	e.rdTimer.stop()
+	e.wrTimer.stop()
 	switch e.state {
 	case stateListen:
 		e.closeListenerLocked()
