@@ -25,6 +25,7 @@ type Options struct {
 	JSON, NDJSON                   bool
 	Stack                          bool // --stack: also the running mini-stacks' sockets
 	Info                           bool // --info (--internals): the wide table of TCP internals
+	Interfaces                     bool // -e: the interface statistics instead of the socket table
 	Source                         string
 	NetNS                          string // --netns NAME|PATH|PID; "" for our own namespace
 	AllNetNS                       bool   // --all-netns
@@ -63,7 +64,7 @@ const linuxLetters = "antulW"
 // here, with what to use instead, so that "-tulpen" fails with a way out
 // rather than "unknown protocol".
 var linuxOnlyHints = map[rune]string{
-	'e': "user and inode are in --json",
+	'e': "user and inode are in --json; -e here is interface statistics",
 	'c': "use a trailing interval: gonetstat -ano 2",
 	'x': "Unix sockets are not shown",
 	'w': "raw sockets are not shown",
@@ -107,6 +108,7 @@ func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
 	fs.BoolVarP(&o.Owner, "owner", "o", false, "")
 	fs.BoolVarP(&o.Exe, "executable", "b", false, "")
 	fs.BoolVarP(&o.FQDN, "fqdn", "f", false, "")
+	fs.BoolVarP(&o.Interfaces, "ethernet", "e", false, "")
 	fs.StringVarP(&proto, "proto", "p", "", "")
 	fs.BoolVarP(&tcp, "tcp", "t", false, "")
 	fs.BoolVarP(&udp, "udp", "u", false, "")
@@ -207,6 +209,9 @@ func (o *Options) finish(fs *pflag.FlagSet, proto string, rest []string) error {
 			return err
 		}
 	}
+	if err := o.checkReports(fs); err != nil {
+		return err
+	}
 	switch o.Source {
 	case "auto", "netlink", "proc":
 	default:
@@ -238,6 +243,42 @@ func (o *Options) finish(fs *pflag.FlagSet, proto string, rest []string) error {
 		if o.JSON {
 			return usagef("--json prints one document; with an interval use --ndjson (one snapshot per line)")
 		}
+	}
+	return nil
+}
+
+// reportFlags names the reports asked for, as typed ("-e"); "" when none
+// is: the socket table.
+func (o *Options) reportFlags() string {
+	var f []string
+	for _, r := range reports {
+		if r.want(*o) {
+			f = append(f, r.flag)
+		}
+	}
+	return strings.Join(f, " and ")
+}
+
+// checkReports refuses what cannot go with the counter reports (-e):
+// they replace the socket table, so its selectors and formats have nothing
+// to act on. -a, -n, -o, -b and -f are accepted and do nothing, as on
+// Windows.
+func (o *Options) checkReports(fs *pflag.FlagSet) error {
+	r := o.reportFlags()
+	if r == "" {
+		return nil
+	}
+	switch {
+	case o.JSON || o.NDJSON:
+		return usagef("%s with --json or --ndjson: these reports are text only; JSON carries the socket table", r)
+	case o.Stack:
+		return usagef("%s with --stack: these reports are the kernel's counters; --stack adds mini-stack sockets to the socket table", r)
+	case o.AllNetNS:
+		return usagef("%s with --all-netns: these reports read one network namespace; name it with --netns NAME", r)
+	case o.Info:
+		return usagef("%s with --info: --info is a socket table, which these reports replace", r)
+	case fs.Changed("tcp"), fs.Changed("udp"), fs.Changed("listening"):
+		return usagef("%s with -t, -u or -l: those select sockets, which these reports do not show", r)
 	}
 	return nil
 }
@@ -286,8 +327,8 @@ func explainFlagError(err error) error {
 	switch {
 	case strings.Contains(msg, "flag needs an argument: 'p'"), strings.Contains(msg, "flag needs an argument: --proto"):
 		return usagef("-p needs a protocol (TCP, UDP, TCPv6 or UDPv6), as in -anop tcp; for the PID column use -o")
-	case strings.HasPrefix(msg, "unknown shorthand flag: 's'"), strings.HasPrefix(msg, "unknown shorthand flag: 'r'"), strings.HasPrefix(msg, "unknown shorthand flag: 'e'"):
-		return usagef("%s (statistics -s, routes -r and interface counters -e are not available yet)", msg)
+	case strings.HasPrefix(msg, "unknown shorthand flag: 's'"), strings.HasPrefix(msg, "unknown shorthand flag: 'r'"):
+		return usagef("%s (statistics -s and the routing table -r are not available yet)", msg)
 	case strings.HasPrefix(msg, "accepts at most 1 arg"):
 		return usagef("too many arguments: only one interval (seconds) may follow the options")
 	}

@@ -52,7 +52,7 @@ func TestParse(t *testing.T) {
 		// ... but followed by a protocol it is Windows' -p PROTO.
 		{args: []string{"-tlp", "udpv6"}, want: def(Options{Kinds: tcp | collect.UDP6, Listening: true})},
 		{args: []string{"--", "-tlp"}, err: `bad interval "-tlp"`},
-		{args: []string{"-tulpen"}, err: "-pen reads as Linux netstat's -p followed by -en, but -e has no equivalent here (user and inode are in --json)"},
+		{args: []string{"-tulpen"}, err: "-pen reads as Linux netstat's -p followed by -en, but -e has no equivalent here (user and inode are in --json; -e here is interface statistics)"},
 		{args: []string{"-p", "c"}, err: "use a trailing interval"},
 		{args: []string{"-ap"}, err: "-p needs a protocol"},
 		{args: []string{"-h", "-tlp"}, want: Options{Help: true, Source: "auto", Listening: true, Owner: true}},
@@ -88,7 +88,19 @@ func TestParse(t *testing.T) {
 		{args: []string{"--json", "5"}, err: "with an interval use --ndjson"},
 		{args: []string{"--json", "--ndjson"}, err: "cannot be used together"},
 		{args: []string{"--source=kernel"}, err: `unknown --source "kernel"`},
-		{args: []string{"-s"}, err: "not available yet"},
+		{args: []string{"-s"}, err: "unknown shorthand flag: 's' in -s (statistics -s and the routing table -r are not available yet)"},
+		{args: []string{"-r"}, err: "unknown shorthand flag: 'r' in -r (statistics -s and the routing table -r are not available yet)"},
+		{args: []string{"--ethernet"}, want: def(Options{Interfaces: true})},
+		{args: []string{"-e", "5"}, want: def(Options{Interfaces: true, Interval: 5})},
+		{args: []string{"-anobfe"}, want: def(Options{All: true, Numeric: true, Owner: true, Exe: true, FQDN: true, Interfaces: true})},
+		{args: []string{"-e", "--netns", "blue"}, want: def(Options{Interfaces: true, NetNS: "blue"})},
+		{args: []string{"-e", "--json"}, err: "-e with --json or --ndjson: these reports are text only"},
+		{args: []string{"-e", "--ndjson", "2"}, err: "-e with --json or --ndjson"},
+		{args: []string{"-e", "--stack"}, err: "-e with --stack"},
+		{args: []string{"-e", "--all-netns"}, err: "-e with --all-netns"},
+		{args: []string{"-e", "--info"}, err: "-e with --info"},
+		{args: []string{"-eu"}, err: "-e with -t, -u or -l"},
+		{args: []string{"-e", "-l"}, err: "-e with -t, -u or -l"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

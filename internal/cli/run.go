@@ -56,6 +56,10 @@ type Env struct {
 	// Containers names the container a process runs in (nil, nil: none);
 	// nil: containers are not looked for on this OS.
 	Containers func(pid int) (*collect.Container, error)
+	// Interfaces reads the counters of -e in the network namespace a
+	// --netns value names ("" ours); nil, or an error wrapping
+	// collect.ErrUnsupported: not on this OS.
+	Interfaces func(netns string) ([]collect.InterfaceCounters, error)
 }
 
 // Namer is a render.Namer that resolves a table's names in bulk first.
@@ -92,6 +96,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return platform.Sockets(platform.Config{Source: source, Warn: warn, NetNS: spec, AllNetNS: all})
 		},
 		Containers: platform.Containers(platform.Config{}),
+		Interfaces: func(ns string) ([]collect.InterfaceCounters, error) {
+			return platform.Interfaces(platform.Config{NetNS: ns})
+		},
 	}
 	return Run(ctx, args, env)
 }
@@ -113,25 +120,17 @@ func Run(ctx context.Context, args []string, env Env) int {
 	for _, n := range opt.Notes {
 		fmt.Fprintf(env.Stderr, "gonetstat: note: %s\n", n)
 	}
-	say := func(msg string) { fmt.Fprintf(env.Stderr, "gonetstat: %s\n", msg) }
-	var sockets collect.Collector
-	switch {
-	case opt.NetNS == "" && !opt.AllNetNS:
-		sockets, err = env.Sockets(opt.Source, say)
-	case env.Namespaces == nil:
-		err = errors.New("network namespaces exist only on Linux")
-	default:
-		sockets, err = env.Namespaces(opt.NetNS, opt.AllNetNS, opt.Source, say)
+	var once func(context.Context) (int, bool)
+	if opt.reportFlags() != "" {
+		once = func(context.Context) (int, bool) { return printReports(opt, env), false }
+	} else {
+		r, code := newRunner(opt, env)
+		if r == nil {
+			return code
+		}
+		once = r.once
 	}
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "gonetstat: cannot read sockets: %v\n", err)
-		return exitFailure
-	}
-	r := runner{opt: opt, env: env, sockets: sockets}
-	if !opt.Numeric && env.Names != nil && !opt.JSON && !opt.NDJSON {
-		r.names = env.Names(opt.FQDN)
-	}
-	code, interrupted := r.once(ctx)
+	code, interrupted := once(ctx)
 	if opt.Interval == 0 {
 		if interrupted {
 			fmt.Fprintln(env.Stderr, "gonetstat: interrupted before the table was printed")
@@ -149,9 +148,34 @@ func Run(ctx context.Context, args []string, env Env) int {
 			return worst
 		case <-env.After(time.Duration(opt.Interval) * time.Second):
 		}
-		code, _ := r.once(ctx)
+		code, _ := once(ctx)
 		worst = max(worst, code)
 	}
+}
+
+// newRunner builds the socket table's runner; nil and the exit code when
+// its collector cannot be made (said on stderr).
+func newRunner(opt Options, env Env) (*runner, int) {
+	var err error
+	say := func(msg string) { fmt.Fprintf(env.Stderr, "gonetstat: %s\n", msg) }
+	var sockets collect.Collector
+	switch {
+	case opt.NetNS == "" && !opt.AllNetNS:
+		sockets, err = env.Sockets(opt.Source, say)
+	case env.Namespaces == nil:
+		err = errors.New("network namespaces exist only on Linux")
+	default:
+		sockets, err = env.Namespaces(opt.NetNS, opt.AllNetNS, opt.Source, say)
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "gonetstat: cannot read sockets: %v\n", err)
+		return nil, exitFailure
+	}
+	r := &runner{opt: opt, env: env, sockets: sockets}
+	if !opt.Numeric && env.Names != nil && !opt.JSON && !opt.NDJSON {
+		r.names = env.Names(opt.FQDN)
+	}
+	return r, exitOK
 }
 
 // subcommandDone says how a subcommand (gonetstat stack …) ended and

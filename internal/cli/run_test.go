@@ -116,15 +116,18 @@ type fixture struct {
 	// stacks is what the mini-stacks' control sockets answer (--stack).
 	stacks   []control.Reply
 	stackErr []error
+	// interfaces reads the counters of -e (nil: not on this OS).
+	interfaces func(ns string) ([]collect.InterfaceCounters, error)
 }
 
 func newFixture() *fixture {
 	return &fixture{
-		sockets: &fakeSockets{socks: table()},
-		owners:  owners(),
-		euid:    1000,
-		after:   time.After,
-		now:     func() time.Time { return time.Date(2026, 11, 25, 4, 10, 0, 0, time.UTC) },
+		sockets:    &fakeSockets{socks: table()},
+		owners:     owners(),
+		euid:       1000,
+		after:      time.After,
+		now:        func() time.Time { return time.Date(2026, 11, 25, 4, 10, 0, 0, time.UTC) },
+		interfaces: func(string) ([]collect.InterfaceCounters, error) { return fakeInterfaces(), nil },
 	}
 }
 
@@ -159,6 +162,7 @@ func (f *fixture) run(ctx context.Context, args []string) result {
 			}
 			return out, f.stackErr
 		},
+		Interfaces: f.interfaces,
 	}
 	code := Run(ctx, args, env)
 	return result{code, stdout.String(), stderr.String()}

@@ -4,6 +4,7 @@ package cli
 
 const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC]
                  [--netns NS | --all-netns] [interval]
+       gonetstat -e [--netns NS] [interval]
 
 Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
 Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
@@ -18,6 +19,10 @@ Options (Windows netstat meanings; each has a long form):
                      under the row (with -o as well: both)
   -f, --fqdn         fully qualified host names (with names, not with -n)
   -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case)
+  -e, --ethernet     interface statistics instead of the socket table:
+                     bytes, packets, multicast, discards and errors received
+                     and sent, totalled over all interfaces but loopback,
+                     then one line per interface (/proc/net/dev)
   -t, --tcp          TCP sockets, IPv4 and IPv6 (Linux netstat/ss letter)
   -u, --udp          UDP sockets, IPv4 and IPv6 (Linux netstat/ss letter)
   -l, --listening    only listening TCP and unconnected UDP sockets (Linux)
@@ -44,6 +49,12 @@ Options (Windows netstat meanings; each has a long form):
   -h, --help         this help
   interval           redisplay every interval seconds until Ctrl-C
 
+-e prints a text report, read from the kernel of this host or of the
+namespace --netns names; -a, -n, -o, -b and -f do nothing there, as on
+Windows, and --json, --ndjson, --stack, --all-netns, --info, -t, -u and -l
+are refused. Statistics (-s) and the routing table (-r) are not available
+yet.
+
 Windows and Linux disagree on two letters. Here -p takes a protocol and -o
 shows PIDs, as on Windows; Linux netstat's -p (PID/program) is -o (and -b)
 here, and its -o (timers) is in --json's tcp_info. Linux hands are read
@@ -66,6 +77,7 @@ Examples:
   gonetstat -ano --stack          the kernel's sockets and the mini-stacks'
   gonetstat -anop tcp --stack --info   their control blocks side by side
   gonetstat -ano --all-netns      (as root) every namespace and container
+  gonetstat -e 5                  interface counters, every 5 seconds
 
 Entering another network namespace needs root (CAP_SYS_ADMIN). With
 --all-netns, a namespace that cannot be entered is named on stderr with

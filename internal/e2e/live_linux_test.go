@@ -305,18 +305,26 @@ func TestIntegrationUnprivileged(t *testing.T) {
 // TestLiveIntervalCtrlC runs "gonetstat -an 1", waits for two tables and
 // sends SIGINT, as Ctrl-C does: the command must stop at once with exit 0.
 func TestLiveIntervalCtrlC(t *testing.T) {
-	cmd := exec.Command(binary, "-an", "1")
+	ctrlCAfterTwo(t, "Active Connections", "-an", "1")
+}
+
+// ctrlCAfterTwo runs the binary with args, waits until marker has been
+// printed twice (two redisplays) and sends SIGINT: the command must stop
+// within 2 s with exit 0.
+func ctrlCAfterTwo(t *testing.T, marker string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
 	var stdout, stderr testenv.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(stdout.String(), "Active Connections") < 2 {
+	for strings.Count(stdout.String(), marker) < 2 {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
 			cmd.Wait()
-			t.Fatalf("no second table within 10s; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+			t.Fatalf("%v: no second %q within 10s; stdout:\n%s\nstderr:\n%s", args, marker, stdout.String(), stderr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -324,9 +332,9 @@ func TestLiveIntervalCtrlC(t *testing.T) {
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	if err != nil {
-		t.Errorf("after Ctrl-C: %v (want exit 0); stderr:\n%s", err, stderr.String())
+		t.Errorf("%v after Ctrl-C: %v (want exit 0); stderr:\n%s", args, err, stderr.String())
 	}
 	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("took %v to stop after Ctrl-C", d)
+		t.Errorf("%v took %v to stop after Ctrl-C", args, d)
 	}
 }

@@ -1,0 +1,18 @@
+//go:build !linux
+
+// counters_other.go: the counters of -e are read only on Linux so
+// far; elsewhere they are refused, not printed empty.
+
+package platform
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// Interfaces is not written for this OS yet.
+func Interfaces(Config) ([]collect.InterfaceCounters, error) {
+	return nil, fmt.Errorf("interface statistics on %s: %w", runtime.GOOS, collect.ErrUnsupported)
+}
