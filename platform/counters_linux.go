@@ -1,4 +1,4 @@
-// counters_linux.go reads the host-wide counters of -e from
+// counters_linux.go reads the host-wide counters of -e and -s from
 // /proc/net, in our network namespace or, with Config.NetNS, in another
 // one from a thread inside it.
 
@@ -21,6 +21,17 @@ func Interfaces(cfg Config) ([]collect.InterfaceCounters, error) {
 		return err
 	})
 	return ifs, err
+}
+
+// Protocols returns the per-protocol counters (-s) of the namespace
+// cfg.NetNS names ("" ours).
+func Protocols(cfg Config) (collect.ProtoCounters, error) {
+	var c collect.ProtoCounters
+	err := inNamespace(cfg, func(proc string) (err error) {
+		c, err = netcounters.ReadProtocols(proc)
+		return err
+	})
+	return c, err
 }
 
 // inNamespace calls f with the /proc directory whose net/ is the

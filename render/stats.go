@@ -1,6 +1,6 @@
 // stats.go writes the host-wide counter reports: interface statistics
-// (-e), in Windows netstat's layout with Linux's counters, leaving out the
-// rows Linux cannot fill truthfully.
+// (-e) and per-protocol statistics (-s), in Windows netstat's layout with
+// Linux's counters, leaving out the rows Linux cannot fill truthfully.
 
 package render
 
@@ -15,6 +15,180 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 )
+
+// StatsSection is one section of -s; a set of them selects what is
+// printed (-s -p PROTO).
+type StatsSection uint16
+
+// The sections of -s, in the order printed (Windows netstat's order).
+const (
+	StatsIPv4 StatsSection = 1 << iota
+	StatsIPv6
+	StatsICMPv4
+	StatsICMPv6
+	// StatsTCP is one section for IPv4 and IPv6: Linux keeps one TCP MIB
+	// for both ("Tcp:" in /proc/net/snmp), so there is no truthful split.
+	StatsTCP
+	StatsUDPv4
+	StatsUDPv6
+
+	AllStats = StatsIPv4 | StatsIPv6 | StatsICMPv4 | StatsICMPv6 | StatsTCP | StatsUDPv4 | StatsUDPv6
+)
+
+// mibRow is one "Name = value" row: Windows' name, the kernel's counter.
+type mibRow struct{ label, counter string }
+
+// ipRows are MIB-II's IP counters (RFC 4293) under Windows' names; Ip and
+// Ip6 share the counter names except for forwarding. Windows' "Routing
+// Discards" has no Linux counter and is left out.
+func ipRows(forw string) []mibRow {
+	return []mibRow{
+		{"Packets Received", "InReceives"},
+		{"Received Header Errors", "InHdrErrors"},
+		{"Received Address Errors", "InAddrErrors"},
+		{"Datagrams Forwarded", forw},
+		{"Unknown Protocols Received", "InUnknownProtos"},
+		{"Received Packets Discarded", "InDiscards"},
+		{"Received Packets Delivered", "InDelivers"},
+		{"Output Requests", "OutRequests"},
+		{"Discarded Output Packets", "OutDiscards"},
+		{"Output Packet No Route", "OutNoRoutes"},
+		{"Reassembly Required", "ReasmReqds"},
+		{"Reassembly Successful", "ReasmOKs"},
+		{"Reassembly Failures", "ReasmFails"},
+		{"Datagrams Successfully Fragmented", "FragOKs"},
+		{"Datagrams Failing Fragmentation", "FragFails"},
+		{"Fragments Created", "FragCreates"},
+	}
+}
+
+var tcpRows = []mibRow{
+	{"Active Opens", "ActiveOpens"},
+	{"Passive Opens", "PassiveOpens"},
+	{"Failed Connection Attempts", "AttemptFails"},
+	{"Reset Connections", "EstabResets"},
+	{"Current Connections", "CurrEstab"},
+	{"Segments Received", "InSegs"},
+	{"Segments Sent", "OutSegs"},
+	{"Segments Retransmitted", "RetransSegs"},
+}
+
+var udpRows = []mibRow{
+	{"Datagrams Received", "InDatagrams"},
+	{"No Ports", "NoPorts"},
+	{"Receive Errors", "InErrors"},
+	{"Datagrams Sent", "OutDatagrams"},
+}
+
+// icmpRow is one "Received Sent" row: Windows' name and the kernel's two
+// counters.
+type icmpRow struct{ label, in, out string }
+
+var icmp4Rows = []icmpRow{
+	{"Messages", "InMsgs", "OutMsgs"},
+	{"Errors", "InErrors", "OutErrors"},
+	{"Destination Unreachable", "InDestUnreachs", "OutDestUnreachs"},
+	{"Time Exceeded", "InTimeExcds", "OutTimeExcds"},
+	{"Parameter Problems", "InParmProbs", "OutParmProbs"},
+	{"Source Quenches", "InSrcQuenchs", "OutSrcQuenchs"},
+	{"Redirects", "InRedirects", "OutRedirects"},
+	{"Echo Replies", "InEchoReps", "OutEchoReps"},
+	{"Echos", "InEchos", "OutEchos"},
+	{"Timestamps", "InTimestamps", "OutTimestamps"},
+	{"Timestamp Replies", "InTimestampReps", "OutTimestampReps"},
+	{"Address Masks", "InAddrMasks", "OutAddrMasks"},
+	{"Address Mask Replies", "InAddrMaskReps", "OutAddrMaskReps"},
+}
+
+var icmp6Rows = []icmpRow{
+	{"Messages", "InMsgs", "OutMsgs"},
+	{"Errors", "InErrors", "OutErrors"},
+	{"Destination Unreachable", "InDestUnreachs", "OutDestUnreachs"},
+	{"Packet Too Big", "InPktTooBigs", "OutPktTooBigs"},
+	{"Time Exceeded", "InTimeExcds", "OutTimeExcds"},
+	{"Parameter Problems", "InParmProblems", "OutParmProblems"},
+	{"Echos", "InEchos", "OutEchos"},
+	{"Echo Replies", "InEchoReplies", "OutEchoReplies"},
+	{"MLD Queries", "InGroupMembQueries", "OutGroupMembQueries"},
+	{"MLD Reports", "InGroupMembResponses", "OutGroupMembResponses"},
+	{"MLD Dones", "InGroupMembReductions", "OutGroupMembReductions"},
+	{"MLDv2 Reports", "InMLDv2Reports", "OutMLDv2Reports"},
+	{"Router Solicitations", "InRouterSolicits", "OutRouterSolicits"},
+	{"Router Advertisements", "InRouterAdvertisements", "OutRouterAdvertisements"},
+	{"Neighbor Solicitations", "InNeighborSolicits", "OutNeighborSolicits"},
+	{"Neighbor Advertisements", "InNeighborAdvertisements", "OutNeighborAdvertisements"},
+	{"Redirects", "InRedirects", "OutRedirects"},
+}
+
+// ProtocolStats writes the -s report: the selected sections (0: all) in
+// Windows netstat's order and layout. A counter the kernel does not keep
+// is a row left out, never a 0; a group it does not keep at all (IPv6
+// disabled) is a section saying so.
+func ProtocolStats(w io.Writer, c collect.ProtoCounters, sections StatsSection) error {
+	if sections == 0 {
+		sections = AllStats
+	}
+	bw := bufio.NewWriter(w)
+	type section struct {
+		which        StatsSection
+		title, group string
+		note         string
+		rows         []mibRow
+		icmp         []icmpRow
+	}
+	for _, s := range []section{
+		{which: StatsIPv4, title: "IPv4 Statistics", group: "Ip", rows: ipRows("ForwDatagrams")},
+		{which: StatsIPv6, title: "IPv6 Statistics", group: "Ip6", rows: ipRows("OutForwDatagrams")},
+		{which: StatsICMPv4, title: "ICMPv4 Statistics", group: "Icmp", icmp: icmp4Rows},
+		{which: StatsICMPv6, title: "ICMPv6 Statistics", group: "Icmp6", icmp: icmp6Rows},
+		{which: StatsTCP, title: "TCP Statistics for IPv4 and IPv6", group: "Tcp", rows: tcpRows,
+			note: "(Linux keeps one set of TCP counters for IPv4 and IPv6 together)"},
+		{which: StatsUDPv4, title: "UDP Statistics for IPv4", group: "Udp", rows: udpRows},
+		{which: StatsUDPv6, title: "UDP Statistics for IPv6", group: "Udp6", rows: udpRows},
+	} {
+		if sections&s.which == 0 {
+			continue
+		}
+		fmt.Fprintf(bw, "\n%s\n", s.title)
+		if s.note != "" {
+			fmt.Fprintf(bw, "%s\n", s.note)
+		}
+		bw.WriteString("\n")
+		if !c.Has(s.group) {
+			if strings.HasSuffix(s.group, "6") {
+				bw.WriteString("  (none: this system keeps no IPv6 counters; IPv6 is disabled)\n")
+			} else {
+				fmt.Fprintf(bw, "  (none: this system keeps no %s counters)\n", s.group)
+			}
+			continue
+		}
+		for _, r := range s.rows {
+			if v, ok := c.Get(s.group, r.counter); ok {
+				fmt.Fprintf(bw, "  %-35s= %d\n", r.label, v)
+			}
+		}
+		if s.icmp != nil {
+			fmt.Fprintf(bw, "  %-25s %-12s%s\n", "", "Received", "Sent")
+			for _, r := range s.icmp {
+				in, inOK := c.Get(s.group, r.in)
+				out, outOK := c.Get(s.group, r.out)
+				if !inOK && !outOK {
+					continue
+				}
+				fmt.Fprintf(bw, "  %-25s %-12s%s\n", r.label, count(in, inOK), count(out, outOK))
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+// count is a counter's text: "-" when it is not kept.
+func count(v int64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return strconv.FormatInt(v, 10)
+}
 
 // InterfaceStats writes the -e report: Windows' "Interface Statistics"
 // Received/Sent block, totalled over every interface but loopback, with

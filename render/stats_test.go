@@ -1,6 +1,6 @@
-// stats_test.go checks the -e report against golden files, and the
-// rules: loopback is not in the totals, totals do not wrap, names cannot
-// drive the terminal.
+// stats_test.go checks the -e and -s reports against golden files, and
+// the rules: absent counters are absent rows, loopback is not in the
+// totals, names cannot drive the terminal.
 
 package render
 
@@ -83,5 +83,74 @@ func TestInterfaceStatsEscapesNames(t *testing.T) {
 	}
 	if strings.Contains(b.String(), "\x1b") || !strings.Contains(b.String(), `ev\x1b[2Jil`) {
 		t.Errorf("name not escaped:\n%q", b.String())
+	}
+}
+
+func testProtocols() collect.ProtoCounters {
+	var c collect.ProtoCounters
+	for i, n := range []string{"InReceives", "InHdrErrors", "InAddrErrors", "ForwDatagrams", "InUnknownProtos", "InDiscards",
+		"InDelivers", "OutRequests", "OutDiscards", "OutNoRoutes", "ReasmReqds", "ReasmOKs", "ReasmFails", "FragOKs", "FragFails", "FragCreates"} {
+		c.Set("Ip", n, int64(1000+i))
+		if n == "ForwDatagrams" {
+			n = "OutForwDatagrams"
+		}
+		c.Set("Ip6", n, int64(2000+i))
+	}
+	for i, n := range []string{"Msgs", "Errors", "DestUnreachs", "TimeExcds", "ParmProbs", "SrcQuenchs", "Redirects",
+		"EchoReps", "Echos", "Timestamps", "TimestampReps", "AddrMasks", "AddrMaskReps"} {
+		c.Set("Icmp", "In"+n, int64(100+i))
+		c.Set("Icmp", "Out"+n, int64(200+i))
+	}
+	for i, n := range []string{"Msgs", "Errors", "DestUnreachs", "PktTooBigs", "TimeExcds", "ParmProblems", "Echos", "EchoReplies",
+		"GroupMembQueries", "GroupMembResponses", "GroupMembReductions", "RouterSolicits", "RouterAdvertisements",
+		"NeighborSolicits", "NeighborAdvertisements", "Redirects"} {
+		c.Set("Icmp6", "In"+n, int64(300+i))
+		c.Set("Icmp6", "Out"+n, int64(400+i))
+	}
+	c.Set("Icmp6", "OutMLDv2Reports", 9) // and no InMLDv2Reports: "-"
+	for i, n := range []string{"ActiveOpens", "PassiveOpens", "AttemptFails", "EstabResets", "CurrEstab", "InSegs", "OutSegs", "RetransSegs"} {
+		c.Set("Tcp", n, int64(500+i))
+	}
+	c.Set("Tcp", "MaxConn", -1)
+	for i, n := range []string{"InDatagrams", "NoPorts", "InErrors", "OutDatagrams"} {
+		c.Set("Udp", n, int64(600+i))
+		c.Set("Udp6", n, int64(700+i))
+	}
+	return c
+}
+
+func TestProtocolStatsGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := ProtocolStats(&b, testProtocols(), 0); err != nil {
+		t.Fatal(err)
+	}
+	statsGolden(t, "stats_s.txt", b.Bytes())
+	// Every counter mapped is in the output with its own value: a row that
+	// reads the wrong counter shows a value of another row.
+	out := b.String()
+	for _, want := range []string{"Packets Received                   = 1000\n", "Datagrams Forwarded                = 2003\n",
+		"Fragments Created                  = 2015\n", "Address Mask Replies      112         212\n",
+		"Redirects                 315         415\n", "MLDv2 Reports             -           9\n",
+		"Segments Retransmitted             = 507\n", "Datagrams Sent                     = 703\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q", want)
+		}
+	}
+}
+
+func TestProtocolStatsSections(t *testing.T) {
+	c := testProtocols()
+	delete(c.Groups["Ip"], "ReasmReqds") // an older kernel's missing counter
+	delete(c.Groups, "Udp6")             // IPv6 disabled
+	var b bytes.Buffer
+	if err := ProtocolStats(&b, c, StatsIPv4|StatsTCP|StatsUDPv6); err != nil {
+		t.Fatal(err)
+	}
+	statsGolden(t, "stats_s_some.txt", b.Bytes())
+	if strings.Contains(b.String(), "Reassembly Required") {
+		t.Error("an absent counter is printed")
+	}
+	if strings.Contains(b.String(), "ICMP") || strings.Count(b.String(), "Statistics") != 3 {
+		t.Errorf("wrong sections:\n%s", b.String())
 	}
 }

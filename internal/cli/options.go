@@ -15,6 +15,7 @@ import (
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/stackcmd"
 	"github.com/gonetstat/gonetstat/platform/netns"
+	"github.com/gonetstat/gonetstat/render"
 )
 
 // Options is a parsed command line.
@@ -25,12 +26,15 @@ type Options struct {
 	JSON, NDJSON                   bool
 	Stack                          bool // --stack: also the running mini-stacks' sockets
 	Info                           bool // --info (--internals): the wide table of TCP internals
-	Interfaces                     bool // -e: the interface statistics instead of the socket table
-	Source                         string
-	NetNS                          string // --netns NAME|PATH|PID; "" for our own namespace
-	AllNetNS                       bool   // --all-netns
-	Interval                       int    // seconds; 0: once
-	Help                           bool
+	// Interfaces (-e) and Statistics (-s) print those reports instead of
+	// the socket table; Sections are the -s sections -p chose (0: all).
+	Interfaces, Statistics bool
+	Sections               render.StatsSection
+	Source                 string
+	NetNS                  string // --netns NAME|PATH|PID; "" for our own namespace
+	AllNetNS               bool   // --all-netns
+	Interval               int    // seconds; 0: once
+	Help                   bool
 	// Notes are said on stderr before the table: how an ambiguous command
 	// line was read.
 	Notes []string
@@ -53,6 +57,14 @@ const maxInterval = 86400
 // names them.
 var protocols = map[string]collect.Kind{
 	"tcp": collect.TCP4, "udp": collect.UDP4, "tcpv6": collect.TCP6, "udpv6": collect.UDP6,
+}
+
+// statsSections maps -p values (lower case) to -s sections. Linux keeps
+// one TCP MIB for IPv4 and IPv6, so TCP and TCPv6 both name its one
+// section.
+var statsSections = map[string]render.StatsSection{
+	"tcp": render.StatsTCP, "tcpv6": render.StatsTCP, "udp": render.StatsUDPv4, "udpv6": render.StatsUDPv6,
+	"ip": render.StatsIPv4, "ipv6": render.StatsIPv6, "icmp": render.StatsICMPv4, "icmpv6": render.StatsICMPv6,
 }
 
 // linuxLetters are the letters that mean the same in Linux netstat as
@@ -86,7 +98,7 @@ func linuxPNote(arg string) string {
 // Args is MaximumNArgs(1) so that "-ano 5" is an interval, never taken for
 // a subcommand. A subcommand writes to stdout and stderr (nil: nowhere).
 func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
-	var proto string
+	var proto []string // every -p given: -s takes several sections; the table, the last
 	var tcp, udp bool
 	root := &cobra.Command{
 		Use:           "gonetstat",
@@ -108,8 +120,9 @@ func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
 	fs.BoolVarP(&o.Owner, "owner", "o", false, "")
 	fs.BoolVarP(&o.Exe, "executable", "b", false, "")
 	fs.BoolVarP(&o.FQDN, "fqdn", "f", false, "")
+	fs.BoolVarP(&o.Statistics, "statistics", "s", false, "")
 	fs.BoolVarP(&o.Interfaces, "ethernet", "e", false, "")
-	fs.StringVarP(&proto, "proto", "p", "", "")
+	fs.StringArrayVarP(&proto, "proto", "p", nil, "")
 	fs.BoolVarP(&tcp, "tcp", "t", false, "")
 	fs.BoolVarP(&udp, "udp", "u", false, "")
 	fs.BoolVarP(&o.Listening, "listening", "l", false, "")
@@ -197,7 +210,7 @@ func isProtocol(v string) bool {
 
 // finish applies what the flags alone do not say: the tables asked for,
 // -p's value, the interval, and the combinations that cannot run.
-func (o *Options) finish(fs *pflag.FlagSet, proto string, rest []string) error {
+func (o *Options) finish(fs *pflag.FlagSet, proto []string, rest []string) error {
 	if fs.Changed("tcp") {
 		o.Kinds |= collect.TCP4 | collect.TCP6
 	}
@@ -205,8 +218,13 @@ func (o *Options) finish(fs *pflag.FlagSet, proto string, rest []string) error {
 		o.Kinds |= collect.UDP4 | collect.UDP6
 	}
 	if fs.Changed("proto") {
-		if err := o.readProto(proto); err != nil {
-			return err
+		if !o.Statistics {
+			proto = proto[len(proto)-1:] // as before -s: the last -p wins
+		}
+		for _, p := range proto {
+			if err := o.readProto(p); err != nil {
+				return err
+			}
 		}
 	}
 	if err := o.checkReports(fs); err != nil {
@@ -247,8 +265,8 @@ func (o *Options) finish(fs *pflag.FlagSet, proto string, rest []string) error {
 	return nil
 }
 
-// reportFlags names the reports asked for, as typed ("-e"); "" when none
-// is: the socket table.
+// reportFlags names the reports asked for, as typed ("-e and -s"); ""
+// when none is: the socket table.
 func (o *Options) reportFlags() string {
 	var f []string
 	for _, r := range reports {
@@ -259,7 +277,7 @@ func (o *Options) reportFlags() string {
 	return strings.Join(f, " and ")
 }
 
-// checkReports refuses what cannot go with the counter reports (-e):
+// checkReports refuses what cannot go with the counter reports (-e, -s):
 // they replace the socket table, so its selectors and formats have nothing
 // to act on. -a, -n, -o, -b and -f are accepted and do nothing, as on
 // Windows.
@@ -278,7 +296,7 @@ func (o *Options) checkReports(fs *pflag.FlagSet) error {
 	case o.Info:
 		return usagef("%s with --info: --info is a socket table, which these reports replace", r)
 	case fs.Changed("tcp"), fs.Changed("udp"), fs.Changed("listening"):
-		return usagef("%s with -t, -u or -l: those select sockets, which these reports do not show", r)
+		return usagef("%s with -t, -u or -l: those select sockets, which these reports do not show; with -s, -p PROTO chooses sections", r)
 	}
 	return nil
 }
@@ -286,6 +304,17 @@ func (o *Options) checkReports(fs *pflag.FlagSet) error {
 // readProto applies -p's value: a protocol (Windows), or the tail of a
 // Linux cluster such as -tulpn, read the Linux way and said so.
 func (o *Options) readProto(v string) error {
+	if o.Statistics {
+		sec, ok := statsSections[strings.ToLower(v)]
+		if !ok {
+			return usagef("unknown protocol %q for -s -p: want TCP, UDP, TCPv6, UDPv6, IP, IPv6, ICMP or ICMPv6", v)
+		}
+		o.Sections |= sec
+		return nil
+	}
+	if _, ok := statsSections[strings.ToLower(v)]; ok && !isProtocol(v) {
+		return usagef("-p %s chooses a section of the statistics: add -s (gonetstat -s -p %s); the socket table takes TCP, UDP, TCPv6 or UDPv6", v, v)
+	}
 	if k, ok := protocols[strings.ToLower(v)]; ok {
 		o.Kinds |= k
 		return nil
@@ -327,8 +356,8 @@ func explainFlagError(err error) error {
 	switch {
 	case strings.Contains(msg, "flag needs an argument: 'p'"), strings.Contains(msg, "flag needs an argument: --proto"):
 		return usagef("-p needs a protocol (TCP, UDP, TCPv6 or UDPv6), as in -anop tcp; for the PID column use -o")
-	case strings.HasPrefix(msg, "unknown shorthand flag: 's'"), strings.HasPrefix(msg, "unknown shorthand flag: 'r'"):
-		return usagef("%s (statistics -s and the routing table -r are not available yet)", msg)
+	case strings.HasPrefix(msg, "unknown shorthand flag: 'r'"):
+		return usagef("%s (the routing table -r is not available yet)", msg)
 	case strings.HasPrefix(msg, "accepts at most 1 arg"):
 		return usagef("too many arguments: only one interval (seconds) may follow the options")
 	}

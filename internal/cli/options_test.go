@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/render"
 )
 
 func TestParse(t *testing.T) {
@@ -88,8 +89,24 @@ func TestParse(t *testing.T) {
 		{args: []string{"--json", "5"}, err: "with an interval use --ndjson"},
 		{args: []string{"--json", "--ndjson"}, err: "cannot be used together"},
 		{args: []string{"--source=kernel"}, err: `unknown --source "kernel"`},
-		{args: []string{"-s"}, err: "unknown shorthand flag: 's' in -s (statistics -s and the routing table -r are not available yet)"},
-		{args: []string{"-r"}, err: "unknown shorthand flag: 'r' in -r (statistics -s and the routing table -r are not available yet)"},
+		{args: []string{"-r"}, err: "unknown shorthand flag: 'r' in -r (the routing table -r is not available yet)"},
+		{args: []string{"-s"}, want: def(Options{Statistics: true})},
+		{args: []string{"--ethernet", "--statistics"}, want: def(Options{Interfaces: true, Statistics: true})},
+		{args: []string{"-es", "5"}, want: def(Options{Interfaces: true, Statistics: true, Interval: 5})},
+		{args: []string{"-s", "-p", "tcpv6"}, want: def(Options{Statistics: true, Sections: render.StatsTCP})},
+		{args: []string{"-p", "TCP", "-s"}, want: def(Options{Statistics: true, Sections: render.StatsTCP})},
+		{args: []string{"-sp", "ICMPv6", "-p", "ip", "-p", "udp"}, want: def(Options{Statistics: true, Sections: render.StatsICMPv6 | render.StatsIPv4 | render.StatsUDPv4})},
+		{args: []string{"-s", "-p", "ipv6", "-p", "icmp", "-p", "udpv6"}, want: def(Options{Statistics: true, Sections: render.StatsIPv6 | render.StatsICMPv4 | render.StatsUDPv6})},
+		{args: []string{"-s", "--netns", "blue"}, want: def(Options{Statistics: true, NetNS: "blue"})},
+		{args: []string{"-s", "-p", "igmp"}, err: `unknown protocol "igmp" for -s -p: want TCP, UDP, TCPv6, UDPv6, IP, IPv6, ICMP or ICMPv6`},
+		{args: []string{"-p", "icmp"}, err: "-p icmp chooses a section of the statistics: add -s"},
+		{args: []string{"-anop", "IPv6"}, err: "-p IPv6 chooses a section of the statistics: add -s"},
+		{args: []string{"-e", "-p", "ip"}, err: "-p ip chooses a section of the statistics: add -s"},
+		{args: []string{"-s", "--json"}, err: "-s with --json or --ndjson: these reports are text only"},
+		{args: []string{"-es", "--stack"}, err: "-e and -s with --stack"},
+		{args: []string{"-s", "--all-netns"}, err: "-s with --all-netns"},
+		{args: []string{"-s", "--info"}, err: "-s with --info"},
+		{args: []string{"-s", "-t"}, err: "-s with -t, -u or -l"},
 		{args: []string{"--ethernet"}, want: def(Options{Interfaces: true})},
 		{args: []string{"-e", "5"}, want: def(Options{Interfaces: true, Interval: 5})},
 		{args: []string{"-anobfe"}, want: def(Options{All: true, Numeric: true, Owner: true, Exe: true, FQDN: true, Interfaces: true})},

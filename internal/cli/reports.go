@@ -1,6 +1,6 @@
 // reports.go prints the host-wide reports that replace the socket table:
-// interface statistics (-e). Each is one entry of reports; per-protocol
-// statistics (-s) and the routing table (-r) will be more.
+// interface statistics (-e) and per-protocol statistics (-s). Each is one
+// entry of reports; the routing table (-r) will be one more.
 
 package cli
 
@@ -24,6 +24,7 @@ type report struct {
 
 var reports = []report{
 	{"-e", func(o Options) bool { return o.Interfaces }, printInterfaces},
+	{"-s", func(o Options) bool { return o.Statistics }, printStatistics},
 }
 
 // printReports prints every report asked for and returns the exit code:
@@ -55,4 +56,15 @@ func printInterfaces(opt Options, env Env) error {
 		return err
 	}
 	return render.InterfaceStats(env.Stdout, ifs)
+}
+
+func printStatistics(opt Options, env Env) error {
+	if env.Protocols == nil {
+		return collect.ErrUnsupported
+	}
+	c, err := env.Protocols(opt.NetNS)
+	if err != nil {
+		return err
+	}
+	return render.ProtocolStats(env.Stdout, c, opt.Sections)
 }

@@ -1,5 +1,5 @@
-// reports_test.go runs -e in-process with fake counters: the wiring,
-// --netns, failures and the interval.
+// reports_test.go runs -e and -s in-process with fake counters: the
+// wiring, the order of the reports, --netns, failures and the interval.
 
 package cli
 
@@ -26,7 +26,43 @@ func fakeInterfaces() []collect.InterfaceCounters {
 	}
 }
 
+// fakeProtocols has every group -s reads, with a few counters left out as
+// an older kernel would (Ip ReasmReqds, Icmp6 InMLDv2Reports).
+func fakeProtocols() collect.ProtoCounters {
+	var c collect.ProtoCounters
+	set := func(group string, kv ...any) {
+		for i := 0; i < len(kv); i += 2 {
+			c.Set(group, kv[i].(string), int64(kv[i+1].(int)))
+		}
+	}
+	set("Ip", "InReceives", 3358, "InHdrErrors", 1, "InAddrErrors", 2, "ForwDatagrams", 3, "InUnknownProtos", 4,
+		"InDiscards", 5, "InDelivers", 3300, "OutRequests", 2966, "OutDiscards", 6, "OutNoRoutes", 7,
+		"ReasmOKs", 8, "ReasmFails", 9, "FragOKs", 10, "FragFails", 11, "FragCreates", 12)
+	set("Ip6", "InReceives", 1534, "InHdrErrors", 0, "InAddrErrors", 0, "OutForwDatagrams", 0, "InUnknownProtos", 0,
+		"InDiscards", 0, "InDelivers", 1534, "OutRequests", 1543, "OutDiscards", 0, "OutNoRoutes", 13,
+		"ReasmReqds", 0, "ReasmOKs", 0, "ReasmFails", 0, "FragOKs", 0, "FragFails", 0, "FragCreates", 0)
+	set("Icmp", "InMsgs", 12, "InErrors", 0, "InDestUnreachs", 2, "InEchos", 5, "InEchoReps", 5,
+		"OutMsgs", 14, "OutErrors", 0, "OutDestUnreachs", 4, "OutEchos", 5, "OutEchoReps", 5)
+	set("Icmp6", "InMsgs", 1, "InErrors", 1, "OutMsgs", 9, "OutErrors", 0, "InDestUnreachs", 1, "OutDestUnreachs", 1,
+		"InEchos", 0, "OutEchos", 0, "InEchoReplies", 0, "OutEchoReplies", 0, "OutMLDv2Reports", 4,
+		"InNeighborSolicits", 0, "OutNeighborSolicits", 4)
+	set("Tcp", "RtoAlgorithm", 1, "MaxConn", -1, "ActiveOpens", 355, "PassiveOpens", 336, "AttemptFails", 1, "EstabResets", 22,
+		"CurrEstab", 3, "InSegs", 4851, "OutSegs", 4469, "RetransSegs", 17)
+	set("Udp", "InDatagrams", 39, "NoPorts", 6, "InErrors", 0, "OutDatagrams", 40)
+	set("Udp6", "InDatagrams", 2, "NoPorts", 1, "InErrors", 0, "OutDatagrams", 3)
+	return c
+}
+
 func TestReportsGolden(t *testing.T) {
+	noIPv6 := func(f *fixture) {
+		f.protocols = func(string) (collect.ProtoCounters, error) {
+			c := fakeProtocols()
+			delete(c.Groups, "Ip6")
+			delete(c.Groups, "Icmp6")
+			delete(c.Groups, "Udp6")
+			return c, nil
+		}
+	}
 	for _, tt := range []struct {
 		name  string
 		args  []string
@@ -39,8 +75,19 @@ func TestReportsGolden(t *testing.T) {
 			}
 		}},
 		{name: "stats_e_ano", args: []string{"-anobf", "-e"}},
+		{name: "stats_s", args: []string{"-s"}},
+		{name: "stats_s_tcp", args: []string{"-s", "-p", "tcp"}},
+		{name: "stats_es_ano", args: []string{"-anos", "-e", "-p", "UDPv6", "-p", "icmp"}},
+		{name: "stats_s_no_ipv6", args: []string{"-s", "-p", "ipv6", "-p", "udp"}, setup: noIPv6},
+		{name: "stats_s_fails", args: []string{"-es"}, setup: func(f *fixture) {
+			f.protocols = func(string) (collect.ProtoCounters, error) {
+				return collect.ProtoCounters{}, errors.New("/proc/self/net/snmp: netcounters: line 4: 3 values for the 4 names of group Icmp on line 3")
+			}
+		}},
 		{name: "usage_r", args: []string{"-r"}},
 		{name: "usage_ethernet_json", args: []string{"-e", "--json"}},
+		{name: "usage_stats_json", args: []string{"-s", "--json"}},
+		{name: "usage_icmp_without_s", args: []string{"-p", "icmp"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture()
@@ -57,7 +104,18 @@ func TestReportsGolden(t *testing.T) {
 	}
 }
 
-// TestReportsNetNS: --netns reaches the counters' reader.
+// TestReportsOrder: -e before -s whatever the order typed, as Windows.
+func TestReportsOrder(t *testing.T) {
+	for _, args := range [][]string{{"-s", "-e"}, {"-se"}, {"--statistics", "--ethernet"}} {
+		r := newFixture().run(context.Background(), args)
+		e, s := strings.Index(r.stdout, "Interface Statistics"), strings.Index(r.stdout, "IPv4 Statistics")
+		if r.code != exitOK || e < 0 || s < 0 || e > s {
+			t.Errorf("%q: -e at %d, -s at %d, want -e first:\n%v", args, e, s, r)
+		}
+	}
+}
+
+// TestReportsNetNS: --netns reaches the counters' reader, for both reports.
 func TestReportsNetNS(t *testing.T) {
 	f := newFixture()
 	var asked []string
@@ -65,8 +123,12 @@ func TestReportsNetNS(t *testing.T) {
 		asked = append(asked, "e:"+ns)
 		return fakeInterfaces(), nil
 	}
-	r := f.run(context.Background(), []string{"-e", "--netns", "gnst-blue"})
-	if r.code != exitOK || fmt.Sprint(asked) != "[e:gnst-blue]" {
+	f.protocols = func(ns string) (collect.ProtoCounters, error) {
+		asked = append(asked, "s:"+ns)
+		return fakeProtocols(), nil
+	}
+	r := f.run(context.Background(), []string{"-es", "--netns", "gnst-blue"})
+	if r.code != exitOK || fmt.Sprint(asked) != "[e:gnst-blue s:gnst-blue]" {
 		t.Errorf("asked %v, exit %d:\n%v", asked, r.code, r)
 	}
 }
@@ -82,6 +144,10 @@ func TestReportsUnsupported(t *testing.T) {
 		{[]string{"-e"}, func(f *fixture) {
 			f.interfaces = func(string) ([]collect.InterfaceCounters, error) { return nil, unsupported }
 		}, "gonetstat: -e is not available on " + runtime.GOOS + "\n"},
+		{[]string{"-s"}, func(f *fixture) {
+			f.protocols = func(string) (collect.ProtoCounters, error) { return collect.ProtoCounters{}, unsupported }
+		}, "gonetstat: -s is not available on " + runtime.GOOS + "\n"},
+		{[]string{"-s"}, func(f *fixture) { f.protocols = nil }, "gonetstat: -s is not available on " + runtime.GOOS + "\n"},
 		{[]string{"-e"}, func(f *fixture) { f.interfaces = nil }, "gonetstat: -e is not available on " + runtime.GOOS + "\n"},
 	} {
 		f := newFixture()
@@ -133,5 +199,22 @@ func TestReportsInterval(t *testing.T) {
 	r = f.run(ctx, []string{"-e", "1"})
 	if r.code != exitFailure || reads != 2 || strings.Count(r.stdout, "Interface Statistics") != 1 {
 		t.Errorf("exit %d, %d reads, want 1 and 2:\n%v", r.code, reads, r)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	f = newFixture()
+	f.after = (&ticker{t: t, want: time.Second, n: 1, cancel: cancel}).after
+	reads = 0
+	f.protocols = func(string) (collect.ProtoCounters, error) {
+		reads++
+		if reads == 1 {
+			return collect.ProtoCounters{}, errors.New("reading /proc/self/net/snmp: input/output error")
+		}
+		return fakeProtocols(), nil
+	}
+	r = f.run(ctx, []string{"-s", "-p", "udp", "1"})
+	if r.code != exitFailure || reads != 2 || strings.Count(r.stdout, "UDP Statistics for IPv4") != 1 {
+		t.Errorf("-s: exit %d, %d reads, want 1 and 2:\n%v", r.code, reads, r)
 	}
 }

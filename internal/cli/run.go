@@ -56,10 +56,11 @@ type Env struct {
 	// Containers names the container a process runs in (nil, nil: none);
 	// nil: containers are not looked for on this OS.
 	Containers func(pid int) (*collect.Container, error)
-	// Interfaces reads the counters of -e in the network namespace a
-	// --netns value names ("" ours); nil, or an error wrapping
-	// collect.ErrUnsupported: not on this OS.
+	// Interfaces and Protocols read the counters of -e and -s in the
+	// network namespace a --netns value names ("" ours); nil, or an error
+	// wrapping collect.ErrUnsupported: not on this OS.
 	Interfaces func(netns string) ([]collect.InterfaceCounters, error)
+	Protocols  func(netns string) (collect.ProtoCounters, error)
 }
 
 // Namer is a render.Namer that resolves a table's names in bulk first.
@@ -98,6 +99,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Containers: platform.Containers(platform.Config{}),
 		Interfaces: func(ns string) ([]collect.InterfaceCounters, error) {
 			return platform.Interfaces(platform.Config{NetNS: ns})
+		},
+		Protocols: func(ns string) (collect.ProtoCounters, error) {
+			return platform.Protocols(platform.Config{NetNS: ns})
 		},
 	}
 	return Run(ctx, args, env)

@@ -116,8 +116,10 @@ type fixture struct {
 	// stacks is what the mini-stacks' control sockets answer (--stack).
 	stacks   []control.Reply
 	stackErr []error
-	// interfaces reads the counters of -e (nil: not on this OS).
+	// interfaces and protocols read the counters of -e and -s (nil: not
+	// on this OS).
 	interfaces func(ns string) ([]collect.InterfaceCounters, error)
+	protocols  func(ns string) (collect.ProtoCounters, error)
 }
 
 func newFixture() *fixture {
@@ -128,6 +130,7 @@ func newFixture() *fixture {
 		after:      time.After,
 		now:        func() time.Time { return time.Date(2026, 11, 25, 4, 10, 0, 0, time.UTC) },
 		interfaces: func(string) ([]collect.InterfaceCounters, error) { return fakeInterfaces(), nil },
+		protocols:  func(string) (collect.ProtoCounters, error) { return fakeProtocols(), nil },
 	}
 }
 
@@ -163,6 +166,7 @@ func (f *fixture) run(ctx context.Context, args []string) result {
 			return out, f.stackErr
 		},
 		Interfaces: f.interfaces,
+		Protocols:  f.protocols,
 	}
 	code := Run(ctx, args, env)
 	return result{code, stdout.String(), stderr.String()}

@@ -4,7 +4,7 @@ package cli
 
 const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC]
                  [--netns NS | --all-netns] [interval]
-       gonetstat -e [--netns NS] [interval]
+       gonetstat [-e] [-s] [-p PROTO] [--netns NS] [interval]
 
 Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
 Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
@@ -18,11 +18,16 @@ Options (Windows netstat meanings; each has a long form):
   -b, --executable   the program holding each socket, on its own line
                      under the row (with -o as well: both)
   -f, --fqdn         fully qualified host names (with names, not with -n)
-  -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case)
+  -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case); with
+                     -s, the section(s) to print: also IP, IPv6, ICMP,
+                     ICMPv6 (TCP and TCPv6 both name the one TCP section)
   -e, --ethernet     interface statistics instead of the socket table:
                      bytes, packets, multicast, discards and errors received
                      and sent, totalled over all interfaces but loopback,
                      then one line per interface (/proc/net/dev)
+  -s, --statistics   per-protocol statistics instead of the socket table:
+                     IPv4, IPv6, ICMPv4, ICMPv6, TCP, UDP and UDPv6 counters
+                     (/proc/net/snmp, /proc/net/snmp6); with -e, -e first
   -t, --tcp          TCP sockets, IPv4 and IPv6 (Linux netstat/ss letter)
   -u, --udp          UDP sockets, IPv4 and IPv6 (Linux netstat/ss letter)
   -l, --listening    only listening TCP and unconnected UDP sockets (Linux)
@@ -49,11 +54,13 @@ Options (Windows netstat meanings; each has a long form):
   -h, --help         this help
   interval           redisplay every interval seconds until Ctrl-C
 
--e prints a text report, read from the kernel of this host or of the
+-e and -s print text reports, read from the kernel of this host or of the
 namespace --netns names; -a, -n, -o, -b and -f do nothing there, as on
 Windows, and --json, --ndjson, --stack, --all-netns, --info, -t, -u and -l
-are refused. Statistics (-s) and the routing table (-r) are not available
-yet.
+are refused. Linux keeps one set of TCP counters for IPv4 and IPv6, so -s
+prints one "TCP Statistics for IPv4 and IPv6" section, not two. A counter
+this kernel does not keep is left out, never shown as 0. The routing table
+(-r) is not available yet.
 
 Windows and Linux disagree on two letters. Here -p takes a protocol and -o
 shows PIDs, as on Windows; Linux netstat's -p (PID/program) is -o (and -b)
@@ -78,6 +85,8 @@ Examples:
   gonetstat -anop tcp --stack --info   their control blocks side by side
   gonetstat -ano --all-netns      (as root) every namespace and container
   gonetstat -e 5                  interface counters, every 5 seconds
+  gonetstat -s -p tcp -p udp      the TCP and UDP (IPv4) counters
+  gonetstat --netns blue -s -p icmp   namespace blue's ICMP counters
 
 Entering another network namespace needs root (CAP_SYS_ADMIN). With
 --all-netns, a namespace that cannot be entered is named on stderr with
