@@ -232,17 +232,16 @@ func TestIntegrationNetNSInterfaces(t *testing.T) {
 
 // TestIntegrationNetNSStats pings 127.0.0.1 inside a fresh namespace:
 // gonetstat --netns there counts exactly those echos (nothing else runs in
-// it), reads the same as the namespace's own /proc/net/snmp, and the
-// host's counters are not the namespace's.
+// it) and reads the same as the namespace's own /proc/net/snmp. The
+// host's counters are not checked against the pings: the machine is shared
+// and anyone may ping its loopback meanwhile.
 func TestIntegrationNetNSStats(t *testing.T) {
 	ns := testenv.NewNetns(t, "gnst-stats-")
 	_, err := exec.LookPath("ping")
 	testenv.SkipWithout(t, err == nil, "ping(8)")
 	const pings = 4
 	icmp := "ICMPv4 Statistics"
-	host0 := stat(t, icmp, "Echos", 0, "-s", "-p", "icmp")
 	testenv.Run(t, "ip", "netns", "exec", ns, "ping", "-c", strconv.Itoa(pings), "-i", "0.2", "-w", "10", "127.0.0.1")
-	host1 := stat(t, icmp, "Echos", 0, "-s", "-p", "ICMP")
 
 	stdout, stderr, code := run(t, "--netns", ns, "-s", "-p", "icmp")
 	if code != 0 || stderr != "" {
@@ -275,9 +274,6 @@ func TestIntegrationNetNSStats(t *testing.T) {
 		if names[i] == "InEchos" && i < len(vals) && vals[i] != strconv.Itoa(pings) {
 			t.Errorf("the namespace's /proc/net/snmp says InEchos %s, gonetstat %d", vals[i], pings)
 		}
-	}
-	if host1-host0 >= pings {
-		t.Errorf("the host's Echos grew by %d while %d pings ran in the namespace (%d -> %d)", host1-host0, pings, host0, host1)
 	}
 
 	_, stderr, code = run(t, "--netns", "gnst-stats-no-such-ns", "-s")
