@@ -150,10 +150,11 @@ func (t *RouteTable) Interface(index uint32) *Interface {
 // LocalAddr is the address of this host that a route sends from: its
 // preferred source when the kernel keeps one, else the first primary
 // address of its interface, of the route's family, whose subnet holds the
-// gateway (or the destination, for an on-link route), else the first
-// primary address of that family on the interface (IPv6: the first global
-// one before a link-local one). Invalid when the interface has none:
-// Windows prints this address in route print's Interface column.
+// gateway (or the destination, for an on-link route or one through a
+// link-local gateway), else the first primary address of that family on
+// the interface (IPv6: a global one before a link-local one). Invalid when
+// the interface has none. Windows prints this address in route print's
+// Interface column.
 func (t *RouteTable) LocalAddr(r Route) netip.Addr {
 	if r.Src.IsValid() {
 		return r.Src
@@ -164,7 +165,10 @@ func (t *RouteTable) LocalAddr(r Route) netip.Addr {
 	}
 	is4 := r.Dst.Addr().Is4()
 	target := r.Gateway
-	if !target.IsValid() {
+	if !target.IsValid() || target.IsLinkLocalUnicast() {
+		// A link-local gateway says nothing of the source: an IPv6
+		// router is usually reached at fe80::, the route's packets go
+		// out from a global address.
 		target = r.Dst.Addr()
 	}
 	var first, firstLinkLocal netip.Addr
