@@ -58,7 +58,27 @@ func Dump() (collect.RouteTable, error) {
 		return collect.RouteTable{}, fmt.Errorf("binding the NETLINK_ROUTE socket: %w", err)
 	}
 
-	buf := make([]byte, recvBufSize)
+	return dumpAll(nlConn{fd}, make([]byte, recvBufSize))
+}
+
+// conn is the netlink socket as the dumps see it; tests put a fake here.
+type conn interface {
+	send(req []byte) error
+	// recv reads one datagram sent by the kernel into buf.
+	recv(buf []byte) (int, error)
+}
+
+// nlConn is a NETLINK_ROUTE socket.
+type nlConn struct{ fd int }
+
+func (c nlConn) send(req []byte) error {
+	return unix.Sendto(c.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
+}
+
+func (c nlConn) recv(buf []byte) (int, error) { return recv(c.fd, buf) }
+
+// dumpAll runs the four dumps of Dump on cn.
+func dumpAll(cn conn, buf []byte) (collect.RouteTable, error) {
 	var all Messages
 	var problems []error
 	for _, d := range [...]struct {
@@ -72,7 +92,7 @@ func Dump() (collect.RouteTable, error) {
 		{"IPv6 routes (RTM_GETROUTE)", RTMGetRoute, afInet6},
 	} {
 		for try := 1; ; try++ {
-			m, interrupted, bad, err := dump(fd, buf, d.typ, d.family)
+			m, interrupted, bad, err := dump(cn, buf, d.typ, d.family)
 			if err != nil {
 				if d.family == afInet6 && errors.Is(err, unix.EAFNOSUPPORT) {
 					break // IPv6 is off in this kernel: there is no table
@@ -98,16 +118,16 @@ func Dump() (collect.RouteTable, error) {
 // dump sends one request and decodes its replies up to NLMSG_DONE. bad
 // holds the buffers' decoding problems (what could be read is kept); err
 // is a failure that leaves the dump unusable.
-func dump(fd int, buf []byte, typ uint16, family uint8) (m Messages, interrupted bool, bad []error, err error) {
+func dump(cn conn, buf []byte, typ uint16, family uint8) (m Messages, interrupted bool, bad []error, err error) {
 	seq := seqCounter.Add(1)
 	if seq == 0 { // 0 would switch the decoder's sequence check off
 		seq = seqCounter.Add(1)
 	}
-	if err := unix.Sendto(fd, Request(typ, family, seq), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+	if err := cn.send(Request(typ, family, seq)); err != nil {
 		return m, false, nil, fmt.Errorf("sending the request: %w", err)
 	}
 	for range maxDatagrams {
-		n, err := recv(fd, buf)
+		n, err := cn.recv(buf)
 		if err != nil {
 			return m, interrupted, bad, err
 		}
