@@ -57,8 +57,9 @@ type Route struct {
 	Table    uint32 // RouteTableMain, RouteTableLocal or another table's number
 	Protocol RouteProtocol
 	// NextHopID is the nexthop object the route uses (`ip nexthop`), 0
-	// for none; such a route's Gateway and IfIndex are the object's and
-	// stay empty here.
+	// for none. The kernel sends the object's gateway and interface with
+	// the route while net.ipv4.nexthop_compat_mode is 1 (the default);
+	// with 0 they stay empty here.
 	NextHopID uint32
 }
 

@@ -110,6 +110,9 @@ func TestIntegrationRoutesNetNS(t *testing.T) {
 		{"route", "add", "198.18.6.0/24", "via", "198.18.5.2", "metric", "7"},
 		{"-6", "route", "add", "fd00:6::/64", "via", "fd00:5::2", "metric", "9"},
 		{"route", "add", "unreachable", "198.18.7.0/24"},
+		// A route through a nexthop object (ip nexthop, kernel 5.3+).
+		{"nexthop", "add", "id", "5", "via", "198.18.5.2", "dev", dev},
+		{"route", "add", "198.18.8.0/24", "nhid", "5"},
 	} {
 		testenv.Run(t, "ip", append([]string{"-n", ns}, args...)...)
 	}
@@ -143,6 +146,7 @@ func TestIntegrationRoutesNetNS(t *testing.T) {
 		routeKey("unicast", "198.18.6.0/24", "198.18.5.2", dev, 7),
 		routeKey("unicast", "198.18.5.0/24", "on-link", dev, 0),
 		routeKey("unreachable", "198.18.7.0/24", "on-link", "", 0),
+		routeKey("unicast", "198.18.8.0/24", "198.18.5.2", dev, 0),
 	} {
 		if !slices.Contains(got4, k) {
 			t.Errorf("no %q in %q", k, got4)
