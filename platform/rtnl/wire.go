@@ -70,12 +70,6 @@ const (
 	maxIfnameBytes = 16 // IFNAMSIZ
 )
 
-// Families a route dump is asked for.
-const (
-	FamilyIPv4 = afInet
-	FamilyIPv6 = afInet6
-)
-
 var native = binary.NativeEndian
 
 // Errors of the decoder.
@@ -106,7 +100,7 @@ func (e *MessageError) Error() string {
 func (e *MessageError) Unwrap() error { return e.Err }
 
 // Request encodes one dump request: typ is RTMGetLink, RTMGetAddr or
-// RTMGetRoute, family 0 (every family) or FamilyIPv4/FamilyIPv6.
+// RTMGetRoute, family 0 (every family), 2 (AF_INET) or 10 (AF_INET6).
 func Request(typ uint16, family uint8, seq uint32) []byte {
 	body := rtmsgLen
 	switch typ {
