@@ -1,0 +1,152 @@
+// dump_linux_test.go drives the dump loop with a fake netlink socket:
+// retries of interrupted dumps, partial tables, kernel refusals.
+
+package rtnl
+
+import (
+	"errors"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// fakeConn answers each request with the datagrams reply returns for its
+// type, family and how many times that dump was asked for.
+type fakeConn struct {
+	reply   func(typ uint16, family uint8, try int) []byte
+	tries   map[[2]int]int
+	pending [][]byte
+}
+
+func (f *fakeConn) send(req []byte) error {
+	typ, fam, seq := native.Uint16(req[4:]), req[nlmsgHdrLen], native.Uint32(req[8:])
+	if f.tries == nil {
+		f.tries = map[[2]int]int{}
+	}
+	k := [2]int{int(typ), int(fam)}
+	f.tries[k]++
+	buf := f.reply(typ, fam, f.tries[k])
+	// Stamp the request's sequence number on every message.
+	for b := buf; len(b) >= nlmsgHdrLen; {
+		native.PutUint32(b[8:], seq)
+		b = b[(native.Uint32(b)+3)&^3:]
+	}
+	f.pending = append(f.pending, buf)
+	return nil
+}
+
+func (f *fakeConn) recv(buf []byte) (int, error) {
+	if len(f.pending) == 0 {
+		return 0, errors.New("fake: nothing to receive")
+	}
+	n := copy(buf, f.pending[0])
+	f.pending = f.pending[1:]
+	return n, nil
+}
+
+func cat(bs ...[]byte) []byte {
+	var out []byte
+	for _, b := range bs {
+		out = append(out, b...)
+	}
+	return out
+}
+
+func route4(dst byte) []byte {
+	return msg(RTMNewRoute, 0, rtmsg(afInet, 24, 254, 4, 1), attr(rtaDst, 198, 18, dst, 0), attr(rtaOif, u32(7)...))
+}
+
+func TestDumpRetriesInterrupted(t *testing.T) {
+	done := msg(nlmsgDone, 0, u32(0))
+	f := &fakeConn{reply: func(typ uint16, fam uint8, try int) []byte {
+		switch {
+		case typ == RTMGetLink && try < 3:
+			// Changing while dumped: a name that will be gone.
+			l := link(7, "old")
+			native.PutUint16(l[6:], nlmFDumpIntr)
+			return cat(l, done)
+		case typ == RTMGetLink:
+			return cat(link(7, "veth0"), done)
+		case typ == RTMGetRoute && fam == afInet:
+			return cat(route4(6), route4(7), done)
+		}
+		return done
+	}}
+	tab, err := dumpAll(f, make([]byte, recvBufSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Interfaces) != 1 || tab.Interfaces[0].Name != "veth0" {
+		t.Errorf("interfaces %+v: want only the third dump's veth0", tab.Interfaces)
+	}
+	if len(tab.IPv4) != 2 || tab.IPv4[0].IfName != "veth0" {
+		t.Errorf("IPv4 routes %+v", tab.IPv4)
+	}
+	if f.tries[[2]int{RTMGetLink, afUnspec}] != 3 {
+		t.Errorf("link dump asked %d times, want 3", f.tries[[2]int{RTMGetLink, afUnspec}])
+	}
+}
+
+func TestDumpPartial(t *testing.T) {
+	done := msg(nlmsgDone, 0, u32(0))
+	f := &fakeConn{reply: func(typ uint16, fam uint8, try int) []byte {
+		switch {
+		case typ == RTMGetLink:
+			return cat(link(7, "veth0"), done)
+		case typ == RTMGetAddr:
+			// One address with a broken attribute beside a good one.
+			bad := msg(RTMNewAddr, 0, []byte{afInet, 24, 0, 0, 7, 0, 0, 0}, attr(ifaLocal, 1, 2))
+			good := msg(RTMNewAddr, 0, []byte{afInet, 24, 0, 0, 7, 0, 0, 0}, attr(ifaLocal, 198, 18, 5, 1))
+			return cat(bad, good, done)
+		case typ == RTMGetRoute && fam == afInet:
+			r := route4(6) // interrupted every time
+			native.PutUint16(r[6:], nlmFDumpIntr)
+			return cat(r, done)
+		}
+		return done
+	}}
+	tab, err := dumpAll(f, make([]byte, recvBufSize))
+	var pe *collect.PartialError
+	if !errors.As(err, &pe) || len(pe.Problems) != 2 {
+		t.Fatalf("err = %v, want a PartialError of two problems", err)
+	}
+	for _, want := range []string{"dumping addresses (RTM_GETADDR): rtnetlink message 0 (type 20): IFA_LOCAL of 2 bytes",
+		"dumping IPv4 routes (RTM_GETROUTE): the table kept changing during 3 dumps"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to say %q", err, want)
+		}
+	}
+	if len(tab.Interfaces) != 1 || len(tab.Interfaces[0].Addrs) != 1 || len(tab.IPv4) != 1 {
+		t.Errorf("what could be read was not kept: %+v", tab)
+	}
+}
+
+func TestDumpRefused(t *testing.T) {
+	done := msg(nlmsgDone, 0, u32(0))
+	refuse := func(errno syscall.Errno) []byte {
+		return msg(nlmsgError, 0, native.AppendUint32(nil, uint32(-int32(errno))))
+	}
+	// IPv6 off in the kernel: no IPv6 table, and no error.
+	f := &fakeConn{reply: func(typ uint16, fam uint8, try int) []byte {
+		if fam == afInet6 {
+			return refuse(syscall.EAFNOSUPPORT)
+		}
+		return cat(link(7, "veth0"), done)
+	}}
+	if tab, err := dumpAll(f, make([]byte, recvBufSize)); err != nil || tab.IPv6 != nil {
+		t.Errorf("without IPv6: %+v, %v", tab, err)
+	}
+	// Any other refusal is the error, naming the dump.
+	f = &fakeConn{reply: func(typ uint16, fam uint8, try int) []byte {
+		if typ == RTMGetRoute {
+			return refuse(syscall.EPERM)
+		}
+		return done
+	}}
+	_, err := dumpAll(f, make([]byte, recvBufSize))
+	if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "dumping IPv4 routes (RTM_GETROUTE)") {
+		t.Errorf("err = %v", err)
+	}
+}

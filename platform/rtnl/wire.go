@@ -1,0 +1,490 @@
+// wire.go holds the rtnetlink request encoder and the reply decoder for
+// links, addresses and routes: bytes in, model out, no system calls.
+
+package rtnl
+
+import (
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"syscall"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// Constants of the netlink and rtnetlink ABI (linux/netlink.h,
+// linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h), spelled out so
+// the decoder builds on every OS.
+const (
+	nlmsgNoop    = 1
+	nlmsgError   = 2
+	nlmsgDone    = 3
+	nlmsgOverrun = 4
+
+	nlmFRequest  = 0x1
+	nlmFDumpIntr = 0x10
+	nlmFDump     = 0x100 | 0x200 // NLM_F_ROOT | NLM_F_MATCH
+
+	// Message types.
+	RTMNewLink  = 16
+	RTMGetLink  = 18
+	RTMNewAddr  = 20
+	RTMGetAddr  = 22
+	RTMNewRoute = 24
+	RTMGetRoute = 26
+
+	afUnspec = 0
+	afInet   = 2
+	afInet6  = 10
+
+	nlmsgHdrLen  = 16 // struct nlmsghdr
+	ifinfomsgLen = 16 // struct ifinfomsg
+	ifaddrmsgLen = 8  // struct ifaddrmsg
+	rtmsgLen     = 12 // struct rtmsg
+	rtnexthopLen = 8  // struct rtnexthop
+	rtaHdrLen    = 4  // struct rtattr
+
+	iffUp = 0x1 // IFF_UP
+
+	iflaAddress = 1 // IFLA_ADDRESS
+	iflaIfname  = 3 // IFLA_IFNAME
+
+	ifaAddress     = 1    // IFA_ADDRESS
+	ifaLocal       = 2    // IFA_LOCAL
+	ifaFlags       = 8    // IFA_FLAGS, a u32 superseding ifa_flags
+	ifaFSecondary  = 0x01 // IFA_F_SECONDARY
+	rtaDst         = 1    // RTA_DST
+	rtaOif         = 4    // RTA_OIF
+	rtaGateway     = 5    // RTA_GATEWAY
+	rtaPriority    = 6    // RTA_PRIORITY
+	rtaPrefsrc     = 7    // RTA_PREFSRC
+	rtaMultipath   = 9    // RTA_MULTIPATH
+	rtaTable       = 15   // RTA_TABLE, a u32 superseding rtm_table
+	rtaVia         = 18   // RTA_VIA: struct rtvia, a gateway of another family
+	rtaNhID        = 30   // RTA_NH_ID
+	rtmFCloned     = 0x200
+	maxIfnameBytes = 16 // IFNAMSIZ
+)
+
+var native = binary.NativeEndian
+
+// Errors of the decoder.
+var (
+	// ErrFraming means a buffer's netlink headers do not add up; the rest
+	// of that buffer cannot be read.
+	ErrFraming = errors.New("rtnetlink: malformed message framing")
+)
+
+// KernelError is an NLMSG_ERROR reply, or an NLMSG_DONE carrying a
+// negative status: the kernel refused the request or cut the dump short.
+type KernelError struct{ Errno syscall.Errno }
+
+func (e *KernelError) Error() string { return "rtnetlink: kernel replied " + e.Errno.Error() }
+func (e *KernelError) Unwrap() error { return e.Errno }
+
+// MessageError is a reply message that could not be decoded; Index counts
+// the messages of one buffer from 0, and Type is its message type.
+type MessageError struct {
+	Index int
+	Type  uint16
+	Err   error
+}
+
+func (e *MessageError) Error() string {
+	return fmt.Sprintf("rtnetlink message %d (type %d): %v", e.Index, e.Type, e.Err)
+}
+func (e *MessageError) Unwrap() error { return e.Err }
+
+// Request encodes one dump request: typ is RTMGetLink, RTMGetAddr or
+// RTMGetRoute, family 0 (every family), 2 (AF_INET) or 10 (AF_INET6).
+func Request(typ uint16, family uint8, seq uint32) []byte {
+	body := rtmsgLen
+	switch typ {
+	case RTMGetLink:
+		body = ifinfomsgLen
+	case RTMGetAddr:
+		body = ifaddrmsgLen
+	}
+	b := make([]byte, nlmsgHdrLen+body)
+	native.PutUint32(b[0:], uint32(len(b)))
+	native.PutUint16(b[4:], typ)
+	native.PutUint16(b[6:], nlmFRequest|nlmFDump)
+	native.PutUint32(b[8:], seq)
+	b[nlmsgHdrLen] = family
+	return b
+}
+
+// Addr is an interface address as a dump lists it, before Messages.Table
+// joins it to its interface.
+type Addr struct {
+	Index uint32
+	collect.InterfaceAddr
+}
+
+// Messages collects what the replies of the link, address and route dumps
+// hold; Table joins them.
+type Messages struct {
+	Links  []collect.Interface
+	Addrs  []Addr
+	Routes []collect.Route
+	// Cloned counts the route cache entries (RTM_F_CLONED) a dump
+	// returned: they are not routes of a table, and are left out.
+	Cloned int
+}
+
+// Append adds o's contents to m.
+func (m *Messages) Append(o Messages) {
+	m.Links = append(m.Links, o.Links...)
+	m.Addrs = append(m.Addrs, o.Addrs...)
+	m.Routes = append(m.Routes, o.Routes...)
+	m.Cloned += o.Cloned
+}
+
+// Decode adds the links, addresses and routes of one received buffer to
+// m. done reports NLMSG_DONE (or an error reply), interrupted that some
+// message carried NLM_F_DUMP_INTR. seq, when not 0, is the sequence number
+// every message must carry. err joins every problem: *MessageError for a
+// message that could not be decoded (the others are still added),
+// ErrFraming when the buffer's framing broke, *KernelError for an error
+// reply. Decode reads on after NLMSG_DONE, so a buffer may hold several
+// dumps one after another (as the captures in testdata do).
+func Decode(buf []byte, seq uint32, m *Messages) (done, interrupted bool, err error) {
+	var problems []error
+	for i := 0; len(buf) > 0; i++ {
+		if len(buf) < nlmsgHdrLen {
+			problems = append(problems, fmt.Errorf("%w: %d trailing bytes", ErrFraming, len(buf)))
+			break
+		}
+		n := int(native.Uint32(buf[0:]))
+		typ := native.Uint16(buf[4:])
+		flags := native.Uint16(buf[6:])
+		msgSeq := native.Uint32(buf[8:])
+		if n < nlmsgHdrLen || n > len(buf) {
+			problems = append(problems, fmt.Errorf("%w: message %d claims %d bytes of %d", ErrFraming, i, n, len(buf)))
+			break
+		}
+		body := buf[nlmsgHdrLen:n]
+		buf = buf[min((n+3)&^3, len(buf)):]
+		if flags&nlmFDumpIntr != 0 {
+			interrupted = true
+		}
+		if seq != 0 && msgSeq != seq {
+			problems = append(problems, &MessageError{i, typ, fmt.Errorf("sequence %d, want %d", msgSeq, seq)})
+			continue
+		}
+		var err error
+		switch typ {
+		case nlmsgDone:
+			done = true
+			if len(body) >= 4 {
+				if e := int32(native.Uint32(body)); e < 0 {
+					problems = append(problems, &KernelError{syscall.Errno(-e)})
+				}
+			}
+		case nlmsgError:
+			done = true
+			if len(body) < 4 {
+				err = errors.New("short NLMSG_ERROR")
+			} else if e := int32(native.Uint32(body)); e != 0 {
+				problems = append(problems, &KernelError{syscall.Errno(-e)})
+			}
+		case nlmsgNoop:
+		case nlmsgOverrun:
+			err = errors.New("NLMSG_OVERRUN: the kernel dropped messages")
+		case RTMNewLink:
+			err = m.decodeLink(body)
+		case RTMNewAddr:
+			err = m.decodeAddr(body)
+		case RTMNewRoute:
+			err = m.decodeRoute(body)
+		default:
+			err = fmt.Errorf("unexpected message type %d", typ)
+		}
+		if err != nil {
+			problems = append(problems, &MessageError{i, typ, err})
+		}
+	}
+	return done, interrupted, errors.Join(problems...)
+}
+
+// decodeLink decodes an RTM_NEWLINK: struct ifinfomsg and its attributes.
+func (m *Messages) decodeLink(b []byte) error {
+	if len(b) < ifinfomsgLen {
+		return fmt.Errorf("ifinfomsg of %d bytes, want %d", len(b), ifinfomsgLen)
+	}
+	idx := native.Uint32(b[4:])
+	if idx == 0 || int32(idx) < 0 {
+		return fmt.Errorf("interface index %d", int32(idx))
+	}
+	ifc := collect.Interface{Index: idx, Up: native.Uint32(b[8:])&iffUp != 0}
+	err := walkAttrs(b[ifinfomsgLen:], func(typ uint16, p []byte) error {
+		switch typ {
+		case iflaIfname:
+			name := p
+			if i := slices.Index(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			if len(name) == 0 || len(name) >= maxIfnameBytes {
+				return fmt.Errorf("interface %d: name of %d bytes", idx, len(name))
+			}
+			ifc.Name = string(name)
+		case iflaAddress:
+			if len(p) > 0 && slices.ContainsFunc(p, func(c byte) bool { return c != 0 }) {
+				ifc.MAC = net.HardwareAddr(slices.Clone(p))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if ifc.Name == "" {
+		return fmt.Errorf("interface %d has no name", idx)
+	}
+	m.Links = append(m.Links, ifc)
+	return nil
+}
+
+// decodeAddr decodes an RTM_NEWADDR: struct ifaddrmsg and its attributes.
+// IFA_LOCAL is the local address when present, and IFA_ADDRESS then the
+// peer of a point-to-point link; otherwise IFA_ADDRESS is the local one.
+func (m *Messages) decodeAddr(b []byte) error {
+	if len(b) < ifaddrmsgLen {
+		return fmt.Errorf("ifaddrmsg of %d bytes, want %d", len(b), ifaddrmsgLen)
+	}
+	fam, bits := b[0], int(b[1])
+	flags := uint32(b[2])
+	a := Addr{Index: native.Uint32(b[4:])}
+	var local, address netip.Addr
+	err := walkAttrs(b[ifaddrmsgLen:], func(typ uint16, p []byte) error {
+		var err error
+		switch typ {
+		case ifaAddress:
+			address, err = ipAttr(fam, p, "IFA_ADDRESS")
+		case ifaLocal:
+			local, err = ipAttr(fam, p, "IFA_LOCAL")
+		case ifaFlags:
+			if len(p) != 4 {
+				return fmt.Errorf("IFA_FLAGS of %d bytes", len(p))
+			}
+			flags = native.Uint32(p)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	switch fam {
+	case afInet, afInet6:
+	default:
+		// Only IPv4 and IPv6 are asked for by the reader; another family
+		// (a kernel that answers AF_UNSPEC with more) is said, not guessed.
+		return fmt.Errorf("address family %d", fam)
+	}
+	if !local.IsValid() {
+		local = address
+	} else if address.IsValid() && address != local {
+		a.Peer = address
+	}
+	if !local.IsValid() {
+		return fmt.Errorf("interface %d: address without IFA_LOCAL or IFA_ADDRESS", a.Index)
+	}
+	if bits > local.BitLen() {
+		return fmt.Errorf("interface %d: prefix length %d for %v", a.Index, bits, local)
+	}
+	a.Prefix = netip.PrefixFrom(local, bits)
+	a.Secondary = flags&ifaFSecondary != 0
+	m.Addrs = append(m.Addrs, a)
+	return nil
+}
+
+// decodeRoute decodes an RTM_NEWROUTE: struct rtmsg and its attributes.
+// A multipath route becomes one Route per next hop, as Windows lists one
+// row per gateway.
+func (m *Messages) decodeRoute(b []byte) error {
+	if len(b) < rtmsgLen {
+		return fmt.Errorf("rtmsg of %d bytes, want %d", len(b), rtmsgLen)
+	}
+	fam, dstLen := b[0], int(b[1])
+	if fam != afInet && fam != afInet6 {
+		return fmt.Errorf("route of address family %d", fam)
+	}
+	if native.Uint32(b[8:])&rtmFCloned != 0 {
+		m.Cloned++
+		return nil
+	}
+	r := collect.Route{
+		Table:    uint32(b[4]),
+		Protocol: collect.RouteProtocol(b[5]),
+		Type:     collect.RouteType(b[7]),
+	}
+	var dst netip.Addr
+	var multipath []byte
+	err := walkAttrs(b[rtmsgLen:], func(typ uint16, p []byte) error {
+		var err error
+		switch typ {
+		case rtaDst:
+			dst, err = ipAttr(fam, p, "RTA_DST")
+		case rtaGateway:
+			r.Gateway, err = ipAttr(fam, p, "RTA_GATEWAY")
+		case rtaVia:
+			r.Gateway, err = viaAttr(p)
+		case rtaPrefsrc:
+			r.Src, err = ipAttr(fam, p, "RTA_PREFSRC")
+		case rtaOif:
+			r.IfIndex, err = u32Attr(p, "RTA_OIF")
+		case rtaPriority:
+			r.Metric, err = u32Attr(p, "RTA_PRIORITY")
+		case rtaTable:
+			r.Table, err = u32Attr(p, "RTA_TABLE")
+		case rtaNhID:
+			r.NextHopID, err = u32Attr(p, "RTA_NH_ID")
+		case rtaMultipath:
+			multipath = p
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !dst.IsValid() {
+		dst = netip.IPv4Unspecified()
+		if fam == afInet6 {
+			dst = netip.IPv6Unspecified()
+		}
+	}
+	if dstLen > dst.BitLen() {
+		return fmt.Errorf("destination prefix length %d for %v", dstLen, dst)
+	}
+	r.Dst = netip.PrefixFrom(dst, dstLen)
+	if multipath == nil {
+		m.Routes = append(m.Routes, r)
+		return nil
+	}
+	// RTA_MULTIPATH: a run of struct rtnexthop, each followed by its own
+	// attributes (linux/rtnetlink.h).
+	var hops []collect.Route
+	for len(multipath) > 0 {
+		if len(multipath) < rtnexthopLen {
+			return fmt.Errorf("RTA_MULTIPATH: %d trailing bytes", len(multipath))
+		}
+		n := int(native.Uint16(multipath[0:]))
+		if n < rtnexthopLen || n > len(multipath) {
+			return fmt.Errorf("RTA_MULTIPATH: next hop claims %d bytes of %d", n, len(multipath))
+		}
+		hop := r
+		hop.IfIndex = native.Uint32(multipath[4:])
+		err := walkAttrs(multipath[rtnexthopLen:n], func(typ uint16, p []byte) error {
+			var err error
+			switch typ {
+			case rtaGateway:
+				hop.Gateway, err = ipAttr(fam, p, "RTA_GATEWAY")
+			case rtaVia:
+				hop.Gateway, err = viaAttr(p)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("RTA_MULTIPATH: %w", err)
+		}
+		hops = append(hops, hop)
+		multipath = multipath[min((n+3)&^3, len(multipath)):]
+	}
+	m.Routes = append(m.Routes, hops...)
+	return nil
+}
+
+// walkAttrs calls f for each rtattr and stops at the first error, its
+// own (an attribute whose length does not fit) or f's.
+func walkAttrs(attrs []byte, f func(typ uint16, payload []byte) error) error {
+	for len(attrs) > 0 {
+		if len(attrs) < rtaHdrLen {
+			return fmt.Errorf("%d trailing attribute bytes", len(attrs))
+		}
+		n := int(native.Uint16(attrs[0:]))
+		typ := native.Uint16(attrs[2:]) &^ 0xc000 // NLA_F_NESTED, NLA_F_NET_BYTEORDER
+		if n < rtaHdrLen || n > len(attrs) {
+			return fmt.Errorf("attribute %d claims %d bytes of %d", typ, n, len(attrs))
+		}
+		if err := f(typ, attrs[rtaHdrLen:n]); err != nil {
+			return err
+		}
+		attrs = attrs[min((n+3)&^3, len(attrs)):]
+	}
+	return nil
+}
+
+func ipAttr(fam uint8, p []byte, name string) (netip.Addr, error) {
+	switch {
+	case fam == afInet && len(p) == 4:
+		return netip.AddrFrom4([4]byte(p)), nil
+	case fam == afInet6 && len(p) == 16:
+		return netip.AddrFrom16([16]byte(p)), nil
+	}
+	return netip.Addr{}, fmt.Errorf("%s of %d bytes for address family %d", name, len(p), fam)
+}
+
+// viaAttr decodes struct rtvia: a u16 family, then the address.
+func viaAttr(p []byte) (netip.Addr, error) {
+	if len(p) < 2 {
+		return netip.Addr{}, fmt.Errorf("RTA_VIA of %d bytes", len(p))
+	}
+	fam := native.Uint16(p)
+	if fam > 255 {
+		return netip.Addr{}, fmt.Errorf("RTA_VIA of address family %d", fam)
+	}
+	return ipAttr(uint8(fam), p[2:], "RTA_VIA")
+}
+
+func u32Attr(p []byte, name string) (uint32, error) {
+	if len(p) != 4 {
+		return 0, fmt.Errorf("%s of %d bytes, want 4", name, len(p))
+	}
+	return native.Uint32(p), nil
+}
+
+// Table joins what the dumps listed: interfaces in index order with their
+// addresses (in dump order), routes named by their interface and split by
+// family, in dump order. A route whose interface was not listed keeps its
+// index and no name; an address whose interface was not listed (it came
+// between the link and address dumps) has nowhere to go and is left out.
+func (m *Messages) Table() collect.RouteTable {
+	var t collect.RouteTable
+	t.Interfaces = slices.Clone(m.Links)
+	slices.SortStableFunc(t.Interfaces, func(a, b collect.Interface) int {
+		return cmp.Compare(a.Index, b.Index)
+	})
+	// A link listed twice is kept once, as first listed.
+	t.Interfaces = slices.CompactFunc(t.Interfaces, func(a, b collect.Interface) bool { return a.Index == b.Index })
+	for _, a := range m.Addrs {
+		if ifc := t.Interface(a.Index); ifc != nil {
+			ifc.Addrs = append(ifc.Addrs, a.InterfaceAddr)
+		}
+	}
+	for _, r := range m.Routes {
+		if r.IfIndex != 0 {
+			if ifc := t.Interface(r.IfIndex); ifc != nil {
+				r.IfName = ifc.Name
+			}
+		}
+		if r.Dst.Addr().Is4() {
+			t.IPv4 = append(t.IPv4, r)
+		} else {
+			t.IPv6 = append(t.IPv6, r)
+		}
+	}
+	return t
+}
+
+// DecodeTable decodes a buffer holding whole dumps (links, addresses and
+// routes, in any order) into a table: what tests and fuzzing use, and what
+// a saved capture is read back with.
+func DecodeTable(buf []byte) (collect.RouteTable, error) {
+	var m Messages
+	_, _, err := Decode(buf, 0, &m)
+	return m.Table(), err
+}
