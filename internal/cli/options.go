@@ -26,15 +26,16 @@ type Options struct {
 	JSON, NDJSON                   bool
 	Stack                          bool // --stack: also the running mini-stacks' sockets
 	Info                           bool // --info (--internals): the wide table of TCP internals
-	// Interfaces (-e) and Statistics (-s) print those reports instead of
-	// the socket table; Sections are the -s sections -p chose (0: all).
-	Interfaces, Statistics bool
-	Sections               render.StatsSection
-	Source                 string
-	NetNS                  string // --netns NAME|PATH|PID; "" for our own namespace
-	AllNetNS               bool   // --all-netns
-	Interval               int    // seconds; 0: once
-	Help                   bool
+	// Routes (-r), Interfaces (-e) and Statistics (-s) print those reports
+	// instead of the socket table; Sections are the -s sections -p chose
+	// (0: all).
+	Routes, Interfaces, Statistics bool
+	Sections                       render.StatsSection
+	Source                         string
+	NetNS                          string // --netns NAME|PATH|PID; "" for our own namespace
+	AllNetNS                       bool   // --all-netns
+	Interval                       int    // seconds; 0: once
+	Help                           bool
 	// Notes are said on stderr before the table: how an ambiguous command
 	// line was read.
 	Notes []string
@@ -120,6 +121,7 @@ func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
 	fs.BoolVarP(&o.Owner, "owner", "o", false, "")
 	fs.BoolVarP(&o.Exe, "executable", "b", false, "")
 	fs.BoolVarP(&o.FQDN, "fqdn", "f", false, "")
+	fs.BoolVarP(&o.Routes, "route", "r", false, "")
 	fs.BoolVarP(&o.Statistics, "statistics", "s", false, "")
 	fs.BoolVarP(&o.Interfaces, "ethernet", "e", false, "")
 	fs.StringArrayVarP(&proto, "proto", "p", nil, "")
@@ -277,7 +279,7 @@ func (o *Options) reportFlags() string {
 	return strings.Join(f, " and ")
 }
 
-// checkReports refuses what cannot go with the counter reports (-e, -s):
+// checkReports refuses what cannot go with the reports (-r, -e, -s):
 // they replace the socket table, so its selectors and formats have nothing
 // to act on. -a, -n, -o, -b and -f are accepted and do nothing, as on
 // Windows.
@@ -356,8 +358,6 @@ func explainFlagError(err error) error {
 	switch {
 	case strings.Contains(msg, "flag needs an argument: 'p'"), strings.Contains(msg, "flag needs an argument: --proto"):
 		return usagef("-p needs a protocol (TCP, UDP, TCPv6 or UDPv6), as in -anop tcp; for the PID column use -o")
-	case strings.HasPrefix(msg, "unknown shorthand flag: 'r'"):
-		return usagef("%s (the routing table -r is not available yet)", msg)
 	case strings.HasPrefix(msg, "accepts at most 1 arg"):
 		return usagef("too many arguments: only one interval (seconds) may follow the options")
 	}

@@ -89,7 +89,7 @@ func TestParse(t *testing.T) {
 		{args: []string{"--json", "5"}, err: "with an interval use --ndjson"},
 		{args: []string{"--json", "--ndjson"}, err: "cannot be used together"},
 		{args: []string{"--source=kernel"}, err: `unknown --source "kernel"`},
-		{args: []string{"-r"}, err: "unknown shorthand flag: 'r' in -r (the routing table -r is not available yet)"},
+		{args: []string{"-r"}, want: Options{Routes: true, Source: "auto"}},
 		{args: []string{"-s"}, want: def(Options{Statistics: true})},
 		{args: []string{"--ethernet", "--statistics"}, want: def(Options{Interfaces: true, Statistics: true})},
 		{args: []string{"-es", "5"}, want: def(Options{Interfaces: true, Statistics: true, Interval: 5})},

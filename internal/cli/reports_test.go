@@ -1,5 +1,6 @@
-// reports_test.go runs -e and -s in-process with fake counters: the
-// wiring, the order of the reports, --netns, failures and the interval.
+// reports_test.go runs -r, -e and -s in-process with fake tables and
+// counters: the wiring, the order of the reports, --netns, failures and
+// the interval.
 
 package cli
 
@@ -8,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/netip"
 	"runtime"
 	"strings"
 	"testing"
@@ -53,6 +56,38 @@ func fakeProtocols() collect.ProtoCounters {
 	return c
 }
 
+// fakeRoutes is a host with loopback and one NIC, its main and local
+// tables as Linux keeps them.
+func fakeRoutes() collect.RouteTable {
+	mac, _ := net.ParseMAC("02:fc:00:00:00:01")
+	eth := netip.MustParsePrefix("198.18.0.2/24")
+	lo := netip.MustParsePrefix("127.0.0.1/8")
+	route := func(dst, gw string, ifi uint32, name string, metric uint32, typ collect.RouteType, table uint32) collect.Route {
+		r := collect.Route{Dst: netip.MustParsePrefix(dst), IfIndex: ifi, IfName: name, Metric: metric, Type: typ, Table: table}
+		if gw != "" {
+			r.Gateway = netip.MustParseAddr(gw)
+		}
+		return r
+	}
+	main, local := collect.RouteTableMain, collect.RouteTableLocal
+	return collect.RouteTable{
+		Interfaces: []collect.Interface{
+			{Index: 1, Name: "lo", Up: true, Addrs: []collect.InterfaceAddr{{Prefix: lo}}},
+			{Index: 2, Name: "eth0", MAC: mac, Up: true, Addrs: []collect.InterfaceAddr{{Prefix: eth}, {Prefix: netip.MustParsePrefix("fd00::2/64")}}},
+		},
+		IPv4: []collect.Route{
+			route("0.0.0.0/0", "198.18.0.1", 2, "eth0", 0, collect.RouteUnicast, main),
+			route("198.18.0.0/24", "", 2, "eth0", 0, collect.RouteUnicast, main),
+			route("127.0.0.1/32", "", 1, "lo", 0, collect.RouteLocal, local),
+			route("198.18.0.2/32", "", 2, "eth0", 0, collect.RouteLocal, local),
+		},
+		IPv6: []collect.Route{
+			route("::/0", "fd00::1", 2, "eth0", 1024, collect.RouteUnicast, main),
+			route("fd00::/64", "", 2, "eth0", 256, collect.RouteUnicast, main),
+		},
+	}
+}
+
 func TestReportsGolden(t *testing.T) {
 	noIPv6 := func(f *fixture) {
 		f.protocols = func(string) (collect.ProtoCounters, error) {
@@ -84,7 +119,21 @@ func TestReportsGolden(t *testing.T) {
 				return collect.ProtoCounters{}, errors.New("/proc/self/net/snmp: netcounters: line 4: 3 values for the 4 names of group Icmp on line 3")
 			}
 		}},
-		{name: "usage_r", args: []string{"-r"}},
+		{name: "routes", args: []string{"-r"}},
+		{name: "routes_partial", args: []string{"-rn"}, setup: func(f *fixture) {
+			f.routes = func(string) (collect.RouteTable, error) {
+				t := fakeRoutes()
+				t.IPv6 = nil
+				return t, collect.Partial(errors.New("dumping IPv6 routes: interrupted 3 times"))
+			}
+		}},
+		{name: "routes_fails", args: []string{"-r"}, setup: func(f *fixture) {
+			f.routes = func(string) (collect.RouteTable, error) {
+				return collect.RouteTable{}, errors.New("netlink: socket: permission denied")
+			}
+		}},
+		{name: "routes_es", args: []string{"-ser", "-p", "tcp"}},
+		{name: "usage_routes_json", args: []string{"-r", "--json"}},
 		{name: "usage_ethernet_json", args: []string{"-e", "--json"}},
 		{name: "usage_stats_json", args: []string{"-s", "--json"}},
 		{name: "usage_icmp_without_s", args: []string{"-p", "icmp"}},
@@ -127,8 +176,12 @@ func TestReportsNetNS(t *testing.T) {
 		asked = append(asked, "s:"+ns)
 		return fakeProtocols(), nil
 	}
-	r := f.run(context.Background(), []string{"-es", "--netns", "gnst-blue"})
-	if r.code != exitOK || fmt.Sprint(asked) != "[e:gnst-blue s:gnst-blue]" {
+	f.routes = func(ns string) (collect.RouteTable, error) {
+		asked = append(asked, "r:"+ns)
+		return fakeRoutes(), nil
+	}
+	r := f.run(context.Background(), []string{"-esr", "--netns", "gnst-blue"})
+	if r.code != exitOK || fmt.Sprint(asked) != "[r:gnst-blue e:gnst-blue s:gnst-blue]" {
 		t.Errorf("asked %v, exit %d:\n%v", asked, r.code, r)
 	}
 }
@@ -149,6 +202,10 @@ func TestReportsUnsupported(t *testing.T) {
 		}, "gonetstat: -s is not available on " + runtime.GOOS + "\n"},
 		{[]string{"-s"}, func(f *fixture) { f.protocols = nil }, "gonetstat: -s is not available on " + runtime.GOOS + "\n"},
 		{[]string{"-e"}, func(f *fixture) { f.interfaces = nil }, "gonetstat: -e is not available on " + runtime.GOOS + "\n"},
+		{[]string{"-r"}, func(f *fixture) {
+			f.routes = func(string) (collect.RouteTable, error) { return collect.RouteTable{}, unsupported }
+		}, "gonetstat: -r is not available on " + runtime.GOOS + "\n"},
+		{[]string{"-r"}, func(f *fixture) { f.routes = nil }, "gonetstat: -r is not available on " + runtime.GOOS + "\n"},
 	} {
 		f := newFixture()
 		tt.setup(f)

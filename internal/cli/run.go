@@ -61,6 +61,9 @@ type Env struct {
 	// wrapping collect.ErrUnsupported: not on this OS.
 	Interfaces func(netns string) ([]collect.InterfaceCounters, error)
 	Protocols  func(netns string) (collect.ProtoCounters, error)
+	// Routes reads the routing tables (-r) of that namespace; the same
+	// nil and ErrUnsupported rules.
+	Routes func(netns string) (collect.RouteTable, error)
 }
 
 // Namer is a render.Namer that resolves a table's names in bulk first.
@@ -102,6 +105,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		},
 		Protocols: func(ns string) (collect.ProtoCounters, error) {
 			return platform.Protocols(platform.Config{NetNS: ns})
+		},
+		Routes: func(ns string) (collect.RouteTable, error) {
+			return platform.Routes(platform.Config{NetNS: ns})
 		},
 	}
 	return Run(ctx, args, env)

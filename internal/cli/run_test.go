@@ -120,6 +120,8 @@ type fixture struct {
 	// on this OS).
 	interfaces func(ns string) ([]collect.InterfaceCounters, error)
 	protocols  func(ns string) (collect.ProtoCounters, error)
+	// routes reads the routing table of -r (nil: not on this OS).
+	routes func(ns string) (collect.RouteTable, error)
 }
 
 func newFixture() *fixture {
@@ -131,6 +133,7 @@ func newFixture() *fixture {
 		now:        func() time.Time { return time.Date(2026, 11, 25, 4, 10, 0, 0, time.UTC) },
 		interfaces: func(string) ([]collect.InterfaceCounters, error) { return fakeInterfaces(), nil },
 		protocols:  func(string) (collect.ProtoCounters, error) { return fakeProtocols(), nil },
+		routes:     func(string) (collect.RouteTable, error) { return fakeRoutes(), nil },
 	}
 }
 
@@ -167,6 +170,7 @@ func (f *fixture) run(ctx context.Context, args []string) result {
 		},
 		Interfaces: f.interfaces,
 		Protocols:  f.protocols,
+		Routes:     f.routes,
 	}
 	code := Run(ctx, args, env)
 	return result{code, stdout.String(), stderr.String()}

@@ -4,7 +4,7 @@ package cli
 
 const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC]
                  [--netns NS | --all-netns] [interval]
-       gonetstat [-e] [-s] [-p PROTO] [--netns NS] [interval]
+       gonetstat [-r] [-e] [-s] [-p PROTO] [--netns NS] [interval]
 
 Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
 Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
@@ -21,6 +21,9 @@ Options (Windows netstat meanings; each has a long form):
   -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case); with
                      -s, the section(s) to print: also IP, IPv6, ICMP,
                      ICMPv6 (TCP and TCPv6 both name the one TCP section)
+  -r, --route        the routing table instead of the socket table, as
+                     Windows "route print" shows it: the interfaces, then
+                     the IPv4 and IPv6 routes of the main and local tables
   -e, --ethernet     interface statistics instead of the socket table:
                      bytes, packets, multicast, discards and errors received
                      and sent, totalled over all interfaces but loopback,
@@ -54,13 +57,14 @@ Options (Windows netstat meanings; each has a long form):
   -h, --help         this help
   interval           redisplay every interval seconds until Ctrl-C
 
--e and -s print text reports, read from the kernel of this host or of the
-namespace --netns names; -a, -n, -o, -b and -f do nothing there, as on
-Windows, and --json, --ndjson, --stack, --all-netns, --info, -t, -u and -l
-are refused. Linux keeps one set of TCP counters for IPv4 and IPv6, so -s
-prints one "TCP Statistics for IPv4 and IPv6" section, not two. A counter
-this kernel does not keep is left out, never shown as 0. The routing table
-(-r) is not available yet.
+-r, -e and -s print text reports (in that order), read from the kernel of
+this host or of the namespace --netns names; -a, -n, -o, -b and -f do
+nothing there, as on Windows, and --json, --ndjson, --stack, --all-netns,
+--info, -t, -u and -l are refused. Linux keeps one set of TCP counters for
+IPv4 and IPv6, so -s prints one "TCP Statistics for IPv4 and IPv6" section,
+not two. A counter this kernel does not keep is left out, never shown as 0.
+-r's Metric is the route's own (Linux adds no interface metric) and its
+routes are always numeric.
 
 Windows and Linux disagree on two letters. Here -p takes a protocol and -o
 shows PIDs, as on Windows; Linux netstat's -p (PID/program) is -o (and -b)
