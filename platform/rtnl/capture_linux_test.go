@@ -4,11 +4,14 @@
 package rtnl
 
 import (
+	"context"
 	"flag"
 	"os"
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gonetstat/gonetstat/platform/nlmsg"
 )
 
 var capture = flag.Bool("capture", false, "rewrite testdata/machine.bin from live dumps of this machine")
@@ -16,19 +19,19 @@ var capture = flag.Bool("capture", false, "rewrite testdata/machine.bin from liv
 // rawDumps runs the four dumps of Dump and returns their datagrams, one
 // dump after another.
 func rawDumps(t testing.TB) []byte {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	sock, err := nlmsg.Dial(unix.NETLINK_ROUTE)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unix.Close(fd)
-	buf := make([]byte, recvBufSize)
+	defer sock.Close()
+	buf := make([]byte, nlmsg.RecvBufSize)
 	var out []byte
 	for _, d := range [][2]int{{RTMGetLink, afUnspec}, {RTMGetAddr, afUnspec}, {RTMGetRoute, afInet}, {RTMGetRoute, afInet6}} {
-		if err := unix.Sendto(fd, Request(uint16(d[0]), uint8(d[1]), 1), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		if err := sock.Send(Request(uint16(d[0]), uint8(d[1]), 1)); err != nil {
 			t.Fatal(err)
 		}
 		for done := false; !done; {
-			n, err := recv(fd, buf)
+			n, err := sock.Recv(context.Background(), buf)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,40 +10,28 @@ import (
 	"testing"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/platform/nlmsg"
+	"github.com/gonetstat/gonetstat/platform/nlmsg/nltest"
 )
 
-// fakeConn answers each request with the datagrams reply returns for its
-// type, family and how many times that dump was asked for.
+// fakeConn answers each request with the datagram reply returns for its
+// type, family and how many times that dump was asked for, through an
+// nltest.Conn, which stamps the request's sequence.
 type fakeConn struct {
-	reply   func(typ uint16, family uint8, try int) []byte
-	tries   map[[2]int]int
-	pending [][]byte
+	nltest.Conn
+	reply func(typ uint16, family uint8, try int) []byte
+	tries map[[2]int]int
 }
 
-func (f *fakeConn) send(req []byte) error {
-	typ, fam, seq := native.Uint16(req[4:]), req[nlmsgHdrLen], native.Uint32(req[8:])
-	if f.tries == nil {
-		f.tries = map[[2]int]int{}
+func newFakeConn(reply func(typ uint16, family uint8, try int) []byte) *fakeConn {
+	f := &fakeConn{reply: reply, tries: map[[2]int]int{}}
+	f.Reply = func(req []byte) [][]byte {
+		typ, fam := native.Uint16(req[4:]), req[nlmsg.HdrLen]
+		k := [2]int{int(typ), int(fam)}
+		f.tries[k]++
+		return [][]byte{f.reply(typ, fam, f.tries[k])}
 	}
-	k := [2]int{int(typ), int(fam)}
-	f.tries[k]++
-	buf := f.reply(typ, fam, f.tries[k])
-	// Stamp the request's sequence number on every message.
-	for b := buf; len(b) >= nlmsgHdrLen; {
-		native.PutUint32(b[8:], seq)
-		b = b[(native.Uint32(b)+3)&^3:]
-	}
-	f.pending = append(f.pending, buf)
-	return nil
-}
-
-func (f *fakeConn) recv(buf []byte) (int, error) {
-	if len(f.pending) == 0 {
-		return 0, errors.New("fake: nothing to receive")
-	}
-	n := copy(buf, f.pending[0])
-	f.pending = f.pending[1:]
-	return n, nil
+	return f
 }
 
 func cat(bs ...[]byte) []byte {
@@ -59,13 +47,13 @@ func route4(dst byte) []byte {
 }
 
 func TestDumpRetriesInterrupted(t *testing.T) {
-	done := msg(nlmsgDone, 0, u32(0))
-	f := &fakeConn{reply: func(typ uint16, fam uint8, try int) []byte {
+	done := msg(nlmsg.Done, 0, u32(0))
+	f := newFakeConn(func(typ uint16, fam uint8, try int) []byte {
 		switch {
 		case typ == RTMGetLink && try < 3:
 			// Changing while dumped: a name that will be gone.
 			l := link(7, "old")
-			native.PutUint16(l[6:], nlmFDumpIntr)
+			native.PutUint16(l[6:], nlmsg.FDumpIntr)
 			return cat(l, done)
 		case typ == RTMGetLink:
 			return cat(link(7, "veth0"), done)
@@ -73,8 +61,8 @@ func TestDumpRetriesInterrupted(t *testing.T) {
 			return cat(route4(6), route4(7), done)
 		}
 		return done
-	}}
-	tab, err := dumpAll(f, make([]byte, recvBufSize))
+	})
+	tab, err := dumpAll(f, make([]byte, nlmsg.RecvBufSize))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +78,8 @@ func TestDumpRetriesInterrupted(t *testing.T) {
 }
 
 func TestDumpPartial(t *testing.T) {
-	done := msg(nlmsgDone, 0, u32(0))
-	f := &fakeConn{reply: func(typ uint16, fam uint8, try int) []byte {
+	done := msg(nlmsg.Done, 0, u32(0))
+	f := newFakeConn(func(typ uint16, fam uint8, try int) []byte {
 		switch {
 		case typ == RTMGetLink:
 			return cat(link(7, "veth0"), done)
@@ -102,17 +90,17 @@ func TestDumpPartial(t *testing.T) {
 			return cat(bad, good, done)
 		case typ == RTMGetRoute && fam == afInet:
 			r := route4(6) // interrupted every time
-			native.PutUint16(r[6:], nlmFDumpIntr)
+			native.PutUint16(r[6:], nlmsg.FDumpIntr)
 			return cat(r, done)
 		}
 		return done
-	}}
-	tab, err := dumpAll(f, make([]byte, recvBufSize))
+	})
+	tab, err := dumpAll(f, make([]byte, nlmsg.RecvBufSize))
 	var pe *collect.PartialError
 	if !errors.As(err, &pe) || len(pe.Problems) != 2 {
 		t.Fatalf("err = %v, want a PartialError of two problems", err)
 	}
-	for _, want := range []string{"dumping addresses (RTM_GETADDR): rtnetlink message 0 (type 20): IFA_LOCAL of 2 bytes",
+	for _, want := range []string{"dumping addresses (RTM_GETADDR): netlink message 0 (type 20): IFA_LOCAL of 2 bytes",
 		"dumping IPv4 routes (RTM_GETROUTE): the table kept changing during 3 dumps"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want it to say %q", err, want)
@@ -124,28 +112,28 @@ func TestDumpPartial(t *testing.T) {
 }
 
 func TestDumpRefused(t *testing.T) {
-	done := msg(nlmsgDone, 0, u32(0))
+	done := msg(nlmsg.Done, 0, u32(0))
 	refuse := func(errno syscall.Errno) []byte {
-		return msg(nlmsgError, 0, native.AppendUint32(nil, uint32(-int32(errno))))
+		return msg(nlmsg.Error, 0, native.AppendUint32(nil, uint32(-int32(errno))))
 	}
 	// IPv6 off in the kernel: no IPv6 table, and no error.
-	f := &fakeConn{reply: func(typ uint16, fam uint8, try int) []byte {
+	f := newFakeConn(func(typ uint16, fam uint8, try int) []byte {
 		if fam == afInet6 {
 			return refuse(syscall.EAFNOSUPPORT)
 		}
 		return cat(link(7, "veth0"), done)
-	}}
-	if tab, err := dumpAll(f, make([]byte, recvBufSize)); err != nil || tab.IPv6 != nil {
+	})
+	if tab, err := dumpAll(f, make([]byte, nlmsg.RecvBufSize)); err != nil || tab.IPv6 != nil {
 		t.Errorf("without IPv6: %+v, %v", tab, err)
 	}
 	// Any other refusal is the error, naming the dump.
-	f = &fakeConn{reply: func(typ uint16, fam uint8, try int) []byte {
+	f = newFakeConn(func(typ uint16, fam uint8, try int) []byte {
 		if typ == RTMGetRoute {
 			return refuse(syscall.EPERM)
 		}
 		return done
-	}}
-	_, err := dumpAll(f, make([]byte, recvBufSize))
+	})
+	_, err := dumpAll(f, make([]byte, nlmsg.RecvBufSize))
 	if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "dumping IPv4 routes (RTM_GETROUTE)") {
 		t.Errorf("err = %v", err)
 	}

@@ -6,29 +6,19 @@ package rtnl
 import (
 	"cmp"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"slices"
-	"syscall"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/platform/nlmsg"
 )
 
-// Constants of the netlink and rtnetlink ABI (linux/netlink.h,
-// linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h), spelled out so
-// the decoder builds on every OS.
+// Constants of the rtnetlink ABI (linux/rtnetlink.h, linux/if_link.h,
+// linux/if_addr.h; the netlink ones are nlmsg's), spelled out so the
+// decoder builds on every OS.
 const (
-	nlmsgNoop    = 1
-	nlmsgError   = 2
-	nlmsgDone    = 3
-	nlmsgOverrun = 4
-
-	nlmFRequest  = 0x1
-	nlmFDumpIntr = 0x10
-	nlmFDump     = 0x100 | 0x200 // NLM_F_ROOT | NLM_F_MATCH
-
 	// Message types.
 	RTMNewLink  = 16
 	RTMGetLink  = 18
@@ -41,7 +31,6 @@ const (
 	afInet   = 2
 	afInet6  = 10
 
-	nlmsgHdrLen  = 16 // struct nlmsghdr
 	ifinfomsgLen = 16 // struct ifinfomsg
 	ifaddrmsgLen = 8  // struct ifaddrmsg
 	rtmsgLen     = 12 // struct rtmsg
@@ -72,32 +61,22 @@ const (
 
 var native = binary.NativeEndian
 
-// Errors of the decoder.
+// The netlink errors are nlmsg's, which frames the replies; the names stay
+// here so callers of this package need not know it.
 var (
 	// ErrFraming means a buffer's netlink headers do not add up; the rest
 	// of that buffer cannot be read.
-	ErrFraming = errors.New("rtnetlink: malformed message framing")
+	ErrFraming = nlmsg.ErrFraming
 )
 
-// KernelError is an NLMSG_ERROR reply, or an NLMSG_DONE carrying a
-// negative status: the kernel refused the request or cut the dump short.
-type KernelError struct{ Errno syscall.Errno }
-
-func (e *KernelError) Error() string { return "rtnetlink: kernel replied " + e.Errno.Error() }
-func (e *KernelError) Unwrap() error { return e.Errno }
-
-// MessageError is a reply message that could not be decoded; Index counts
-// the messages of one buffer from 0, and Type is its message type.
-type MessageError struct {
-	Index int
-	Type  uint16
-	Err   error
-}
-
-func (e *MessageError) Error() string {
-	return fmt.Sprintf("rtnetlink message %d (type %d): %v", e.Index, e.Type, e.Err)
-}
-func (e *MessageError) Unwrap() error { return e.Err }
+type (
+	// KernelError is an NLMSG_ERROR reply, or an NLMSG_DONE carrying a
+	// negative status: the kernel refused the request or cut the dump
+	// short.
+	KernelError = nlmsg.KernelError
+	// MessageError is a reply message that could not be decoded.
+	MessageError = nlmsg.MessageError
+)
 
 // Request encodes one dump request: typ is RTMGetLink, RTMGetAddr or
 // RTMGetRoute, family 0 (every family), 2 (AF_INET) or 10 (AF_INET6).
@@ -109,12 +88,8 @@ func Request(typ uint16, family uint8, seq uint32) []byte {
 	case RTMGetAddr:
 		body = ifaddrmsgLen
 	}
-	b := make([]byte, nlmsgHdrLen+body)
-	native.PutUint32(b[0:], uint32(len(b)))
-	native.PutUint16(b[4:], typ)
-	native.PutUint16(b[6:], nlmFRequest|nlmFDump)
-	native.PutUint32(b[8:], seq)
-	b[nlmsgHdrLen] = family
+	b := nlmsg.NewRequest(typ, nlmsg.FDump, seq, body)
+	b[nlmsg.HdrLen] = family
 	return b
 }
 
@@ -153,62 +128,28 @@ func (m *Messages) Append(o Messages) {
 // reply. Decode reads on after NLMSG_DONE, so a buffer may hold several
 // dumps one after another (as the captures in testdata do).
 func Decode(buf []byte, seq uint32, m *Messages) (done, interrupted bool, err error) {
-	var problems []error
-	for i := 0; len(buf) > 0; i++ {
-		if len(buf) < nlmsgHdrLen {
-			problems = append(problems, fmt.Errorf("%w: %d trailing bytes", ErrFraming, len(buf)))
-			break
-		}
-		n := int(native.Uint32(buf[0:]))
-		typ := native.Uint16(buf[4:])
-		flags := native.Uint16(buf[6:])
-		msgSeq := native.Uint32(buf[8:])
-		if n < nlmsgHdrLen || n > len(buf) {
-			problems = append(problems, fmt.Errorf("%w: message %d claims %d bytes of %d", ErrFraming, i, n, len(buf)))
-			break
-		}
-		body := buf[nlmsgHdrLen:n]
-		buf = buf[min((n+3)&^3, len(buf)):]
-		if flags&nlmFDumpIntr != 0 {
-			interrupted = true
-		}
-		if seq != 0 && msgSeq != seq {
-			problems = append(problems, &MessageError{i, typ, fmt.Errorf("sequence %d, want %d", msgSeq, seq)})
-			continue
-		}
-		var err error
-		switch typ {
-		case nlmsgDone:
-			done = true
-			if len(body) >= 4 {
-				if e := int32(native.Uint32(body)); e < 0 {
-					problems = append(problems, &KernelError{syscall.Errno(-e)})
-				}
-			}
-		case nlmsgError:
-			done = true
-			if len(body) < 4 {
-				err = errors.New("short NLMSG_ERROR")
-			} else if e := int32(native.Uint32(body)); e != 0 {
-				problems = append(problems, &KernelError{syscall.Errno(-e)})
-			}
-		case nlmsgNoop:
-		case nlmsgOverrun:
-			err = errors.New("NLMSG_OVERRUN: the kernel dropped messages")
-		case RTMNewLink:
-			err = m.decodeLink(body)
-		case RTMNewAddr:
-			err = m.decodeAddr(body)
-		case RTMNewRoute:
-			err = m.decodeRoute(body)
-		default:
-			err = fmt.Errorf("unexpected message type %d", typ)
-		}
-		if err != nil {
-			problems = append(problems, &MessageError{i, typ, err})
+	sc := nlmsg.NewScanner(buf, seq)
+	sc.ReadOn = true
+	for msg, ok := sc.Next(); ok; msg, ok = sc.Next() {
+		if err := m.decode(msg); err != nil {
+			sc.Fail(msg, err)
 		}
 	}
-	return done, interrupted, errors.Join(problems...)
+	return sc.Done(), sc.Interrupted(), sc.Err()
+}
+
+// decode adds what one data message of a reply holds to m: Decode's, and
+// the dump loop's callback.
+func (m *Messages) decode(msg nlmsg.Message) error {
+	switch msg.Type {
+	case RTMNewLink:
+		return m.decodeLink(msg.Data)
+	case RTMNewAddr:
+		return m.decodeAddr(msg.Data)
+	case RTMNewRoute:
+		return m.decodeRoute(msg.Data)
+	}
+	return fmt.Errorf("unexpected message type %d", msg.Type)
 }
 
 // decodeLink decodes an RTM_NEWLINK: struct ifinfomsg and its attributes.

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/platform/nlmsg"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -103,7 +104,7 @@ func ip(s string) netip.Addr    { return netip.MustParseAddr(s) }
 
 // msg builds one netlink message: header, fixed part, attributes.
 func msg(typ uint16, flags uint16, fixed []byte, attrs ...[]byte) []byte {
-	b := make([]byte, nlmsgHdrLen, 64)
+	b := make([]byte, nlmsg.HdrLen, 64)
 	native.PutUint16(b[4:], typ)
 	native.PutUint16(b[6:], flags)
 	b = append(b, fixed...)
@@ -145,7 +146,7 @@ func link(index uint32, name string) []byte {
 // route, an unreachable route, a point-to-point secondary address, an IPv6
 // route through an IPv4 gateway in another table, a cache entry.
 func handMade() []byte {
-	done := msg(nlmsgDone, 0, u32(0))
+	done := msg(nlmsg.Done, 0, u32(0))
 	gw := netip.MustParseAddr("198.18.5.2").AsSlice()
 	// A multipath route: two next hops, on interfaces 7 and 8.
 	hop := func(index uint32, gw []byte) []byte {
@@ -219,7 +220,7 @@ func TestDecodeMalformed(t *testing.T) {
 		{"short RTA_VIA", msg(RTMNewRoute, 0, rtmsg(afInet, 0, 254, 2, 1), attr(rtaVia, 1)), "RTA_VIA of 1 bytes"},
 		{"broken next hop", msg(RTMNewRoute, 0, rtmsg(afInet, 0, 254, 2, 1), attr(rtaMultipath, 99, 0, 0, 0, 0, 0, 0, 0)), "next hop claims 99 bytes of 8"},
 		{"unknown message", msg(99, 0, nil), "unexpected message type 99"},
-		{"overrun", msg(nlmsgOverrun, 0, nil), "NLMSG_OVERRUN"},
+		{"overrun", msg(nlmsg.Overrun, 0, nil), "NLMSG_OVERRUN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A good message beside the bad one is still decoded: after
@@ -243,7 +244,7 @@ func TestDecodeMalformed(t *testing.T) {
 
 func TestDecodeKernelErrorAndFlags(t *testing.T) {
 	var m Messages
-	buf := append(msg(RTMNewLink, nlmFDumpIntr, nil), msg(nlmsgError, 0, native.AppendUint32(nil, 0xffffffff))...) // -EPERM
+	buf := append(msg(RTMNewLink, nlmsg.FDumpIntr, nil), msg(nlmsg.Error, 0, native.AppendUint32(nil, 0xffffffff))...) // -EPERM
 	done, intr, err := Decode(buf, 0, &m)
 	var ke *KernelError
 	if !done || !intr || !errors.As(err, &ke) || ke.Errno != syscall.EPERM {
@@ -260,14 +261,14 @@ func TestDecodeKernelErrorAndFlags(t *testing.T) {
 
 func TestRequest(t *testing.T) {
 	r := Request(RTMGetRoute, afInet6, 9)
-	if len(r) != nlmsgHdrLen+rtmsgLen || native.Uint32(r) != uint32(len(r)) || native.Uint16(r[4:]) != RTMGetRoute ||
-		native.Uint16(r[6:]) != nlmFRequest|nlmFDump || native.Uint32(r[8:]) != 9 || r[nlmsgHdrLen] != afInet6 {
+	if len(r) != nlmsg.HdrLen+rtmsgLen || native.Uint32(r) != uint32(len(r)) || native.Uint16(r[4:]) != RTMGetRoute ||
+		native.Uint16(r[6:]) != nlmsg.FRequest|nlmsg.FDump || native.Uint32(r[8:]) != 9 || r[nlmsg.HdrLen] != afInet6 {
 		t.Errorf("Request = %x", r)
 	}
-	if n := len(Request(RTMGetLink, 0, 1)); n != nlmsgHdrLen+ifinfomsgLen {
+	if n := len(Request(RTMGetLink, 0, 1)); n != nlmsg.HdrLen+ifinfomsgLen {
 		t.Errorf("link request of %d bytes", n)
 	}
-	if n := len(Request(RTMGetAddr, 0, 1)); n != nlmsgHdrLen+ifaddrmsgLen {
+	if n := len(Request(RTMGetAddr, 0, 1)); n != nlmsg.HdrLen+ifaddrmsgLen {
 		t.Errorf("address request of %d bytes", n)
 	}
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
+
+	"github.com/gonetstat/gonetstat/platform/nlmsg"
 )
 
 // TestTCPInfoOffsets checks our offsets against x/sys/unix's struct
@@ -96,7 +98,7 @@ func TestABIAgainstHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	ours := map[string]int{
-		"sizeof nlmsghdr": nlmsgHdrLen, "sizeof inet_diag_req_v2": reqLen, "sizeof inet_diag_msg": diagMsgLen, "sizeof rtattr": rtaHdrLen,
+		"sizeof nlmsghdr": nlmsg.HdrLen, "sizeof inet_diag_req_v2": reqLen, "sizeof inet_diag_msg": diagMsgLen, "sizeof rtattr": rtaHdrLen,
 		// Request writes these at fixed places of the request body.
 		"inet_diag_req_v2.sdiag_family": 0, "inet_diag_req_v2.sdiag_protocol": 1, "inet_diag_req_v2.idiag_ext": 2,
 		"inet_diag_req_v2.idiag_states": 4, "inet_diag_req_v2.id": 8,
@@ -110,9 +112,9 @@ func TestABIAgainstHeaders(t *testing.T) {
 		"tcp_info.tcpi_rttvar": tiRTTVar, "tcp_info.tcpi_snd_ssthresh": tiSndSsthresh, "tcp_info.tcpi_snd_cwnd": tiSndCwnd,
 		"tcp_info.tcpi_total_retrans": tiTotalRetrans, "tcp_info.tcpi_bytes_acked": tiBytesAcked,
 		"tcp_info.tcpi_bytes_received": tiBytesRecv,
-		"SOCK_DIAG_BY_FAMILY":          sockDiagByFamily, "NLMSG_NOOP": nlmsgNoop, "NLMSG_ERROR": nlmsgError, "NLMSG_DONE": nlmsgDone,
-		"NLMSG_OVERRUN": nlmsgOverrun, "NLM_F_REQUEST": nlmFRequest, "NLM_F_MULTI": nlmFMulti, "NLM_F_DUMP_INTR": nlmFDumpIntr,
-		"NLM_F_DUMP": nlmFDump, "INET_DIAG_INFO": inetDiagInfo,
+		"SOCK_DIAG_BY_FAMILY":          sockDiagByFamily, "NLMSG_NOOP": nlmsg.Noop, "NLMSG_ERROR": nlmsg.Error, "NLMSG_DONE": nlmsg.Done,
+		"NLMSG_OVERRUN": nlmsg.Overrun, "NLM_F_REQUEST": nlmsg.FRequest, "NLM_F_MULTI": nlmsg.FMulti, "NLM_F_DUMP_INTR": nlmsg.FDumpIntr,
+		"NLM_F_DUMP": nlmsg.FDump, "INET_DIAG_INFO": inetDiagInfo,
 	}
 	headers := map[string]int{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {

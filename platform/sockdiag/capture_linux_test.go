@@ -24,6 +24,7 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/testenv"
+	"github.com/gonetstat/gonetstat/platform/nlmsg"
 )
 
 var capture = flag.Bool("capture", false, "rewrite testdata/*.bin from live dumps of sockets the test opens")
@@ -126,7 +127,7 @@ func rawDump(t *testing.T, fam, proto uint8) []byte {
 		t.Fatal(err)
 	}
 	var all []byte
-	buf := make([]byte, recvBufSize)
+	buf := make([]byte, nlmsg.RecvBufSize)
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
 		if err != nil {
@@ -202,9 +203,9 @@ func TestCapture(t *testing.T) {
 // one of ports, and its NLMSG_DONE.
 func keepPorts(t *testing.T, raw []byte, ports map[uint16]bool) []byte {
 	var out []byte
-	for len(raw) >= nlmsgHdrLen {
+	for len(raw) >= nlmsg.HdrLen {
 		n := int(native.Uint32(raw))
-		if n < nlmsgHdrLen || n > len(raw) {
+		if n < nlmsg.HdrLen || n > len(raw) {
 			t.Fatalf("captured framing broken at %d bytes", n)
 		}
 		m := raw[:n]
@@ -214,10 +215,10 @@ func keepPorts(t *testing.T, raw []byte, ports map[uint16]bool) []byte {
 			raw = raw[len(raw):]
 		}
 		switch native.Uint16(m[4:]) {
-		case nlmsgDone:
+		case nlmsg.Done:
 			out = append(out, m...)
 		case sockDiagByFamily:
-			body := m[nlmsgHdrLen:]
+			body := m[nlmsg.HdrLen:]
 			if len(body) >= diagMsgLen && (ports[binary.BigEndian.Uint16(body[offSport:])] || ports[binary.BigEndian.Uint16(body[offDport:])]) {
 				out = append(out, m...)
 			}

@@ -22,11 +22,15 @@
 // wire.go (Request, Decoder) is pure and carries no build tag, so it is
 // fuzzed on any machine and tested on reply bytes captured from a real
 // kernel in testdata/, against what iproute2's ss (a decoder nobody here
-// wrote) said about the same sockets at the same moment (testdata/ss.txt). dump_linux.go (Collector) is the only file making
-// system calls; dump_other.go says ErrUnavailable elsewhere. The Collector
-// reads the network namespace of the thread that calls Collect (the
-// netlink socket is bound to the namespace it was opened in); to read
-// another one, call it on a locked OS thread that has entered it.
+// wrote) said about the same sockets at the same moment (testdata/ss.txt).
+// The netlink framing under it (control messages, sequence check,
+// ErrFraming, KernelError, MessageError) is platform/nlmsg's, shared with
+// platform/rtnl. dump_linux.go (Collector) runs the dumps through nlmsg's
+// socket and dump loop; dump_other.go says ErrUnavailable elsewhere.
+// The Collector reads the network namespace of the thread that calls
+// Collect (the netlink socket is bound to the namespace it was opened
+// in); to read another one, call it on a locked OS thread that has
+// entered it.
 //
 // # Why our own decoder
 //

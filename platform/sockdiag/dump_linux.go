@@ -8,13 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync/atomic"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/platform/nlmsg"
 )
 
 // Collector dumps the kernel's TCP and UDP tables over sock_diag.
@@ -32,91 +31,48 @@ type Collector struct {
 
 var _ collect.Collector = (*Collector)(nil)
 
-const (
-	// recvBufSize holds the largest datagram a dump sends: netlink_dump
-	// allocates at most 32 KiB per skb (more only when the reader's
-	// buffer is larger, which ours is not), so MSG_TRUNC never happens;
-	// it is still checked.
-	recvBufSize = 64 << 10
-
-	// dumpTries bounds the dumps of a table the kernel marked
-	// interrupted (NLM_F_DUMP_INTR: sockets came or went mid-dump).
-	dumpTries = 3
-
-	// replyTimeout bounds the wait for each reply datagram, so a kernel
-	// that never answers cannot hang the command when ctx has no deadline.
-	replyTimeout = 5 * time.Second
-
-	// pollSlice is how often a blocked receive looks at ctx.
-	pollSlice = 100 * time.Millisecond
-)
-
-var seqCounter atomic.Uint32
-
 // Collect runs one dump per table asked for (q.Kinds; 0 means all four),
 // every state, with tcp_info when q.TCPInfo. A dump the kernel marks
-// interrupted is retried; one still interrupted after dumpTries, or a
+// interrupted is retried; one still interrupted after nlmsg.Tries, or a
 // message that could not be decoded, gives the rows read plus a
 // *collect.PartialError naming the table. When sock_diag itself is refused
 // the error wraps ErrUnavailable.
 func (c *Collector) Collect(ctx context.Context, q collect.Query) ([]collect.Socket, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	sock, err := nlmsg.Dial(unix.NETLINK_SOCK_DIAG)
 	if err != nil {
 		return nil, fmt.Errorf("%w: opening a NETLINK_SOCK_DIAG socket: %w", ErrUnavailable, err)
 	}
-	defer unix.Close(fd)
-	return c.collect(ctx, nlConn{fd}, q)
+	defer sock.Close()
+	return c.collect(ctx, sock, q)
 }
 
-// conn is the netlink socket as a dump sees it; tests put a fake here.
-type conn interface {
-	send(req []byte) error
-	// recv reads one datagram sent by the kernel into buf.
-	recv(ctx context.Context, buf []byte) (int, error)
-}
-
-func (c *Collector) collect(ctx context.Context, cn conn, q collect.Query) ([]collect.Socket, error) {
+func (c *Collector) collect(ctx context.Context, cn nlmsg.Conn, q collect.Query) ([]collect.Socket, error) {
 	kinds := q.Kinds
 	if kinds == 0 {
 		kinds = collect.AllKinds
 	}
-	buf := make([]byte, recvBufSize)
+	buf := make([]byte, nlmsg.RecvBufSize)
 	socks := make([]collect.Socket, 0, sizeHint(kinds))
 	var problems []error
 	for _, k := range [...]collect.Kind{collect.TCP4, collect.TCP6, collect.UDP4, collect.UDP6} {
 		if kinds&k == 0 {
 			continue
 		}
-		for try := 1; ; try++ {
-			before := len(socks)
-			var interrupted bool
-			var bad []error
-			var err error
-			socks, interrupted, bad, err = dump(ctx, cn, buf, k, q.TCPInfo, c.ZoneName, socks)
-			if err != nil {
-				socks = socks[:before]
-				switch {
-				case k.Family() == collect.FamilyIPv6 && errors.Is(err, syscall.EAFNOSUPPORT):
-					// IPv6 is off in this kernel: the table does not
-					// exist, which is not a missing part of it.
-				case refused(err):
-					return nil, fmt.Errorf("%w: dumping %v: %w", ErrUnavailable, k, err)
-				default:
-					return nil, fmt.Errorf("sock_diag: dumping %v: %w", k, err)
-				}
-				break
-			}
-			if interrupted && try < dumpTries {
-				socks = socks[:before] // a fresh dump, not the union of two
+		bad, err := c.dump(ctx, cn, buf, k, q.TCPInfo, &socks)
+		if err != nil {
+			switch {
+			case k.Family() == collect.FamilyIPv6 && errors.Is(err, syscall.EAFNOSUPPORT):
+				// IPv6 is off in this kernel: the table does not
+				// exist, which is not a missing part of it.
 				continue
+			case refused(err):
+				return nil, fmt.Errorf("%w: dumping %v: %w", ErrUnavailable, k, err)
+			default:
+				return nil, fmt.Errorf("sock_diag: dumping %v: %w", k, err)
 			}
-			if interrupted {
-				problems = append(problems, fmt.Errorf("dumping %v: the table kept changing during %d dumps (NLM_F_DUMP_INTR); rows may be missing or repeated", k, dumpTries))
-			}
-			for _, e := range bad {
-				problems = append(problems, fmt.Errorf("dumping %v: %w", k, e))
-			}
-			break
+		}
+		for _, e := range bad {
+			problems = append(problems, fmt.Errorf("dumping %v: %w", k, e))
 		}
 	}
 	return socks, collect.Partial(problems...)
@@ -145,11 +101,11 @@ func refused(err error) bool {
 	return false
 }
 
-// dump sends one request and decodes its replies up to NLMSG_DONE,
-// appending rows to socks. bad holds the messages that could not be
-// decoded (the rows around them are kept); err is a failure that leaves
-// the dump unusable.
-func dump(ctx context.Context, cn conn, buf []byte, k collect.Kind, info bool, zone func(uint32) string, socks []collect.Socket) (out []collect.Socket, interrupted bool, bad []error, err error) {
+// dump runs the dump of table k, appending its rows to *socks (and
+// leaving *socks as it was when the dump fails). bad are the problems of a
+// dump that was read (see nlmsg.Dump.Run); err is a failure that leaves it
+// unusable.
+func (c *Collector) dump(ctx context.Context, cn nlmsg.Conn, buf []byte, k collect.Kind, info bool, socks *[]collect.Socket) (bad []error, err error) {
 	fam := uint8(unix.AF_INET)
 	if k.Family() == collect.FamilyIPv6 {
 		fam = unix.AF_INET6
@@ -159,78 +115,18 @@ func dump(ctx context.Context, cn conn, buf []byte, k collect.Kind, info bool, z
 	if info && k.Proto() == collect.ProtoTCP {
 		ext = ExtInfo
 	}
-	seq := seqCounter.Add(1)
-	if seq == 0 { // 0 would switch the decoder's sequence check off
-		seq = seqCounter.Add(1)
-	}
-	if err := cn.send(Request(fam, proto, AllStates, ext, seq)); err != nil {
-		return socks, false, nil, fmt.Errorf("sending the request: %w", err)
-	}
-	d := Decoder{Proto: proto, ZoneName: zone, Seq: seq}
-	for {
-		n, err := cn.recv(ctx, buf)
-		if err != nil {
-			return socks, interrupted, bad, fmt.Errorf("receiving: %w", err)
-		}
-		var done, intr bool
-		socks, done, intr, err = d.Decode(buf[:n], socks)
-		interrupted = interrupted || intr
-		if err != nil {
-			var ke *KernelError
-			if errors.As(err, &ke) {
-				return socks, interrupted, bad, err
+	before := len(*socks)
+	d := Decoder{Proto: proto, ZoneName: c.ZoneName}
+	dump := nlmsg.Dump{
+		Request: func(seq uint32) []byte { return Request(fam, proto, AllStates, ext, seq) },
+		Decode: func(m nlmsg.Message) error {
+			s, err := d.decodeMsg(m)
+			if err == nil {
+				*socks = append(*socks, s)
 			}
-			bad = append(bad, err)
-		}
-		if done {
-			return socks, interrupted, bad, nil
-		}
+			return err
+		},
+		Reset: func() { *socks = (*socks)[:before] },
 	}
-}
-
-// nlConn is a NETLINK_SOCK_DIAG socket.
-type nlConn struct{ fd int }
-
-func (c nlConn) send(req []byte) error {
-	return unix.Sendto(c.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
-}
-
-// recv waits for a datagram in pollSlice steps, so a cancelled ctx is seen
-// within one step even when the kernel is silent, and gives up after
-// replyTimeout. Datagrams not sent by the kernel (port ID 0) are dropped:
-// any local process may send to our port, and what it sends is not part of
-// the dump.
-func (c nlConn) recv(ctx context.Context, buf []byte) (int, error) {
-	deadline := time.Now().Add(replyTimeout)
-	for {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		wait := time.Until(deadline)
-		if wait <= 0 {
-			return 0, fmt.Errorf("no reply from the kernel within %v", replyTimeout)
-		}
-		fds := [1]unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLIN}}
-		ready, err := unix.Poll(fds[:], int(min(wait, pollSlice)/time.Millisecond)+1)
-		if err == unix.EINTR || (err == nil && ready == 0) {
-			continue
-		}
-		if err != nil {
-			return 0, fmt.Errorf("poll: %w", err)
-		}
-		n, _, flags, from, err := unix.Recvmsg(c.fd, buf, nil, unix.MSG_DONTWAIT)
-		if err == unix.EINTR || err == unix.EAGAIN {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		if flags&unix.MSG_TRUNC != 0 {
-			return 0, fmt.Errorf("a reply longer than %d bytes was truncated", len(buf))
-		}
-		if nl, ok := from.(*unix.SockaddrNetlink); !ok || nl.Pid != 0 {
-			continue
-		}
-		return n, nil
-	}
+	return dump.Run(ctx, cn, buf)
 }

@@ -15,47 +15,34 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/platform/nlmsg"
+	"github.com/gonetstat/gonetstat/platform/nlmsg/nltest"
 )
 
 // fakeConn answers each request with the datagrams reply returns for it
 // (called with the request's family, protocol, ext bits and its count of
-// earlier requests of the same table), stamping the request's sequence.
+// earlier requests of the same table), through an nltest.Conn, which
+// stamps the request's sequence.
 type fakeConn struct {
+	nltest.Conn
 	reply func(fam, proto, ext uint8, attempt int) [][]byte
-	queue [][]byte
-	seq   uint32
 	asked map[[2]uint8]int
 	log   []string
 }
 
-func (f *fakeConn) send(req []byte) error {
-	if f.asked == nil {
-		f.asked = map[[2]uint8]int{}
-	}
-	f.seq = binary.NativeEndian.Uint32(req[8:])
+func newFakeConn(reply func(fam, proto, ext uint8, attempt int) [][]byte) *fakeConn {
+	f := &fakeConn{reply: reply, asked: map[[2]uint8]int{}}
+	f.Reply = f.answer
+	return f
+}
+
+func (f *fakeConn) answer(req []byte) [][]byte {
 	fam, proto, ext := req[16], req[17], req[18]
 	key := [2]uint8{fam, proto}
 	f.log = append(f.log, collect.KindOf(collect.Proto(proto), collect.Family(fam)).String()+map[bool]string{true: "+info", false: ""}[ext == ExtInfo])
-	f.queue = f.reply(fam, proto, ext, f.asked[key])
+	attempt := f.asked[key]
 	f.asked[key]++
-	return nil
-}
-
-func (f *fakeConn) recv(ctx context.Context, buf []byte) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	if len(f.queue) == 0 {
-		return 0, errors.New("fake: read with nothing queued")
-	}
-	d := f.queue[0]
-	f.queue = f.queue[1:]
-	d = bytes.Clone(d)
-	for off := 0; off+nlmsgHdrLen <= len(d); {
-		binary.NativeEndian.PutUint32(d[off+8:], f.seq)
-		off += (int(binary.NativeEndian.Uint32(d[off:])) + 3) &^ 3
-	}
-	return copy(buf, d), nil
+	return f.reply(fam, proto, ext, attempt)
 }
 
 // rows builds a datagram of one good message per port, for fam.
@@ -64,7 +51,7 @@ func rows(fam uint8, flags uint16, ports ...uint16) []byte {
 	for _, p := range ports {
 		body := diag(p, 1)
 		body[offFamily] = fam
-		b = append(b, msg(sockDiagByFamily, nlmFMulti|flags, 0, body)...)
+		b = append(b, msg(sockDiagByFamily, nlmsg.FMulti|flags, 0, body)...)
 	}
 	return b
 }
@@ -72,7 +59,7 @@ func rows(fam uint8, flags uint16, ports ...uint16) []byte {
 func errReply(e syscall.Errno) []byte {
 	body := make([]byte, 20)
 	binary.NativeEndian.PutUint32(body, uint32(-int32(e)))
-	return msg(nlmsgError, 0, 0, body)
+	return msg(nlmsg.Error, 0, 0, body)
 }
 
 func TestCollectFake(t *testing.T) {
@@ -107,7 +94,7 @@ func TestCollectFake(t *testing.T) {
 		q:    collect.Query{Kinds: collect.TCP4},
 		reply: func(fam, _, _ uint8, attempt int) [][]byte {
 			if attempt == 0 {
-				return [][]byte{rows(fam, nlmFDumpIntr, 1, 2), done()}
+				return [][]byte{rows(fam, nlmsg.FDumpIntr, 1, 2), done()}
 			}
 			return [][]byte{rows(fam, 0, 3), done()}
 		},
@@ -119,7 +106,7 @@ func TestCollectFake(t *testing.T) {
 			if proto == 17 {
 				return [][]byte{rows(fam, 0, 9), done()}
 			}
-			return [][]byte{rows(fam, 0, uint16(attempt)), msg(nlmsgDone, nlmFMulti|nlmFDumpIntr, 0, make([]byte, 4))}
+			return [][]byte{rows(fam, 0, uint16(attempt)), msg(nlmsg.Done, nlmsg.FMulti|nlmsg.FDumpIntr, 0, make([]byte, 4))}
 		},
 		want: want{ports: []uint16{2, 9}, log: []string{"tcp6", "tcp6", "tcp6", "udp"}, partial: "dumping tcp6: the table kept changing during 3 dumps"},
 	}, {
@@ -128,7 +115,7 @@ func TestCollectFake(t *testing.T) {
 		reply: func(fam, _, _ uint8, _ int) [][]byte {
 			return [][]byte{bytes.Join([][]byte{rows(fam, 0, 1), msg(sockDiagByFamily, 0, 0, make([]byte, 10)), rows(fam, 0, 2)}, nil), done()}
 		},
-		want: want{ports: []uint16{1, 2}, log: []string{"udp"}, partial: "dumping udp: netlink message 1: inet_diag_msg of 10 bytes"},
+		want: want{ports: []uint16{1, 2}, log: []string{"udp"}, partial: "dumping udp: netlink message 1 (type 20): inet_diag_msg of 10 bytes"},
 	}, {
 		name: "IPv6 disabled: no IPv6 rows, no error",
 		reply: func(fam, _, _ uint8, _ int) [][]byte {
@@ -156,7 +143,7 @@ func TestCollectFake(t *testing.T) {
 	}, {
 		name: "another kernel error is fatal",
 		reply: func(fam, _, _ uint8, _ int) [][]byte {
-			return [][]byte{rows(fam, 0, 1), msg(nlmsgDone, nlmFMulti, 0, errReply(syscall.ENOMEM)[16:20])}
+			return [][]byte{rows(fam, 0, 1), msg(nlmsg.Done, nlmsg.FMulti, 0, errReply(syscall.ENOMEM)[16:20])}
 		},
 		want: want{log: []string{"tcp"}, fatal: "sock_diag: dumping tcp: netlink: kernel replied cannot allocate memory"},
 	}, {
@@ -169,7 +156,7 @@ func TestCollectFake(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fc := &fakeConn{reply: tt.reply}
+			fc := newFakeConn(tt.reply)
 			socks, err := (&Collector{}).collect(context.Background(), fc, tt.q)
 			if diff := cmp.Diff(tt.want.ports, ports(socks)); diff != "" {
 				t.Errorf("rows (-want +got):\n%s", diff)
@@ -199,10 +186,10 @@ func TestCollectFake(t *testing.T) {
 
 func TestCollectFakeCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	fc := &fakeConn{reply: func(fam, _, _ uint8, _ int) [][]byte {
+	fc := newFakeConn(func(fam, _, _ uint8, _ int) [][]byte {
 		cancel() // the kernel has answered, but the caller gave up
 		return [][]byte{rows(fam, 0, 1), done()}
-	}}
+	})
 	socks, err := (&Collector{}).collect(ctx, fc, collect.Query{})
 	if !errors.Is(err, context.Canceled) || socks != nil {
 		t.Errorf("got %d rows, err %v; want none and context.Canceled", len(socks), err)

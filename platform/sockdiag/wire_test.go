@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/platform/nlmsg"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -98,13 +99,13 @@ func TestRequest(t *testing.T) {
 
 // msg builds one netlink message.
 func msg(typ, flags uint16, seq uint32, body []byte) []byte {
-	n := nlmsgHdrLen + len(body)
+	n := nlmsg.HdrLen + len(body)
 	b := make([]byte, (n+3)&^3)
 	binary.NativeEndian.PutUint32(b[0:], uint32(n))
 	binary.NativeEndian.PutUint16(b[4:], typ)
 	binary.NativeEndian.PutUint16(b[6:], flags)
 	binary.NativeEndian.PutUint32(b[8:], seq)
-	copy(b[nlmsgHdrLen:], body)
+	copy(b[nlmsg.HdrLen:], body)
 	return b
 }
 
@@ -132,7 +133,7 @@ func attr(typ uint16, payload []byte) []byte {
 	return b
 }
 
-func done() []byte { return msg(nlmsgDone, nlmFMulti, 0, make([]byte, 4)) }
+func done() []byte { return msg(nlmsg.Done, nlmsg.FMulti, 0, make([]byte, 4)) }
 
 func ports(socks []collect.Socket) []uint16 {
 	var p []uint16
@@ -143,7 +144,7 @@ func ports(socks []collect.Socket) []uint16 {
 }
 
 func TestDecodeMalformed(t *testing.T) {
-	good := func(p uint16) []byte { return msg(sockDiagByFamily, nlmFMulti, 0, diag(p, 1)) }
+	good := func(p uint16) []byte { return msg(sockDiagByFamily, nlmsg.FMulti, 0, diag(p, 1)) }
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	shortInfo := make([]byte, 12) // an old kernel's tcp_info: up to tcpi_ato only
 	binary.NativeEndian.PutUint32(shortInfo[tiRTO:], 204000)
@@ -169,20 +170,20 @@ func TestDecodeMalformed(t *testing.T) {
 		{name: "truncated header", buf: cat(good(1), []byte{1, 2, 3}), ports: []uint16{1}, errIs: ErrFraming},
 		{name: "length too big", buf: cat(good(1), tooLong), ports: []uint16{1}, errIs: ErrFraming},
 		{name: "length too small", buf: cat(good(1), tooShort), ports: []uint16{1}, errIs: ErrFraming},
-		{name: "truncated inet_diag_msg", buf: cat(good(1), msg(sockDiagByFamily, 0, 0, make([]byte, 40)), good(2), done()), ports: []uint16{1, 2}, done: true, errText: "message 1: inet_diag_msg of 40 bytes"},
-		{name: "bad family in the middle", buf: cat(good(1), msg(sockDiagByFamily, 0, 0, append([]byte{99}, diag(5, 1)[1:]...)), good(2), done()), ports: []uint16{1, 2}, done: true, errText: "message 1: address family 99"},
-		{name: "bad attribute length", buf: cat(msg(sockDiagByFamily, 0, 0, diag(1, 1, badAttr)), good(2), done()), ports: []uint16{2}, done: true, errText: "message 0: attribute 2 claims 200 bytes"},
+		{name: "truncated inet_diag_msg", buf: cat(good(1), msg(sockDiagByFamily, 0, 0, make([]byte, 40)), good(2), done()), ports: []uint16{1, 2}, done: true, errText: "message 1 (type 20): inet_diag_msg of 40 bytes"},
+		{name: "bad family in the middle", buf: cat(good(1), msg(sockDiagByFamily, 0, 0, append([]byte{99}, diag(5, 1)[1:]...)), good(2), done()), ports: []uint16{1, 2}, done: true, errText: "message 1 (type 20): address family 99"},
+		{name: "bad attribute length", buf: cat(msg(sockDiagByFamily, 0, 0, diag(1, 1, badAttr)), good(2), done()), ports: []uint16{2}, done: true, errText: "message 0 (type 20): attribute 2 claims 200 bytes"},
 		{name: "short tcp_info", buf: cat(msg(sockDiagByFamily, 0, 0, diag(1, 1, attr(inetDiagInfo, shortInfo))), done()), ports: []uint16{1}, done: true},
-		{name: "error reply", buf: msg(nlmsgError, 0, 0, errMsg), done: true, errIs: syscall.ENOENT},
-		{name: "dump interrupted", buf: cat(msg(sockDiagByFamily, nlmFMulti|nlmFDumpIntr, 0, diag(1, 1)), done()), ports: []uint16{1}, done: true, intr: true},
+		{name: "error reply", buf: msg(nlmsg.Error, 0, 0, errMsg), done: true, errIs: syscall.ENOENT},
+		{name: "dump interrupted", buf: cat(msg(sockDiagByFamily, nlmsg.FMulti|nlmsg.FDumpIntr, 0, diag(1, 1)), done()), ports: []uint16{1}, done: true, intr: true},
 		{name: "unknown type", buf: cat(msg(77, 0, 0, nil), good(1)), ports: []uint16{1}, errText: "unexpected message type 77"},
-		{name: "noop is skipped", buf: cat(good(1), msg(nlmsgNoop, 0, 0, nil), good(2), done()), ports: []uint16{1, 2}, done: true},
-		{name: "overrun", buf: cat(good(1), msg(nlmsgOverrun, 0, 0, nil), good(2)), ports: []uint16{1, 2}, errText: "message 1: NLMSG_OVERRUN"},
-		{name: "done with a negative status", buf: cat(good(1), msg(nlmsgDone, nlmFMulti, 0, errMsg)), ports: []uint16{1}, done: true, errIs: syscall.ENOENT},
-		{name: "ack ends the reply", buf: cat(msg(nlmsgError, 0, 0, make([]byte, 20)), good(1)), done: true},
-		{name: "short error reply", buf: msg(nlmsgError, 0, 0, []byte{1}), done: true, errText: "short NLMSG_ERROR"},
-		{name: "last message unpadded", buf: cat(good(1), msg(sockDiagByFamily, 0, 0, append(diag(2, 1), attr(99, []byte{1})[:5]...))[:nlmsgHdrLen+diagMsgLen+5]), ports: []uint16{1, 2}},
-		{name: "trailing attribute bytes", buf: cat(msg(sockDiagByFamily, 0, 0, append(diag(1, 1), 1, 2)), good(2)), ports: []uint16{2}, errText: "message 0: 2 trailing attribute bytes"},
+		{name: "noop is skipped", buf: cat(good(1), msg(nlmsg.Noop, 0, 0, nil), good(2), done()), ports: []uint16{1, 2}, done: true},
+		{name: "overrun", buf: cat(good(1), msg(nlmsg.Overrun, 0, 0, nil), good(2)), ports: []uint16{1, 2}, errText: "message 1 (type 4): NLMSG_OVERRUN"},
+		{name: "done with a negative status", buf: cat(good(1), msg(nlmsg.Done, nlmsg.FMulti, 0, errMsg)), ports: []uint16{1}, done: true, errIs: syscall.ENOENT},
+		{name: "ack ends the reply", buf: cat(msg(nlmsg.Error, 0, 0, make([]byte, 20)), good(1)), done: true},
+		{name: "short error reply", buf: msg(nlmsg.Error, 0, 0, []byte{1}), done: true, errText: "short NLMSG_ERROR"},
+		{name: "last message unpadded", buf: cat(good(1), msg(sockDiagByFamily, 0, 0, append(diag(2, 1), attr(99, []byte{1})[:5]...))[:nlmsg.HdrLen+diagMsgLen+5]), ports: []uint16{1, 2}},
+		{name: "trailing attribute bytes", buf: cat(msg(sockDiagByFamily, 0, 0, append(diag(1, 1), 1, 2)), good(2)), ports: []uint16{2}, errText: "message 0 (type 20): 2 trailing attribute bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -323,7 +324,7 @@ func TestDecodeZone(t *testing.T) {
 
 func BenchmarkDecode10k(b *testing.B) {
 	info := make([]byte, 232)
-	one := msg(sockDiagByFamily, nlmFMulti, 0, diag(1, 1, attr(inetDiagInfo, info)))
+	one := msg(sockDiagByFamily, nlmsg.FMulti, 0, diag(1, 1, attr(inetDiagInfo, info)))
 	buf := bytes.Repeat(one, 10000)
 	d := Decoder{Proto: 6}
 	dst := make([]collect.Socket, 0, 10000)
