@@ -35,11 +35,18 @@ type jsonDoc struct {
 	Example string
 }
 
-// readJSONDoc parses docs/json.md: each "## " section's markdown table
-// whose header starts with "| field | type |", and the one ```json block.
+// readJSONDoc parses docs/json.md.
 func readJSONDoc(t *testing.T) jsonDoc {
 	t.Helper()
-	data, err := os.ReadFile("../docs/json.md")
+	return readSchemaDoc(t, "docs/json.md")
+}
+
+// readSchemaDoc parses a schema's page (docs/json.md,
+// docs/reports-json.md): each "## " section's markdown table whose header
+// starts with "| field | type |", and the one ```json block.
+func readSchemaDoc(t *testing.T, page string) jsonDoc {
+	t.Helper()
+	data, err := os.ReadFile("../" + page)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +72,11 @@ func readJSONDoc(t *testing.T) jsonDoc {
 		case inTable && strings.HasPrefix(line, "|"):
 			cells := strings.Split(line, "|")
 			if len(cells) != 6 {
-				t.Fatalf("docs/json.md: table row %q has %d cells, want 4", line, len(cells)-2)
+				t.Fatalf("%s: table row %q has %d cells, want 4", page, line, len(cells)-2)
 			}
 			name := strings.TrimSpace(cells[1])
 			if !strings.HasPrefix(name, "`") || !strings.HasSuffix(name, "`") {
-				t.Fatalf("docs/json.md: field %q is not in backquotes", name)
+				t.Fatalf("%s: field %q is not in backquotes", page, name)
 			}
 			doc.Tables[section] = append(doc.Tables[section], docField{
 				Name:         strings.Trim(name, "`"),
@@ -81,7 +88,7 @@ func readJSONDoc(t *testing.T) jsonDoc {
 		}
 	}
 	if examples != 1 {
-		t.Fatalf("docs/json.md has %d json examples, want 1", examples)
+		t.Fatalf("%s has %d json examples, want 1", page, examples)
 	}
 	return doc
 }
@@ -95,6 +102,8 @@ func jsonType(v any) string {
 			return "number " + v.String() // not an integer: no documented type matches
 		}
 		return "integer"
+	case bool:
+		return "boolean"
 	case map[string]any:
 		return "object"
 	case []any:
@@ -189,11 +198,11 @@ func checkAgainstTable(t *testing.T, what string, obj orderedObject, table []doc
 		}
 	}
 	if diff := cmp.Diff(want, obj.Keys); diff != "" {
-		t.Errorf("%s: keys differ from docs/json.md (-doc +output):\n%s", what, diff)
+		t.Errorf("%s: keys differ from the field table (-doc +output):\n%s", what, diff)
 	}
 	for _, k := range obj.Keys {
 		if got := jsonType(obj.Values[k]); types[k] != "" && got != types[k] {
-			t.Errorf("%s: %s is %s, docs/json.md says %s", what, k, got, types[k])
+			t.Errorf("%s: %s is %s, the field table says %s", what, k, got, types[k])
 		}
 	}
 }

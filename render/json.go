@@ -37,12 +37,7 @@ func NDJSON(w io.Writer, env Envelope) error { return write(w, env, "") }
 func write(w io.Writer, env Envelope, indent string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	b := make([]byte, 0, 1024)
-	b = append(b, `{"schema":`...)
-	b = appendString(b, SocketsSchema)
-	b = append(b, `,"host":`...)
-	b = appendString(b, env.Host)
-	b = append(b, `,"time":`...)
-	b = appendString(b, env.Time.UTC().Format(time.RFC3339Nano))
+	b = appendHead(b, SocketsSchema, env.Host, env.Time)
 	b = append(b, `,"sockets":[`...)
 	bw.Write(b)
 	for i := range env.Sockets {
@@ -59,19 +54,36 @@ func write(w io.Writer, env Envelope, indent string) error {
 		b = append(b, '\n')
 	}
 	b = append(b, ']')
-	if len(env.Warnings) > 0 {
-		b = append(b, `,"warnings":[`...)
-		for i, w := range env.Warnings {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, w)
-		}
-		b = append(b, ']')
-	}
+	b = appendWarnings(b, env.Warnings)
 	b = append(b, "}\n"...)
 	bw.Write(b)
 	return bw.Flush()
+}
+
+// appendHead opens a document: {"schema":…,"host":…,"time":… (RFC 3339
+// UTC), the envelope every gonetstat schema starts with.
+func appendHead(b []byte, schema, host string, t time.Time) []byte {
+	b = append(b, `{"schema":`...)
+	b = appendString(b, schema)
+	b = append(b, `,"host":`...)
+	b = appendString(b, host)
+	b = append(b, `,"time":`...)
+	return appendString(b, t.UTC().Format(time.RFC3339Nano))
+}
+
+// appendWarnings appends ,"warnings":[…], nothing when there are none.
+func appendWarnings(b []byte, warnings []string) []byte {
+	if len(warnings) == 0 {
+		return b
+	}
+	b = append(b, `,"warnings":[`...)
+	for i, w := range warnings {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, w)
+	}
+	return append(b, ']')
 }
 
 func appendSocket(b []byte, s *collect.Socket) []byte {

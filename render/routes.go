@@ -105,7 +105,15 @@ func shownRoutes(rs []collect.Route) []collect.Route {
 			out = append(out, r)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b collect.Route) int {
+	sortRoutes(out)
+	return out
+}
+
+// sortRoutes sorts routes by destination, prefix length, interface index
+// and metric, keeping the kernel's order among equals (the same route in
+// two tables). The text table and the JSON reports share it.
+func sortRoutes(rs []collect.Route) {
+	slices.SortStableFunc(rs, func(a, b collect.Route) int {
 		return cmp.Or(
 			a.Dst.Addr().Compare(b.Dst.Addr()),
 			cmp.Compare(a.Dst.Bits(), b.Dst.Bits()),
@@ -113,7 +121,6 @@ func shownRoutes(rs []collect.Route) []collect.Route {
 			cmp.Compare(a.Metric, b.Metric),
 		)
 	})
-	return out
 }
 
 // gateway is the Gateway column: the next hop, "On-link", or the kind of

@@ -120,6 +120,29 @@ var icmp6Rows = []icmpRow{
 	{"Redirects", "InRedirects", "OutRedirects"},
 }
 
+// statsSection is one section of -s: its title, the kernel's counter
+// group it shows (the group of /proc/net/snmp{,6}) and its rows.
+type statsSection struct {
+	which        StatsSection
+	title, group string
+	note         string
+	rows         []mibRow
+	icmp         []icmpRow
+}
+
+// statsSectionList is every section in the order printed; the JSON
+// reports (ReportsJSON) take their groups from it too.
+var statsSectionList = []statsSection{
+	{which: StatsIPv4, title: "IPv4 Statistics", group: "Ip", rows: ipRows("ForwDatagrams")},
+	{which: StatsIPv6, title: "IPv6 Statistics", group: "Ip6", rows: ipRows("OutForwDatagrams")},
+	{which: StatsICMPv4, title: "ICMPv4 Statistics", group: "Icmp", icmp: icmp4Rows},
+	{which: StatsICMPv6, title: "ICMPv6 Statistics", group: "Icmp6", icmp: icmp6Rows},
+	{which: StatsTCP, title: "TCP Statistics for IPv4 and IPv6", group: "Tcp", rows: tcpRows,
+		note: "(Linux keeps one set of TCP counters for IPv4 and IPv6 together)"},
+	{which: StatsUDPv4, title: "UDP Statistics for IPv4", group: "Udp", rows: udpRows},
+	{which: StatsUDPv6, title: "UDP Statistics for IPv6", group: "Udp6", rows: udpRows},
+}
+
 // ProtocolStats writes the -s report: the selected sections (0: all) in
 // Windows netstat's order and layout. A counter the kernel does not keep
 // is a row left out, never a 0; a group it does not keep at all (IPv6
@@ -129,23 +152,7 @@ func ProtocolStats(w io.Writer, c collect.ProtoCounters, sections StatsSection) 
 		sections = AllStats
 	}
 	bw := bufio.NewWriter(w)
-	type section struct {
-		which        StatsSection
-		title, group string
-		note         string
-		rows         []mibRow
-		icmp         []icmpRow
-	}
-	for _, s := range []section{
-		{which: StatsIPv4, title: "IPv4 Statistics", group: "Ip", rows: ipRows("ForwDatagrams")},
-		{which: StatsIPv6, title: "IPv6 Statistics", group: "Ip6", rows: ipRows("OutForwDatagrams")},
-		{which: StatsICMPv4, title: "ICMPv4 Statistics", group: "Icmp", icmp: icmp4Rows},
-		{which: StatsICMPv6, title: "ICMPv6 Statistics", group: "Icmp6", icmp: icmp6Rows},
-		{which: StatsTCP, title: "TCP Statistics for IPv4 and IPv6", group: "Tcp", rows: tcpRows,
-			note: "(Linux keeps one set of TCP counters for IPv4 and IPv6 together)"},
-		{which: StatsUDPv4, title: "UDP Statistics for IPv4", group: "Udp", rows: udpRows},
-		{which: StatsUDPv6, title: "UDP Statistics for IPv6", group: "Udp6", rows: udpRows},
-	} {
+	for _, s := range statsSectionList {
 		if sections&s.which == 0 {
 			continue
 		}

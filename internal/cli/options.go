@@ -280,17 +280,16 @@ func (o *Options) reportFlags() string {
 }
 
 // checkReports refuses what cannot go with the reports (-r, -e, -s):
-// they replace the socket table, so its selectors and formats have nothing
+// they replace the socket table, so its selectors and views have nothing
 // to act on. -a, -n, -o, -b and -f are accepted and do nothing, as on
-// Windows.
+// Windows; --json and --ndjson write the reports' own schema
+// (gonetstat.reports/v1).
 func (o *Options) checkReports(fs *pflag.FlagSet) error {
 	r := o.reportFlags()
 	if r == "" {
 		return nil
 	}
 	switch {
-	case o.JSON || o.NDJSON:
-		return usagef("%s with --json or --ndjson: these reports are text only; JSON carries the socket table", r)
 	case o.Stack:
 		return usagef("%s with --stack: these reports are the kernel's counters; --stack adds mini-stack sockets to the socket table", r)
 	case o.AllNetNS:

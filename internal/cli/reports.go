@@ -1,6 +1,7 @@
 // reports.go prints the host-wide reports that replace the socket table:
 // the routing table (-r), interface statistics (-e) and per-protocol
-// statistics (-s). Each is one entry of reports.
+// statistics (-s), as text or as one gonetstat.reports/v1 JSON document
+// (--json, --ndjson). Each is one entry of reports.
 
 package cli
 
@@ -22,20 +23,26 @@ type report struct {
 	flag  string
 	want  func(Options) bool
 	print func(Options, Env) error // reads and writes; an error names what failed
+	// fill reads the report into a JSON document (--json, --ndjson); an
+	// error names what failed, and what was read is still filled in.
+	fill func(Options, Env, *render.Reports) error
 	// gap: a blank line goes before this report when another precedes
 	// it. -s starts with one of its own, as Windows' does.
 	gap bool
 }
 
 var reports = []report{
-	{"-r", func(o Options) bool { return o.Routes }, printRoutes, false},
-	{"-e", func(o Options) bool { return o.Interfaces }, printInterfaces, true},
-	{"-s", func(o Options) bool { return o.Statistics }, printStatistics, false},
+	{"-r", func(o Options) bool { return o.Routes }, printRoutes, fillRoutes, false},
+	{"-e", func(o Options) bool { return o.Interfaces }, printInterfaces, fillInterfaces, true},
+	{"-s", func(o Options) bool { return o.Statistics }, printStatistics, fillStatistics, false},
 }
 
 // printReports prints every report asked for and returns the exit code:
 // a report that fails is said on stderr and the others are still printed.
 func printReports(opt Options, env Env) int {
+	if opt.JSON || opt.NDJSON {
+		return printReportsJSON(opt, env)
+	}
 	code := exitOK
 	first := true
 	for _, r := range reports {
@@ -47,29 +54,85 @@ func printReports(opt Options, env Env) int {
 		}
 		first = false
 		if err := r.print(opt, env); err != nil {
-			if errors.Is(err, collect.ErrUnsupported) {
-				fmt.Fprintf(env.Stderr, "gonetstat: %s is not available on %s\n", r.flag, runtime.GOOS)
-			} else {
-				fmt.Fprintf(env.Stderr, "gonetstat: %s: %s\n", r.flag, oneLine(err.Error()))
-			}
+			fmt.Fprintf(env.Stderr, "gonetstat: %s\n", reportError(r, err))
 			code = exitFailure
 		}
 	}
 	return code
 }
 
+// reportError is what is said of a report that failed or is incomplete.
+func reportError(r report, err error) string {
+	if errors.Is(err, collect.ErrUnsupported) {
+		return fmt.Sprintf("%s is not available on %s", r.flag, runtime.GOOS)
+	}
+	return fmt.Sprintf("%s: %s", r.flag, oneLine(err.Error()))
+}
+
+// printReportsJSON writes every report asked for as one
+// gonetstat.reports/v1 document (docs/reports-json.md). A report that
+// failed is left out and one that is incomplete kept: both are in the
+// document's warnings and on stderr, and make the exit 1, as in text.
+func printReportsJSON(opt Options, env Env) int {
+	host, _ := env.Hostname()
+	doc := render.Reports{Host: host, Time: env.Now().UTC(), Sections: opt.Sections}
+	for _, r := range reports {
+		if !r.want(opt) {
+			continue
+		}
+		if err := r.fill(opt, env, &doc); err != nil {
+			doc.Warnings = append(doc.Warnings, reportError(r, err))
+		}
+	}
+	var err error
+	if opt.JSON {
+		err = render.ReportsJSON(env.Stdout, doc)
+	} else {
+		err = render.ReportsNDJSON(env.Stdout, doc)
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "gonetstat: writing the reports: %v\n", err)
+		return exitFailure
+	}
+	for _, w := range doc.Warnings {
+		fmt.Fprintf(env.Stderr, "gonetstat: warning: %s\n", w)
+	}
+	if len(doc.Warnings) > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
 // printRoutes prints the table even when part of it could not be read
 // (a *collect.PartialError), then reports what is missing.
 func printRoutes(opt Options, env Env) error {
-	if env.Routes == nil {
-		return collect.ErrUnsupported
-	}
-	t, err := env.Routes(opt.NetNS)
-	if err != nil && !collect.IsPartial(err) {
+	t, ok, err := readRoutes(opt, env)
+	if !ok {
 		return err
 	}
 	if werr := render.Routes(env.Stdout, t); werr != nil {
 		return werr
+	}
+	return err
+}
+
+func fillRoutes(opt Options, env Env, doc *render.Reports) error {
+	t, ok, err := readRoutes(opt, env)
+	if ok {
+		doc.Routes = &t
+	}
+	return err
+}
+
+// readRoutes reads the routing table; ok when there is a table to show,
+// which err (an "incomplete routing table") may say is partial.
+func readRoutes(opt Options, env Env) (t collect.RouteTable, ok bool, err error) {
+	if env.Routes == nil {
+		return t, false, collect.ErrUnsupported
+	}
+	t, err = env.Routes(opt.NetNS)
+	if err != nil && !collect.IsPartial(err) {
+		return t, false, err
 	}
 	var pe *collect.PartialError
 	if errors.As(err, &pe) {
@@ -78,9 +141,9 @@ func printRoutes(opt Options, env Env) error {
 		for i, p := range pe.Problems {
 			msgs[i] = p.Error()
 		}
-		return errors.New("incomplete routing table: " + strings.Join(msgs, "; "))
+		return t, true, errors.New("incomplete routing table: " + strings.Join(msgs, "; "))
 	}
-	return err
+	return t, true, err
 }
 
 func printInterfaces(opt Options, env Env) error {
@@ -92,6 +155,30 @@ func printInterfaces(opt Options, env Env) error {
 		return err
 	}
 	return render.InterfaceStats(env.Stdout, ifs)
+}
+
+func fillInterfaces(opt Options, env Env, doc *render.Reports) error {
+	if env.Interfaces == nil {
+		return collect.ErrUnsupported
+	}
+	ifs, err := env.Interfaces(opt.NetNS)
+	if err != nil {
+		return err
+	}
+	doc.Interfaces, doc.HasInterfaces = ifs, true
+	return nil
+}
+
+func fillStatistics(opt Options, env Env, doc *render.Reports) error {
+	if env.Protocols == nil {
+		return collect.ErrUnsupported
+	}
+	c, err := env.Protocols(opt.NetNS)
+	if err != nil {
+		return err
+	}
+	doc.Protocols = &c
+	return nil
 }
 
 func printStatistics(opt Options, env Env) error {

@@ -6,6 +6,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -80,6 +81,9 @@ func fakeRoutes() collect.RouteTable {
 			route("198.18.0.0/24", "", 2, "eth0", 0, collect.RouteUnicast, main),
 			route("127.0.0.1/32", "", 1, "lo", 0, collect.RouteLocal, local),
 			route("198.18.0.2/32", "", 2, "eth0", 0, collect.RouteLocal, local),
+			// A policy-routing table: left out of the text, in JSON.
+			{Dst: netip.MustParsePrefix("198.18.9.0/24"), Gateway: netip.MustParseAddr("198.18.0.9"), IfIndex: 2, IfName: "eth0",
+				Src: netip.MustParseAddr("198.18.0.2"), Metric: 5, Type: collect.RouteUnicast, Table: 100, Protocol: collect.RouteProtoStatic},
 		},
 		IPv6: []collect.Route{
 			route("::/0", "fd00::1", 2, "eth0", 1024, collect.RouteUnicast, main),
@@ -133,9 +137,25 @@ func TestReportsGolden(t *testing.T) {
 			}
 		}},
 		{name: "routes_es", args: []string{"-ser", "-p", "tcp"}},
-		{name: "usage_routes_json", args: []string{"-r", "--json"}},
-		{name: "usage_ethernet_json", args: []string{"-e", "--json"}},
-		{name: "usage_stats_json", args: []string{"-s", "--json"}},
+		{name: "routes_json", args: []string{"-r", "--json"}},
+		{name: "routes_partial_json", args: []string{"-r", "--json"}, setup: func(f *fixture) {
+			f.routes = func(string) (collect.RouteTable, error) {
+				t := fakeRoutes()
+				t.IPv6 = nil
+				return t, collect.Partial(errors.New("dumping IPv6 routes: interrupted 3 times"))
+			}
+		}},
+		{name: "routes_fails_ndjson", args: []string{"-res", "--ndjson", "-p", "udp"}, setup: func(f *fixture) {
+			f.routes = func(string) (collect.RouteTable, error) {
+				return collect.RouteTable{}, errors.New("netlink: socket: permission denied")
+			}
+		}},
+		{name: "stats_e_json", args: []string{"-e", "--json"}},
+		{name: "stats_s_json", args: []string{"-s", "--json"}},
+		{name: "stats_s_udp_ipv6_json", args: []string{"-s", "--json", "-p", "udp", "-p", "ipv6"}, setup: noIPv6},
+		{name: "stats_es_json", args: []string{"-ans", "-e", "-p", "tcp", "--json"}},
+		{name: "usage_routes_json_stack", args: []string{"-r", "--json", "--stack"}},
+		{name: "usage_stats_json_info", args: []string{"-s", "--json", "--info"}},
 		{name: "usage_icmp_without_s", args: []string{"-p", "icmp"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -273,5 +293,41 @@ func TestReportsInterval(t *testing.T) {
 	r = f.run(ctx, []string{"-s", "-p", "udp", "1"})
 	if r.code != exitFailure || reads != 2 || strings.Count(r.stdout, "UDP Statistics for IPv4") != 1 {
 		t.Errorf("-s: exit %d, %d reads, want 1 and 2:\n%v", r.code, reads, r)
+	}
+}
+
+// TestReportsNDJSONInterval: with --ndjson and an interval, one
+// gonetstat.reports/v1 line per snapshot, each valid JSON with the
+// counters read afresh.
+func TestReportsNDJSONInterval(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newFixture()
+	f.after = (&ticker{t: t, want: 2 * time.Second, n: 2, cancel: cancel}).after
+	reads := 0
+	f.protocols = func(string) (collect.ProtoCounters, error) {
+		reads++
+		c := fakeProtocols()
+		c.Set("Udp", "NoPorts", int64(100+reads))
+		return c, nil
+	}
+	r := f.run(ctx, []string{"-s", "-p", "udp", "-e", "--ndjson", "2"})
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if r.code != exitOK || len(lines) != 3 || r.stderr != "" {
+		t.Fatalf("exit %d, %d lines, want 0 and 3:\n%v", r.code, len(lines), r)
+	}
+	for i, line := range lines {
+		var doc struct {
+			Schema     string
+			Interfaces []map[string]any
+			Protocols  map[string]map[string]int64
+		}
+		if err := json.Unmarshal([]byte(line), &doc); err != nil {
+			t.Fatalf("line %d: %v\n%s", i+1, err, line)
+		}
+		if doc.Schema != "gonetstat.reports/v1" || len(doc.Interfaces) != 3 || len(doc.Protocols) != 1 ||
+			doc.Protocols["Udp"]["NoPorts"] != int64(101+i) {
+			t.Errorf("line %d: %+v", i+1, doc)
+		}
 	}
 }

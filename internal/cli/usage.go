@@ -4,7 +4,7 @@ package cli
 
 const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC]
                  [--netns NS | --all-netns] [interval]
-       gonetstat [-r] [-e] [-s] [-p PROTO] [--netns NS] [interval]
+       gonetstat [-r] [-e] [-s] [-p PROTO] [--json|--ndjson] [--netns NS] [interval]
 
 Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
 Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
@@ -38,6 +38,8 @@ Options (Windows netstat meanings; each has a long form):
                      (docs/json.md); PIDs are in it with -o or -b
       --ndjson       the same document on one line; with an interval, one
                      line per snapshot
+                     (with -r, -e or -s: schema gonetstat.reports/v1,
+                     docs/reports-json.md)
       --stack        also the sockets of every running gonetstat mini-stack
                      (from any network namespace), marked by a last column,
                      Source: kernel or stack:NAME (JSON: source, stack_name)
@@ -59,10 +61,13 @@ Options (Windows netstat meanings; each has a long form):
 
 -r, -e and -s print text reports (in that order), read from the kernel of
 this host or of the namespace --netns names; -a, -n, -o, -b and -f do
-nothing there, as on Windows, and --json, --ndjson, --stack, --all-netns,
---info, -t, -u and -l are refused. Linux keeps one set of TCP counters for
-IPv4 and IPv6, so -s prints one "TCP Statistics for IPv4 and IPv6" section,
-not two. A counter this kernel does not keep is left out, never shown as 0.
+nothing there, as on Windows, and --stack, --all-netns, --info, -t, -u and
+-l are refused. With --json or --ndjson they are one gonetstat.reports/v1
+document holding each report asked for: routes (every table), interfaces,
+protocols (the kernel's counter names, the groups -p selects). Linux keeps
+one set of TCP counters for IPv4 and IPv6, so -s prints one "TCP
+Statistics for IPv4 and IPv6" section, not two. A counter this kernel
+does not keep is left out, never shown as 0.
 -r's Metric is the route's own (Linux adds no interface metric) and its
 routes are always numeric.
 
@@ -91,6 +96,8 @@ Examples:
   gonetstat -e 5                  interface counters, every 5 seconds
   gonetstat -s -p tcp -p udp      the TCP and UDP (IPv4) counters
   gonetstat --netns blue -s -p icmp   namespace blue's ICMP counters
+  gonetstat -s -p udp --json | jq .protocols.Udp.NoPorts
+  gonetstat -e --ndjson 10        interface counters, a JSON line every 10 s
 
 Entering another network namespace needs root (CAP_SYS_ADMIN). With
 --all-netns, a namespace that cannot be entered is named on stderr with

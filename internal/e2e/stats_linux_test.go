@@ -86,24 +86,7 @@ func TestLiveStatsCountTraffic(t *testing.T) {
 	}
 	udp0, tcp0 := noPorts(), opens()
 
-	// A port that was just free: bind, note, close.
-	probe, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := probe.LocalAddr()
-	probe.Close()
-	// Unconnected, so the ICMP port unreachables do not fail the sends.
-	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	for range datagrams {
-		if _, err := pc.WriteTo([]byte("gonetstat e2e"), closed); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendToClosedPort(t, datagrams)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +114,30 @@ func TestLiveStatsCountTraffic(t *testing.T) {
 	}
 	if tcp1-tcp0 < connects {
 		t.Errorf("TCP Active Opens grew by %d (%d -> %d), made %d connections", tcp1-tcp0, tcp0, tcp1, connects)
+	}
+}
+
+// sendToClosedPort sends n UDP datagrams to a closed 127.0.0.1 port: each
+// counts in the kernel's Udp NoPorts.
+func sendToClosedPort(t *testing.T, n int) {
+	t.Helper()
+	// A port that was just free: bind, note, close.
+	probe, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := probe.LocalAddr()
+	probe.Close()
+	// Unconnected, so the ICMP port unreachables do not fail the sends.
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	for range n {
+		if _, err := pc.WriteTo([]byte("gonetstat e2e"), closed); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

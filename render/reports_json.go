@@ -1,0 +1,228 @@
+// reports_json.go writes the gonetstat.reports/v1 document
+// (docs/reports-json.md): the routing table (-r), interface counters (-e)
+// and protocol counters (-s) as JSON, with json.go's appenders.
+
+package render
+
+import (
+	"bufio"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gonetstat/gonetstat/collect"
+)
+
+// ReportsSchema names the reports document's version. Adding a field
+// keeps it; renaming or retyping one needs v2 (docs/reports-json.md).
+const ReportsSchema = "gonetstat.reports/v1"
+
+// Reports is one snapshot of the reports asked for. A nil report is left
+// out of the document: it was not asked for, or could not be read at all
+// (Warnings says why).
+type Reports struct {
+	Host       string
+	Time       time.Time
+	Routes     *collect.RouteTable
+	Interfaces []collect.InterfaceCounters
+	// HasInterfaces says the interfaces report is there, so that a host
+	// with no interface at all still gets "interfaces":[].
+	HasInterfaces bool
+	Protocols     *collect.ProtoCounters
+	Sections      StatsSection // the -s sections selected; 0: all
+	Warnings      []string     // what was incomplete or failed; omitted when empty
+}
+
+// ReportsJSON writes r as one document, each route, interface and counter
+// group on a line of its own, ending with a newline.
+func ReportsJSON(w io.Writer, r Reports) error { return writeReports(w, r, "\n  ") }
+
+// ReportsNDJSON writes r on exactly one newline-terminated line: one
+// snapshot per line in interval mode.
+func ReportsNDJSON(w io.Writer, r Reports) error { return writeReports(w, r, "") }
+
+func writeReports(w io.Writer, r Reports, indent string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	b := make([]byte, 0, 4096)
+	b = appendHead(b, ReportsSchema, r.Host, r.Time)
+	if t := r.Routes; t != nil {
+		b = append(b, `,"routes":{"interfaces":`...)
+		b = appendItems(b, indent, len(t.Interfaces), func(b []byte, i int) []byte {
+			return appendRouteInterface(b, &t.Interfaces[i])
+		})
+		for _, fam := range [...]struct {
+			key    string
+			routes []collect.Route
+		}{{`,"ipv4":`, t.IPv4}, {`,"ipv6":`, t.IPv6}} {
+			rs := slices.Clone(fam.routes)
+			sortRoutes(rs)
+			b = append(b, fam.key...)
+			b = appendItems(b, indent, len(rs), func(b []byte, i int) []byte {
+				return appendRouteJSON(b, &rs[i])
+			})
+		}
+		b = append(b, '}')
+	}
+	if r.HasInterfaces || r.Interfaces != nil {
+		b = append(b, `,"interfaces":`...)
+		b = appendItems(b, indent, len(r.Interfaces), func(b []byte, i int) []byte {
+			return appendCounters(b, &r.Interfaces[i])
+		})
+	}
+	if c := r.Protocols; c != nil {
+		b = append(b, `,"protocols":{`...)
+		b = appendGroups(b, indent, *c, r.Sections)
+		b = append(b, '}')
+	}
+	b = appendWarnings(b, r.Warnings)
+	b = append(b, "}\n"...)
+	bw.Write(b)
+	return bw.Flush()
+}
+
+// appendItems appends a JSON array of n items, each after indent (one a
+// line in --json), the closing bracket on a line of its own when there
+// are items and an indent.
+func appendItems(b []byte, indent string, n int, item func([]byte, int) []byte) []byte {
+	b = append(b, '[')
+	for i := range n {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, indent...)
+		b = item(b, i)
+	}
+	if n > 0 && indent != "" {
+		b = append(b, '\n')
+	}
+	return append(b, ']')
+}
+
+func appendRouteInterface(b []byte, ifc *collect.Interface) []byte {
+	b = append(b, `{"index":`...)
+	b = strconv.AppendUint(b, uint64(ifc.Index), 10)
+	b = append(b, `,"name":`...)
+	b = appendString(b, ifc.Name)
+	if len(ifc.MAC) > 0 {
+		b = append(b, `,"mac":`...)
+		b = appendString(b, ifc.MAC.String())
+	}
+	b = appendBool(b, "up", ifc.Up)
+	b = append(b, `,"addresses":[`...)
+	for i, a := range ifc.Addrs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"address":"`...)
+		b = a.Prefix.AppendTo(b)
+		b = append(b, '"')
+		if a.Peer.IsValid() {
+			b = append(b, `,"peer":"`...)
+			b = a.Peer.AppendTo(b)
+			b = append(b, '"')
+		}
+		if a.Secondary {
+			b = appendBool(b, "secondary", true)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+func appendRouteJSON(b []byte, r *collect.Route) []byte {
+	b = append(b, `{"destination":"`...)
+	b = r.Dst.Masked().AppendTo(b)
+	b = append(b, '"')
+	if r.Gateway.IsValid() {
+		b = append(b, `,"gateway":"`...)
+		b = r.Gateway.AppendTo(b)
+		b = append(b, '"')
+	}
+	b = appendUint(b, "interface_index", uint64(r.IfIndex))
+	if r.IfName != "" {
+		b = append(b, `,"interface_name":`...)
+		b = appendString(b, r.IfName)
+	}
+	if r.Src.IsValid() {
+		b = append(b, `,"preferred_source":"`...)
+		b = r.Src.AppendTo(b)
+		b = append(b, '"')
+	}
+	b = appendUint(b, "metric", uint64(r.Metric))
+	b = append(b, `,"type":`...)
+	b = appendString(b, r.Type.String())
+	b = appendUint(b, "table", uint64(r.Table))
+	b = append(b, `,"protocol":`...)
+	b = appendString(b, r.Protocol.String())
+	if r.NextHopID != 0 {
+		b = appendUint(b, "nexthop_id", uint64(r.NextHopID))
+	}
+	return append(b, '}')
+}
+
+func appendCounters(b []byte, c *collect.InterfaceCounters) []byte {
+	b = append(b, `{"name":`...)
+	b = appendString(b, c.Name)
+	b = appendBool(b, "loopback", c.Loopback)
+	b = appendUint(b, "rx_bytes", c.RxBytes)
+	b = appendUint(b, "rx_packets", c.RxPackets)
+	b = appendUint(b, "rx_errors", c.RxErrors)
+	b = appendUint(b, "rx_drops", c.RxDrops)
+	b = appendUint(b, "rx_multicast", c.RxMulticast)
+	b = appendUint(b, "tx_bytes", c.TxBytes)
+	b = appendUint(b, "tx_packets", c.TxPackets)
+	b = appendUint(b, "tx_errors", c.TxErrors)
+	b = appendUint(b, "tx_drops", c.TxDrops)
+	return append(b, '}')
+}
+
+// appendGroups appends the counter groups of the selected sections, in
+// the order -s prints them, each group's counters sorted by name
+// (ProtoCounters does not keep the kernel's order). A group the kernel
+// does not keep is left out.
+func appendGroups(b []byte, indent string, c collect.ProtoCounters, sections StatsSection) []byte {
+	if sections == 0 {
+		sections = AllStats
+	}
+	n := 0
+	for _, s := range statsSectionList {
+		g, ok := c.Groups[s.group]
+		if sections&s.which == 0 || !ok {
+			continue
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		n++
+		b = append(b, indent...)
+		b = appendString(b, s.group)
+		b = append(b, `:{`...)
+		names := make([]string, 0, len(g))
+		for name := range g {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for i, name := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, name)
+			b = append(b, ':')
+			b = strconv.AppendInt(b, g[name], 10)
+		}
+		b = append(b, '}')
+	}
+	if n > 0 && indent != "" {
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// appendBool appends ,"key":true or false.
+func appendBool(b []byte, key string, v bool) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	return strconv.AppendBool(b, v)
+}
