@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
-
-	"github.com/gonetstat/gonetstat/internal/testenv"
 )
 
 // reportsDoc is the part of a gonetstat.reports/v1 document these tests read.
@@ -95,16 +93,7 @@ func TestLiveReportsJSONNoPorts(t *testing.T) {
 // on-link route 198.18.7.0/24 on that device, the device with its
 // address, and no default route (one would be the host's).
 func TestIntegrationReportsJSONRoutesNetNS(t *testing.T) {
-	ns := testenv.NewNetns(t, "gnst-rj-")
-	dev, peer := "gnst-rj0", "gnst-rj1"
-	for _, args := range [][]string{
-		{"link", "add", dev, "type", "veth", "peer", "name", peer},
-		{"link", "set", dev, "up"},
-		{"link", "set", peer, "up"},
-		{"addr", "add", "198.18.7.1/24", "dev", dev},
-	} {
-		testenv.Run(t, "ip", append([]string{"-n", ns}, args...)...)
-	}
+	ns, dev := vethNetns(t, "gnst-rj", []string{"addr", "add", "198.18.7.1/24", "dev", "gnst-rj0"})
 
 	d := runReports(t, "--netns", ns, "-r", "--json")
 	if d.Routes == nil {

@@ -18,18 +18,10 @@ import (
 // 198.18.5.2 metric 7, "gonetstat --netns NS -r" prints each of those in
 // Windows' layout, and no route of the host.
 func TestIntegrationRoutesNetNS(t *testing.T) {
-	ns := testenv.NewNetns(t, "gnst-rt-")
-	dev, peer := "gnst-rt0", "gnst-rt1"
-	for _, args := range [][]string{
-		{"link", "add", dev, "type", "veth", "peer", "name", peer},
-		{"link", "set", dev, "up"},
-		{"link", "set", peer, "up"},
-		{"addr", "add", "198.18.5.1/24", "dev", dev},
-		{"-6", "addr", "add", "fd00:5::1/64", "dev", dev, "nodad"},
-		{"route", "add", "198.18.6.0/24", "via", "198.18.5.2", "dev", dev, "metric", "7"},
-	} {
-		testenv.Run(t, "ip", append([]string{"-n", ns}, args...)...)
-	}
+	ns, dev := vethNetns(t, "gnst-rt",
+		[]string{"addr", "add", "198.18.5.1/24", "dev", "gnst-rt0"},
+		[]string{"-6", "addr", "add", "fd00:5::1/64", "dev", "gnst-rt0", "nodad"},
+		[]string{"route", "add", "198.18.6.0/24", "via", "198.18.5.2", "dev", "gnst-rt0", "metric", "7"})
 
 	stdout, stderr, code := run(t, "--netns", ns, "-r")
 	if code != 0 || stderr != "" {
@@ -121,6 +113,25 @@ func TestIntegrationRoutesHost(t *testing.T) {
 			t.Errorf("ip route lists %s via %q; no -r row starts %q:\n%s", r.Dst, r.Gateway, prefix, stdout)
 		}
 	}
+}
+
+// vethNetns makes a namespace named prefix-<random> holding a veth pair,
+// prefix0 and prefix1, both up, then runs each of setup as "ip -n NS
+// ARGS..."; it returns the namespace and prefix0. The namespace, and the
+// pair with it, is deleted when the test ends.
+func vethNetns(t *testing.T, prefix string, setup ...[]string) (ns, dev string) {
+	t.Helper()
+	ns = testenv.NewNetns(t, prefix+"-")
+	dev, peer := prefix+"0", prefix+"1"
+	steps := append([][]string{
+		{"link", "add", dev, "type", "veth", "peer", "name", peer},
+		{"link", "set", dev, "up"},
+		{"link", "set", peer, "up"},
+	}, setup...)
+	for _, args := range steps {
+		testenv.Run(t, "ip", append([]string{"-n", ns}, args...)...)
+	}
+	return ns, dev
 }
 
 // routeRows returns -r's IPv4 and IPv6 "Active Routes" rows, each with its
