@@ -170,6 +170,9 @@ func TestPartial(t *testing.T) {
 	if IsPartial(a) {
 		t.Error("IsPartial(plain error)")
 	}
+	if got, want := PartialOf("routing table", a).Error(), "incomplete routing table: a"; got != want {
+		t.Errorf("PartialOf: Error() = %q, want %q", got, want)
+	}
 }
 
 func TestTimerString(t *testing.T) {

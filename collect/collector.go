@@ -97,12 +97,17 @@ type Collector interface {
 // PartialError marks a table that is usable but incomplete: the rows that
 // were read are returned beside it, and Problems says what is missing.
 type PartialError struct {
+	Table    string // which table: "routing table"; "" is the socket table
 	Problems []error
 }
 
 func (e *PartialError) Error() string {
 	var b strings.Builder
-	b.WriteString("incomplete socket table: ")
+	table := e.Table
+	if table == "" {
+		table = "socket table"
+	}
+	b.WriteString("incomplete " + table + ": ")
 	for i, p := range e.Problems {
 		if i > 0 {
 			b.WriteString("; ")
@@ -114,9 +119,12 @@ func (e *PartialError) Error() string {
 
 func (e *PartialError) Unwrap() []error { return e.Problems }
 
-// Partial wraps problems into a *PartialError, or returns nil when there are
-// none.
-func Partial(problems ...error) error {
+// Partial wraps problems into a *PartialError of the socket table, or
+// returns nil when there are none.
+func Partial(problems ...error) error { return PartialOf("", problems...) }
+
+// PartialOf is Partial for another table ("routing table").
+func PartialOf(table string, problems ...error) error {
 	var kept []error
 	for _, p := range problems {
 		if p == nil {
@@ -132,7 +140,7 @@ func Partial(problems ...error) error {
 	if len(kept) == 0 {
 		return nil
 	}
-	return &PartialError{Problems: kept}
+	return &PartialError{Table: table, Problems: kept}
 }
 
 // IsPartial reports whether err only says the table is incomplete.

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/render"
@@ -131,26 +130,11 @@ func readRoutes(opt Options, env Env) (t collect.RouteTable, ok bool, err error)
 		return t, false, collect.ErrUnsupported
 	}
 	t, err = env.Routes(opt.NetNS)
-	if err != nil && !collect.IsPartial(err) {
-		return t, false, err
-	}
-	var pe *collect.PartialError
-	if errors.As(err, &pe) {
-		// PartialError speaks of the socket table; say which table.
-		msgs := make([]string, len(pe.Problems))
-		for i, p := range pe.Problems {
-			msgs[i] = p.Error()
-		}
-		return t, true, errors.New("incomplete routing table: " + strings.Join(msgs, "; "))
-	}
-	return t, true, err
+	return t, err == nil || collect.IsPartial(err), err
 }
 
 func printInterfaces(opt Options, env Env) error {
-	if env.Interfaces == nil {
-		return collect.ErrUnsupported
-	}
-	ifs, err := env.Interfaces(opt.NetNS)
+	ifs, err := readInterfaces(opt, env)
 	if err != nil {
 		return err
 	}
@@ -158,10 +142,7 @@ func printInterfaces(opt Options, env Env) error {
 }
 
 func fillInterfaces(opt Options, env Env, doc *render.Reports) error {
-	if env.Interfaces == nil {
-		return collect.ErrUnsupported
-	}
-	ifs, err := env.Interfaces(opt.NetNS)
+	ifs, err := readInterfaces(opt, env)
 	if err != nil {
 		return err
 	}
@@ -169,11 +150,23 @@ func fillInterfaces(opt Options, env Env, doc *render.Reports) error {
 	return nil
 }
 
-func fillStatistics(opt Options, env Env, doc *render.Reports) error {
-	if env.Protocols == nil {
-		return collect.ErrUnsupported
+func readInterfaces(opt Options, env Env) ([]collect.InterfaceCounters, error) {
+	if env.Interfaces == nil {
+		return nil, collect.ErrUnsupported
 	}
-	c, err := env.Protocols(opt.NetNS)
+	return env.Interfaces(opt.NetNS)
+}
+
+func printStatistics(opt Options, env Env) error {
+	c, err := readProtocols(opt, env)
+	if err != nil {
+		return err
+	}
+	return render.ProtocolStats(env.Stdout, c, opt.Sections)
+}
+
+func fillStatistics(opt Options, env Env, doc *render.Reports) error {
+	c, err := readProtocols(opt, env)
 	if err != nil {
 		return err
 	}
@@ -181,13 +174,9 @@ func fillStatistics(opt Options, env Env, doc *render.Reports) error {
 	return nil
 }
 
-func printStatistics(opt Options, env Env) error {
+func readProtocols(opt Options, env Env) (collect.ProtoCounters, error) {
 	if env.Protocols == nil {
-		return collect.ErrUnsupported
+		return collect.ProtoCounters{}, collect.ErrUnsupported
 	}
-	c, err := env.Protocols(opt.NetNS)
-	if err != nil {
-		return err
-	}
-	return render.ProtocolStats(env.Stdout, c, opt.Sections)
+	return env.Protocols(opt.NetNS)
 }

@@ -128,7 +128,7 @@ func TestReportsGolden(t *testing.T) {
 			f.routes = func(string) (collect.RouteTable, error) {
 				t := fakeRoutes()
 				t.IPv6 = nil
-				return t, collect.Partial(errors.New("dumping IPv6 routes: interrupted 3 times"))
+				return t, collect.PartialOf("routing table", errors.New("dumping IPv6 routes: interrupted 3 times"))
 			}
 		}},
 		{name: "routes_fails", args: []string{"-r"}, setup: func(f *fixture) {
@@ -142,7 +142,7 @@ func TestReportsGolden(t *testing.T) {
 			f.routes = func(string) (collect.RouteTable, error) {
 				t := fakeRoutes()
 				t.IPv6 = nil
-				return t, collect.Partial(errors.New("dumping IPv6 routes: interrupted 3 times"))
+				return t, collect.PartialOf("routing table", errors.New("dumping IPv6 routes: interrupted 3 times"))
 			}
 		}},
 		{name: "routes_fails_ndjson", args: []string{"-res", "--ndjson", "-p", "udp"}, setup: func(f *fixture) {

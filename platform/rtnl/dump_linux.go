@@ -72,5 +72,5 @@ func dumpAll(cn nlmsg.Conn, buf []byte) (collect.RouteTable, error) {
 		}
 		all.Append(m)
 	}
-	return all.Table(), collect.Partial(problems...)
+	return all.Table(), collect.PartialOf("routing table", problems...)
 }
