@@ -190,6 +190,15 @@ type Socket struct {
 	State  State
 	HasUID bool
 	UID    uint32
+	// Holders is how many processes were seen holding the socket's file
+	// (a listener inherited across fork, a descriptor passed over a Unix
+	// socket): Owner is the lowest-numbered of them. 0 when no holder was
+	// seen or owners were not read.
+	Holders uint32
+	// NoSendQ says SendQ is unknown: /proc/net prints 0 for a listener
+	// where sock_diag reports its backlog limit. Absent is absent, so
+	// JSON leaves send_queue out rather than print a wrong 0.
+	NoSendQ bool
 
 	Local  netip.AddrPort
 	Remote netip.AddrPort
