@@ -80,6 +80,15 @@ func TestParse(t *testing.T) {
 		{args: []string{"99999999999999999999"}, err: `bad interval "99999999999999999999"`},
 		{args: []string{"-bf"}, want: def(Options{Exe: true, FQDN: true})},
 		{args: []string{"-p", "tcp", "-p", "udp", "-t"}, want: def(Options{Kinds: tcp | collect.UDP4})},
+		// Every -p adds its table, as -t and -u do (issue 11: the last
+		// one used to win).
+		{args: []string{"-an", "-p", "tcp", "-p", "udp"}, want: def(Options{All: true, Numeric: true, Kinds: collect.TCP4 | collect.UDP4})},
+		{args: []string{"-p", "udpv6", "-p", "TCPv6", "--proto=tcp"}, want: def(Options{Kinds: collect.UDP6 | collect.TCP6 | collect.TCP4})},
+		{args: []string{"-tlp", "udpv6", "-p", "udp"}, want: def(Options{Kinds: tcp | collect.UDP6 | collect.UDP4, Listening: true})},
+		{args: []string{"-ulpn", "-p", "tcp"}, want: def(Options{Kinds: udp | collect.TCP4, Listening: true, Owner: true, Numeric: true, Notes: []string{linuxPNote("-pn")}})},
+		{args: []string{"-ntlp", "-p", "udpv6"}, want: def(Options{Kinds: tcp | collect.UDP6, Listening: true, Owner: true, Numeric: true, Notes: []string{linuxPNote("-ntlp")}})},
+		{args: []string{"-tulpn", "-pn"}, want: def(Options{Kinds: tcp | udp, Listening: true, Owner: true, Numeric: true, Notes: []string{linuxPNote("-pn")}})},
+		{args: []string{"-p", "tcp", "-p", "bogus"}, err: `unknown protocol "bogus" for -p`},
 		{args: []string{"--ndjson"}, want: def(Options{NDJSON: true})},
 		{args: []string{"--json", "-ano", "--source", "netlink"}, want: def(Options{JSON: true, All: true, Numeric: true, Owner: true, Source: "netlink"})},
 		{args: []string{"--source"}, err: "flag needs an argument: --source"},

@@ -213,6 +213,7 @@ func TestRunGolden(t *testing.T) {
 		{name: "anob", args: []string{"-anob"}},
 		{name: "anb", args: []string{"-anb", "-p", "udp"}},
 		{name: "anop_tcpv6", args: []string{"-anop", "tcpv6"}},
+		{name: "an_p_tcp_p_udp", args: []string{"-an", "-p", "tcp", "-p", "udp"}},
 		{name: "tulpn", args: []string{"-tulpn"}},
 		{name: "ntlp", args: []string{"-ntlp"}},
 		{name: "source_proc", args: []string{"-an", "--source=proc"}},

@@ -18,9 +18,11 @@ Options (Windows netstat meanings; each has a long form):
   -b, --executable   the program holding each socket, on its own line
                      under the row (with -o as well: both)
   -f, --fqdn         fully qualified host names (with names, not with -n)
-  -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case); with
-                     -s, the section(s) to print: also IP, IPv6, ICMP,
-                     ICMPv6 (TCP and TCPv6 both name the one TCP section)
+  -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case);
+                     repeat it for more: -p tcp -p udp shows both (-p, -t
+                     and -u add up); with -s, the section(s) to print: also
+                     IP, IPv6, ICMP, ICMPv6 (TCP and TCPv6 both name the
+                     one TCP section)
   -r, --route        the routing table instead of the socket table, as
                      Windows "route print" shows it: the interfaces, then
                      the IPv4 and IPv6 routes of the main and local tables
