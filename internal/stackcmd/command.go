@@ -16,13 +16,24 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// UsageError is a command line that cannot run: exit code 2.
-type UsageError struct{ Msg string }
+// UsageError is a command line that cannot run: exit code 2. Command is
+// the command whose line it is, as typed ("gonetstat stack demo"): the
+// one whose --help the user should read.
+type UsageError struct{ Command, Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
 func usagef(format string, args ...any) error {
-	return &UsageError{fmt.Sprintf(format, args...)}
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// inCommand names c as the command of a usage error that names none yet.
+func inCommand(c *cobra.Command, err error) error {
+	var u *UsageError
+	if errors.As(err, &u) && u.Command == "" {
+		u.Command = c.CommandPath()
+	}
+	return err
 }
 
 // ExitCode maps what a stack command returned to the process exit code:
@@ -74,8 +85,16 @@ func Command(stdout, stderr io.Writer) *cobra.Command {
 			fmt.Fprintf(c.OutOrStdout(), "%s\n\n%s", c.Long, c.UsageString())
 		})
 		c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-			return usagef("%s: %v", strings.TrimPrefix(c.CommandPath(), "gonetstat "), err)
+			return inCommand(c, usagef("%s: %v", strings.TrimPrefix(c.CommandPath(), "gonetstat "), err))
 		})
+		// Every usage error says which command it is about, wherever it
+		// arose: the flags, the arguments, or the checks in RunE.
+		if args := c.Args; args != nil {
+			c.Args = func(c *cobra.Command, a []string) error { return inCommand(c, args(c, a)) }
+		}
+		if run := c.RunE; run != nil {
+			c.RunE = func(c *cobra.Command, a []string) error { return inCommand(c, run(c, a)) }
+		}
 	}
 	return parent
 }
