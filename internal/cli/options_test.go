@@ -3,11 +3,14 @@
 package cli
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/gonetstat/gonetstat/collect"
@@ -165,4 +168,38 @@ func TestUsageListsEveryFlag(t *testing.T) {
 			t.Errorf("usage does not list %q", want)
 		}
 	})
+}
+
+// TestUsageListsEveryCommand: --help, and docs/usage.md which mirrors it,
+// list every command of the tree on one line with its summary, so that
+// a command cannot be added without being listed.
+func TestUsageListsEveryCommand(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/usage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o Options
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		if !c.HasSubCommands() {
+			n++
+			path := strings.TrimPrefix(c.CommandPath(), "gonetstat ")
+			if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(path) + ` +` + regexp.QuoteMeta(c.Short) + `$`).MatchString(usage) {
+				t.Errorf("--help lacks the line %q with %q", path, c.Short)
+			}
+			if !strings.Contains(string(doc), "| `gonetstat "+path+"` | "+c.Short) {
+				t.Errorf("docs/usage.md lacks the row of %q with %q", path, c.Short)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	for _, c := range newRoot(&o, nil, nil).Commands() {
+		walk(c)
+	}
+	if n < 2 {
+		t.Errorf("found %d commands, want stack run and stack demo at least", n)
+	}
 }

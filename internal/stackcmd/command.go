@@ -53,7 +53,7 @@ func ExitCode(err error) int {
 // euid is os.Geteuid, replaced in tests.
 var euid = os.Geteuid
 
-// Command returns "stack" with its "run" child. Errors are returned, not
+// Command returns "stack" with its "run" and "demo" children. Errors are returned, not
 // printed: the caller says them and picks the exit code with ExitCode.
 func Command(stdout, stderr io.Writer) *cobra.Command {
 	if stdout == nil {
@@ -65,7 +65,9 @@ func Command(stdout, stderr io.Writer) *cobra.Command {
 	parent := &cobra.Command{
 		Use:   "stack",
 		Short: "run gonetstat's own TCP/IP stack",
-		Long:  "Commands of gonetstat's own TCP/IP stack (the mini-stack):\n  run   put a mini-stack on a TAP device and serve the built-in services\n  demo  show one connection from both ends: the kernel's socket and the mini-stack's",
+		// The help's "Available Commands" lists the children's summaries,
+		// as gonetstat --help does.
+		Long: "Commands of gonetstat's own TCP/IP stack (the mini-stack).",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("stack: unknown command %q; there are: run, demo", args[0])
@@ -127,7 +129,7 @@ func runCommand(stderr io.Writer) *cobra.Command {
 	}
 	c := &cobra.Command{
 		Use:   "run --tap NAME --addr 198.18.0.2/24 [flags]",
-		Short: "put a mini-stack on a TAP device and serve the built-in services",
+		Short: "a mini-stack on a TAP device, serving HTTP and echo (root)",
 		Long:  runLong,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -221,7 +223,7 @@ func demoCommand(stdout, stderr io.Writer) *cobra.Command {
 	var cfg DemoConfig
 	c := &cobra.Command{
 		Use:   "demo [--hold]",
-		Short: "show one connection from both ends: the kernel's socket and the mini-stack's",
+		Short: "one connection from both ends, kernel and mini-stack (root)",
 		Long:  demoLong,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
