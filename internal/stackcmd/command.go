@@ -217,7 +217,11 @@ exit and on Ctrl-C. Addresses: 198.18.0.1 (kernel) and 198.18.0.2
 (mini-stack), inside the namespace only.
 
   sudo gonetstat stack demo
-  sudo gonetstat stack demo --hold     keep it running for other commands`
+  sudo gonetstat stack demo --hold     keep it running for other commands
+
+While it holds, both ends of each connection (the kernel's are in the
+demo's namespace, so --netns names it):
+  sudo gonetstat -ano --stack --netns gonetstat-demo-PID`
 
 func demoCommand(stdout, stderr io.Writer) *cobra.Command {
 	var cfg DemoConfig
