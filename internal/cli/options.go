@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -99,7 +100,7 @@ func linuxPNote(arg string) string {
 // Args is MaximumNArgs(1) so that "-ano 5" is an interval, never taken for
 // a subcommand. A subcommand writes to stdout and stderr (nil: nowhere).
 func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
-	var proto []string // every -p given: -s takes several sections; the table, the last
+	var proto []string // every -p given, in order: they add up (tables, or -s sections)
 	var tcp, udp bool
 	root := &cobra.Command{
 		Use:           "gonetstat",
@@ -220,9 +221,8 @@ func (o *Options) finish(fs *pflag.FlagSet, proto []string, rest []string) error
 		o.Kinds |= collect.UDP4 | collect.UDP6
 	}
 	if fs.Changed("proto") {
-		if !o.Statistics {
-			proto = proto[len(proto)-1:] // as before -s: the last -p wins
-		}
+		// Every -p adds its table (or, with -s, its section), as -t and
+		// -u do: "-p tcp -p udp" is both tables, never the last alone.
 		for _, p := range proto {
 			if err := o.readProto(p); err != nil {
 				return err
@@ -337,7 +337,9 @@ func (o *Options) readProto(v string) error {
 				o.Listening = true
 			}
 		}
-		o.Notes = append(o.Notes, linuxPNote("-p"+v))
+		if note := linuxPNote("-p" + v); !slices.Contains(o.Notes, note) {
+			o.Notes = append(o.Notes, note) // "-tulpn -pn" says it once
+		}
 		return nil
 	}
 	if v != "" && strings.Trim(v, linuxLetters+"ecxwv46") == "" {

@@ -3,11 +3,14 @@
 package cli
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/gonetstat/gonetstat/collect"
@@ -80,6 +83,15 @@ func TestParse(t *testing.T) {
 		{args: []string{"99999999999999999999"}, err: `bad interval "99999999999999999999"`},
 		{args: []string{"-bf"}, want: def(Options{Exe: true, FQDN: true})},
 		{args: []string{"-p", "tcp", "-p", "udp", "-t"}, want: def(Options{Kinds: tcp | collect.UDP4})},
+		// Every -p adds its table, as -t and -u do (issue 11: the last
+		// one used to win).
+		{args: []string{"-an", "-p", "tcp", "-p", "udp"}, want: def(Options{All: true, Numeric: true, Kinds: collect.TCP4 | collect.UDP4})},
+		{args: []string{"-p", "udpv6", "-p", "TCPv6", "--proto=tcp"}, want: def(Options{Kinds: collect.UDP6 | collect.TCP6 | collect.TCP4})},
+		{args: []string{"-tlp", "udpv6", "-p", "udp"}, want: def(Options{Kinds: tcp | collect.UDP6 | collect.UDP4, Listening: true})},
+		{args: []string{"-ulpn", "-p", "tcp"}, want: def(Options{Kinds: udp | collect.TCP4, Listening: true, Owner: true, Numeric: true, Notes: []string{linuxPNote("-pn")}})},
+		{args: []string{"-ntlp", "-p", "udpv6"}, want: def(Options{Kinds: tcp | collect.UDP6, Listening: true, Owner: true, Numeric: true, Notes: []string{linuxPNote("-ntlp")}})},
+		{args: []string{"-tulpn", "-pn"}, want: def(Options{Kinds: tcp | udp, Listening: true, Owner: true, Numeric: true, Notes: []string{linuxPNote("-pn")}})},
+		{args: []string{"-p", "tcp", "-p", "bogus"}, err: `unknown protocol "bogus" for -p`},
 		{args: []string{"--ndjson"}, want: def(Options{NDJSON: true})},
 		{args: []string{"--json", "-ano", "--source", "netlink"}, want: def(Options{JSON: true, All: true, Numeric: true, Owner: true, Source: "netlink"})},
 		{args: []string{"--source"}, err: "flag needs an argument: --source"},
@@ -156,4 +168,38 @@ func TestUsageListsEveryFlag(t *testing.T) {
 			t.Errorf("usage does not list %q", want)
 		}
 	})
+}
+
+// TestUsageListsEveryCommand: --help, and docs/usage.md which mirrors it,
+// list every command of the tree on one line with its summary, so that
+// a command cannot be added without being listed.
+func TestUsageListsEveryCommand(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/usage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o Options
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		if !c.HasSubCommands() {
+			n++
+			path := strings.TrimPrefix(c.CommandPath(), "gonetstat ")
+			if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(path) + ` +` + regexp.QuoteMeta(c.Short) + `$`).MatchString(usage) {
+				t.Errorf("--help lacks the line %q with %q", path, c.Short)
+			}
+			if !strings.Contains(string(doc), "| `gonetstat "+path+"` | "+c.Short) {
+				t.Errorf("docs/usage.md lacks the row of %q with %q", path, c.Short)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	for _, c := range newRoot(&o, nil, nil).Commands() {
+		walk(c)
+	}
+	if n < 2 {
+		t.Errorf("found %d commands, want stack run and stack demo at least", n)
+	}
 }

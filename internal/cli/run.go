@@ -189,13 +189,19 @@ func newRunner(opt Options, env Env) (*runner, int) {
 }
 
 // subcommandDone says how a subcommand (gonetstat stack …) ended and
-// returns its exit code.
+// returns its exit code. A usage error points at the help of the command
+// it is about.
 func subcommandDone(stderr io.Writer, err error) int {
 	code := stackcmd.ExitCode(err)
 	switch code {
 	case exitOK:
 	case exitUsage:
-		fmt.Fprintf(stderr, "gonetstat %s\nTry 'gonetstat stack run --help' for more information.\n", oneLine(err.Error()))
+		help := "gonetstat stack"
+		var u *stackcmd.UsageError
+		if errors.As(err, &u) && u.Command != "" {
+			help = u.Command
+		}
+		fmt.Fprintf(stderr, "gonetstat %s\nTry '%s --help' for more information.\n", oneLine(err.Error()), help)
 	default:
 		fmt.Fprintf(stderr, "gonetstat %s\n", oneLine(err.Error()))
 	}

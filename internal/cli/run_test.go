@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -213,6 +214,7 @@ func TestRunGolden(t *testing.T) {
 		{name: "anob", args: []string{"-anob"}},
 		{name: "anb", args: []string{"-anb", "-p", "udp"}},
 		{name: "anop_tcpv6", args: []string{"-anop", "tcpv6"}},
+		{name: "an_p_tcp_p_udp", args: []string{"-an", "-p", "tcp", "-p", "udp"}},
 		{name: "tulpn", args: []string{"-tulpn"}},
 		{name: "ntlp", args: []string{"-ntlp"}},
 		{name: "source_proc", args: []string{"-an", "--source=proc"}},
@@ -255,6 +257,15 @@ func TestRunGolden(t *testing.T) {
 		{name: "info_kernel", args: []string{"-an", "--internals", "-t"}, setup: withKernelInfo},
 		{name: "usage_info_json", args: []string{"--info", "--json"}},
 		{name: "usage_info_b", args: []string{"-anb", "--info"}},
+		// A usage error under "gonetstat stack" points at the help of the
+		// command it is about (issue 11: always "stack run" before).
+		{name: "stack_usage_demo_flag", args: []string{"stack", "demo", "--bogus"}},
+		{name: "stack_usage_demo_arg", args: []string{"stack", "demo", "extra"}},
+		{name: "stack_usage_run_flag", args: []string{"stack", "run", "--bogus"}},
+		{name: "stack_usage_run_check", args: []string{"stack", "run", "--tap", "gntap0"}},
+		{name: "stack_usage_flag", args: []string{"stack", "--bogus"}},
+		{name: "stack_usage_unknown", args: []string{"stack", "nope"}},
+		{name: "stack_usage_none", args: []string{"stack"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -459,6 +470,13 @@ func TestInterruptedOnce(t *testing.T) {
 	}
 }
 
+// usageLine and tryHelp are a usage error's two lines: what is wrong, and
+// the help of the command it is about (gonetstat, or a subcommand).
+var (
+	usageLine = regexp.MustCompile(`^gonetstat( stack( run| demo)?)?: `)
+	tryHelp   = regexp.MustCompile(`^Try 'gonetstat( stack( run| demo)?)? --help' for more information\.$`)
+)
+
 // FuzzArgs: no command line makes Run panic; the exit code is 0, 1 or 2;
 // a usage error prints nothing on stdout and two lines on stderr.
 func FuzzArgs(f *testing.F) {
@@ -482,7 +500,7 @@ func FuzzArgs(f *testing.F) {
 				t.Fatalf("usage error with stdout %q", r.stdout)
 			}
 			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
-			if len(lines) != 2 || !strings.HasPrefix(lines[0], "gonetstat: ") || lines[1] != "Try 'gonetstat --help' for more information." {
+			if len(lines) != 2 || !usageLine.MatchString(lines[0]) || !tryHelp.MatchString(lines[1]) {
 				t.Fatalf("usage error message %q", r.stderr)
 			}
 		default:

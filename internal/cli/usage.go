@@ -5,6 +5,7 @@ package cli
 const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC]
                  [--netns NS | --all-netns] [interval]
        gonetstat [-r] [-e] [-s] [-p PROTO] [--json|--ndjson] [--netns NS] [interval]
+       gonetstat COMMAND [flags]   (the commands are listed below)
 
 Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
 Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
@@ -18,9 +19,11 @@ Options (Windows netstat meanings; each has a long form):
   -b, --executable   the program holding each socket, on its own line
                      under the row (with -o as well: both)
   -f, --fqdn         fully qualified host names (with names, not with -n)
-  -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case); with
-                     -s, the section(s) to print: also IP, IPv6, ICMP,
-                     ICMPv6 (TCP and TCPv6 both name the one TCP section)
+  -p, --proto PROTO  only PROTO: TCP, UDP, TCPv6 or UDPv6 (any case);
+                     repeat it for more: -p tcp -p udp shows both (-p, -t
+                     and -u add up); with -s, the section(s) to print: also
+                     IP, IPv6, ICMP, ICMPv6 (TCP and TCPv6 both name the
+                     one TCP section)
   -r, --route        the routing table instead of the socket table, as
                      Windows "route print" shows it: the interfaces, then
                      the IPv4 and IPv6 routes of the main and local tables
@@ -58,6 +61,10 @@ Options (Windows netstat meanings; each has a long form):
                      are labelled, and -o also names each owner's container
   -h, --help         this help
   interval           redisplay every interval seconds until Ctrl-C
+
+Commands (each has its own --help):
+  stack run     a mini-stack on a TAP device, serving HTTP and echo (root)
+  stack demo    one connection from both ends, kernel and mini-stack (root)
 
 -r, -e and -s print text reports (in that order), read from the kernel of
 this host or of the namespace --netns names; -a, -n, -o, -b and -f do

@@ -16,13 +16,24 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// UsageError is a command line that cannot run: exit code 2.
-type UsageError struct{ Msg string }
+// UsageError is a command line that cannot run: exit code 2. Command is
+// the command whose line it is, as typed ("gonetstat stack demo"): the
+// one whose --help the user should read.
+type UsageError struct{ Command, Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
 func usagef(format string, args ...any) error {
-	return &UsageError{fmt.Sprintf(format, args...)}
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// inCommand names c as the command of a usage error that names none yet.
+func inCommand(c *cobra.Command, err error) error {
+	var u *UsageError
+	if errors.As(err, &u) && u.Command == "" {
+		u.Command = c.CommandPath()
+	}
+	return err
 }
 
 // ExitCode maps what a stack command returned to the process exit code:
@@ -42,7 +53,7 @@ func ExitCode(err error) int {
 // euid is os.Geteuid, replaced in tests.
 var euid = os.Geteuid
 
-// Command returns "stack" with its "run" child. Errors are returned, not
+// Command returns "stack" with its "run" and "demo" children. Errors are returned, not
 // printed: the caller says them and picks the exit code with ExitCode.
 func Command(stdout, stderr io.Writer) *cobra.Command {
 	if stdout == nil {
@@ -54,7 +65,9 @@ func Command(stdout, stderr io.Writer) *cobra.Command {
 	parent := &cobra.Command{
 		Use:   "stack",
 		Short: "run gonetstat's own TCP/IP stack",
-		Long:  "Commands of gonetstat's own TCP/IP stack (the mini-stack):\n  run   put a mini-stack on a TAP device and serve the built-in services\n  demo  show one connection from both ends: the kernel's socket and the mini-stack's",
+		// The help's "Available Commands" lists the children's summaries,
+		// as gonetstat --help does.
+		Long: "Commands of gonetstat's own TCP/IP stack (the mini-stack).",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("stack: unknown command %q; there are: run, demo", args[0])
@@ -74,8 +87,16 @@ func Command(stdout, stderr io.Writer) *cobra.Command {
 			fmt.Fprintf(c.OutOrStdout(), "%s\n\n%s", c.Long, c.UsageString())
 		})
 		c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-			return usagef("%s: %v", strings.TrimPrefix(c.CommandPath(), "gonetstat "), err)
+			return inCommand(c, usagef("%s: %v", strings.TrimPrefix(c.CommandPath(), "gonetstat "), err))
 		})
+		// Every usage error says which command it is about, wherever it
+		// arose: the flags, the arguments, or the checks in RunE.
+		if args := c.Args; args != nil {
+			c.Args = func(c *cobra.Command, a []string) error { return inCommand(c, args(c, a)) }
+		}
+		if run := c.RunE; run != nil {
+			c.RunE = func(c *cobra.Command, a []string) error { return inCommand(c, run(c, a)) }
+		}
 	}
 	return parent
 }
@@ -108,7 +129,7 @@ func runCommand(stderr io.Writer) *cobra.Command {
 	}
 	c := &cobra.Command{
 		Use:   "run --tap NAME --addr 198.18.0.2/24 [flags]",
-		Short: "put a mini-stack on a TAP device and serve the built-in services",
+		Short: "a mini-stack on a TAP device, serving HTTP and echo (root)",
 		Long:  runLong,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -196,13 +217,17 @@ exit and on Ctrl-C. Addresses: 198.18.0.1 (kernel) and 198.18.0.2
 (mini-stack), inside the namespace only.
 
   sudo gonetstat stack demo
-  sudo gonetstat stack demo --hold     keep it running for other commands`
+  sudo gonetstat stack demo --hold     keep it running for other commands
+
+While it holds, both ends of each connection (the kernel's are in the
+demo's namespace, so --netns names it):
+  sudo gonetstat -ano --stack --netns gonetstat-demo-PID`
 
 func demoCommand(stdout, stderr io.Writer) *cobra.Command {
 	var cfg DemoConfig
 	c := &cobra.Command{
 		Use:   "demo [--hold]",
-		Short: "show one connection from both ends: the kernel's socket and the mini-stack's",
+		Short: "one connection from both ends, kernel and mini-stack (root)",
 		Long:  demoLong,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {

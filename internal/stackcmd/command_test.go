@@ -6,6 +6,7 @@ package stackcmd
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -63,5 +64,30 @@ func TestRunHelp(t *testing.T) {
 	out, err := execute("run", "--help")
 	if err != nil || !strings.Contains(out, "--host-addr") || !strings.Contains(out, "GET /bytes/N") {
 		t.Errorf("help: %v\n%s", err, out)
+	}
+}
+
+// TestUsageErrorsNameTheirCommand: a usage error carries the command it
+// is about, so the CLI can point at that command's --help (issue 11).
+func TestUsageErrorsNameTheirCommand(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"demo", "--bogus"}, "stack demo"},
+		{[]string{"demo", "extra"}, "stack demo"},
+		{[]string{"run", "--bogus"}, "stack run"},
+		{[]string{"run"}, "stack run"},
+		{[]string{"run", "--tap", "gntap0", "--addr", "198.18.0.2/24", "--mtu", "20"}, "stack run"},
+		{[]string{"--bogus"}, "stack"},
+		{[]string{"nope"}, "stack"},
+		{[]string{}, "stack"},
+	}
+	for _, tt := range tests {
+		_, err := execute(tt.args...)
+		var u *UsageError
+		if !errors.As(err, &u) || u.Command != tt.want {
+			t.Errorf("%q: %#v, want a usage error of command %q", tt.args, err, tt.want)
+		}
 	}
 }

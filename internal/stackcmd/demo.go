@@ -15,9 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -57,6 +55,7 @@ type DemoConfig struct {
 type demo struct {
 	stderr  io.Writer
 	ns      string
+	nsMade  bool // ns was created by this run: close removes it
 	tap     *link.TAP
 	s       *stack.Stack
 	cancel  context.CancelFunc
@@ -64,34 +63,43 @@ type demo struct {
 	closers []io.Closer
 }
 
+// errInterrupted is Demo's error when ctx ends (Ctrl-C) before the table.
+var errInterrupted = errors.New("stack demo: interrupted before the table was printed")
+
+// interrupted returns errInterrupted for an error that ctx's end caused.
+func interrupted(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return errInterrupted
+	}
+	return err
+}
+
 // Demo runs the demo and writes its table to stdout; progress goes to
-// stderr. Everything it made is removed before it returns, also when ctx
-// ends early (Ctrl-C).
+// stderr. Everything it made is removed before it returns, also when a
+// step fails and when ctx ends early (Ctrl-C): then the error is
+// errInterrupted, unless the table was printed.
 func Demo(ctx context.Context, cfg DemoConfig, stdout, stderr io.Writer) (err error) {
 	if euid() != 0 {
 		return errors.New("stack demo: needs root: it creates a network namespace and a TAP device (try: sudo gonetstat stack demo)")
 	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		return errors.New("stack demo: needs ip(8) from iproute2 to set up the namespace")
-	}
 	d := &demo{stderr: stderr, ns: "gonetstat-demo-" + strconv.Itoa(os.Getpid())}
 	defer func() { err = errors.Join(err, d.close()) }()
 	if err := d.setUp(ctx); err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 	conns, err := d.connect(ctx)
 	if err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 	fmt.Fprintf(stderr, "gonetstat stack demo: letting the queues fill...\n")
 	select {
 	case <-time.After(500 * time.Millisecond):
 	case <-ctx.Done():
-		return nil
+		return errInterrupted
 	}
 	kernel, stackSocks, err := d.snapshot(ctx)
 	if err != nil {
-		return err
+		return interrupted(ctx, err)
 	}
 	pairs := pairEnds(kernel, stackSocks)
 	for i := range pairs {
@@ -105,38 +113,44 @@ func Demo(ctx context.Context, cfg DemoConfig, stdout, stderr io.Writer) (err er
 	}
 	writeExplanation(stdout)
 	if cfg.Hold {
-		fmt.Fprintf(stderr, "\ngonetstat stack demo: holding everything until Ctrl-C. From another terminal try:\n"+
-			"  sudo gonetstat -ano --stack --info\n"+
+		// The kernel's ends are in the demo's namespace: the table shows
+		// them only when --netns names it.
+		fmt.Fprintf(stderr, "\ngonetstat stack demo: holding everything until Ctrl-C. From another terminal,\n"+
+			"both ends of each connection (the kernel's are in namespace %s):\n"+
+			"  %s\n"+
+			"  %s --info -p tcp\n"+
+			"and from inside the namespace:\n"+
 			"  sudo ip netns exec %s curl -s http://%v/\n"+
-			"  sudo ip netns exec %s ss -tin\n", d.ns, demoStack.Addr(), d.ns)
+			"  sudo ip netns exec %s ss -tin\n", d.ns, d.bothEnds(), d.bothEnds(), d.ns, demoStack.Addr(), d.ns)
 		<-ctx.Done()
 	}
 	return nil
 }
 
+// bothEnds is the command that shows both ends of the demo's connections.
+func (d *demo) bothEnds() string { return bothEnds(d.ns) }
+
 // setUp makes the namespace, the TAP inside it with the kernel's address,
-// and the mini-stack with its HTTP server and control socket.
+// and the mini-stack with its HTTP server and control socket. Between
+// steps it stops when ctx has ended; close removes what was made.
 func (d *demo) setUp(ctx context.Context) error {
-	if err := d.ip("netns", "add", d.ns); err != nil {
+	if err := createNetns(d.ns); err != nil {
+		return fmt.Errorf("stack demo: %w", err)
+	}
+	d.nsMade = true
+	fmt.Fprintf(d.stderr, "gonetstat stack demo: network namespace %s created\n", d.ns)
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.stderr, "gonetstat stack demo: network namespace %s created\n", d.ns)
-	tap, err := link.OpenTAP(link.TAPConfig{Name: "gndemo" + strconv.Itoa(os.Getpid()%100000000), MTU: 1500})
+	tap, err := openTAPIn(d.ns, link.TAPConfig{Name: "gndemo" + strconv.Itoa(os.Getpid()%100000000), MTU: 1500}, demoKernel)
 	if err != nil {
 		return fmt.Errorf("stack demo: %w", err)
 	}
 	d.tap = tap
-	for _, args := range [][]string{
-		{"link", "set", tap.Name(), "netns", d.ns},
-		{"-n", d.ns, "link", "set", "lo", "up"},
-		{"-n", d.ns, "addr", "add", demoKernel.String(), "dev", tap.Name()},
-		{"-n", d.ns, "link", "set", tap.Name(), "up"},
-	} {
-		if err := d.ip(args...); err != nil {
-			return err
-		}
+	fmt.Fprintf(d.stderr, "gonetstat stack demo: TAP %s created in it, kernel side %v\n", tap.Name(), demoKernel)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	fmt.Fprintf(d.stderr, "gonetstat stack demo: TAP %s moved into it, kernel side %v\n", tap.Name(), demoKernel)
 
 	d.s = stack.New(stack.Options{Options: core.Options{Name: "demo"}})
 	if _, err := d.s.AddNIC(tap, demoStack); err != nil {
@@ -149,7 +163,7 @@ func (d *demo) setUp(ctx context.Context) error {
 		return fmt.Errorf("stack demo: %w", err)
 	}
 	d.wg.Add(1)
-	go func() { defer d.wg.Done(); services.HTTP(sctx, hl) }()
+	go func() { defer d.wg.Done(); services.HTTP(sctx, hl, services.Page{BothEnds: d.bothEnds()}) }()
 	fmt.Fprintf(d.stderr, "gonetstat stack demo: mini-stack at %v (MAC %v), HTTP on port %d\n", demoStack, tap.MAC(), demoHTTPPort)
 	if path, err := control.DefaultPath("demo"); err == nil {
 		srv, err := control.Listen(path, d.s.Snapshot, control.Info{
@@ -336,16 +350,12 @@ func (d *demo) close() error {
 			errs = append(errs, fmt.Errorf("stack demo: closing TAP %s: %w", d.tap.Name(), err))
 		}
 	}
-	if out, err := exec.Command("ip", "netns", "del", d.ns).CombinedOutput(); err != nil && !strings.Contains(string(out), "No such file") {
-		errs = append(errs, fmt.Errorf("stack demo: deleting namespace %s: %v: %s", d.ns, err, strings.TrimSpace(string(out))))
+	if d.nsMade {
+		if err := deleteNetns(d.ns); err != nil {
+			errs = append(errs, fmt.Errorf("stack demo: %w", err))
+		} else {
+			fmt.Fprintf(d.stderr, "gonetstat stack demo: removed namespace %s and its TAP\n", d.ns)
+		}
 	}
-	fmt.Fprintf(d.stderr, "gonetstat stack demo: removed namespace %s and TAP\n", d.ns)
 	return errors.Join(errs...)
-}
-
-func (d *demo) ip(args ...string) error {
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		return fmt.Errorf("stack demo: ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
-	}
-	return nil
 }

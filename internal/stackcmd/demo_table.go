@@ -167,12 +167,30 @@ var demoFields = func() []demoField {
 	add("foreign address", "the other host's IP address and port (*:* for a listener)", r1, r2)
 	s1, s2 := same(state)
 	add("state", "where the connection is in TCP's state machine (RFC 9293 §3.3.2)", s1, s2)
-	add("send queue", "bytes the application wrote that the peer has not acknowledged (sent or not yet sent)",
-		func(s *collect.Socket) string { return render.HumanBytes(int64(s.SendQ)) },
-		func(s *collect.Socket) string { return render.HumanBytes(int64(s.SendQ)) })
-	add("receive queue", "bytes received in order that the application has not read yet",
-		func(s *collect.Socket) string { return render.HumanBytes(int64(s.RecvQ)) },
-		func(s *collect.Socket) string { return render.HumanBytes(int64(s.RecvQ)) })
+	// A listener's queues count connections, not bytes: sock_diag gives
+	// its backlog limit as the send queue and its accept queue's length as
+	// the receive queue (Linux net/ipv4/tcp_diag.c, tcp_diag_get_info:
+	// sk_max_ack_backlog and sk_ack_backlog), and the mini-stack does the
+	// same.
+	sendQ := func(s *collect.Socket) string {
+		switch {
+		case s.NoSendQ:
+			return "-"
+		case s.State == collect.StateListen:
+			return "backlog limit " + u32(s.SendQ)
+		}
+		return render.HumanBytes(int64(s.SendQ))
+	}
+	recvQ := func(s *collect.Socket) string {
+		if s.State == collect.StateListen {
+			return "accept queue " + u32(s.RecvQ)
+		}
+		return render.HumanBytes(int64(s.RecvQ))
+	}
+	q1, q2 := same(sendQ)
+	add("send queue", "bytes the application wrote that the peer has not acknowledged (sent or not yet sent); for a listener, its backlog limit: how many connections may wait to be accepted", q1, q2)
+	q1, q2 = same(recvQ)
+	add("receive queue", "bytes received in order that the application has not read yet; for a listener, the connections waiting in its accept queue", q1, q2)
 	add("SND.UNA / SND.NXT", "oldest unacknowledged and next sequence number to send: only the mini-stack shows them",
 		hiddenField, stackInfo(func(i *collect.StackInfo) string { return u32(i.SndUna) + " / " + u32(i.SndNxt) }))
 	add("RCV.NXT", "next sequence number expected from the peer", hiddenField, stackInfo(func(i *collect.StackInfo) string { return u32(i.RcvNxt) }))

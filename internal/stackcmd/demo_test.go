@@ -7,6 +7,8 @@ package stackcmd
 import (
 	"bytes"
 	"net/netip"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -44,6 +46,7 @@ func TestPairEnds(t *testing.T) {
 	s1.Stack = &collect.StackInfo{FD: 5, SndUna: 1000, SndNxt: 1000, RcvNxt: 2000, RcvWnd: 1 << 20, MemUsed: 264192, MemLimit: 1363968}
 	sl := sock("0.0.0.0:80", "0.0.0.0:0", collect.StateListen)
 	sl.Stack = &collect.StackInfo{FD: 3}
+	sl.SendQ, sl.RecvQ = 16, 1 // a listener's backlog limit and accept queue
 	udp := sock("198.18.0.2:7", "0.0.0.0:0", collect.StateClose)
 	udp.Proto = collect.ProtoUDP
 
@@ -77,9 +80,36 @@ func TestPairEnds(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
 	}
+	// A listener's queues are connections, not bytes.
+	var ls bytes.Buffer
+	if err := writeSideBySide(&ls, got[:1]); err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range []string{`\| +send queue +\| +- +\| +backlog limit 16 +\|`, `\| +receive queue +\| +- +\| +accept queue 1 +\|`} {
+		if !regexp.MustCompile(re).MatchString(ls.String()) {
+			t.Errorf("the listener's table lacks %s:\n%s", re, ls.String())
+		}
+	}
+	if strings.Contains(ls.String(), "16B") || strings.Contains(ls.String(), "1B") {
+		t.Errorf("the listener's backlog is labelled as bytes:\n%s", ls.String())
+	}
 	for i, line := range strings.Split(out.String(), "\n") {
 		if strings.HasPrefix(line, "  ") && len(line) > 80 {
 			t.Errorf("explanation line %d is %d bytes, want at most 80: %q", i, len(line), line)
 		}
+	}
+}
+
+// TestDemoExplanationInDocs: docs/stack.md shows the demo's explanation
+// of the fields as the demo prints it.
+func TestDemoExplanationInDocs(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/stack.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	writeExplanation(&out)
+	if !strings.Contains(string(doc), strings.TrimSpace(out.String())) {
+		t.Errorf("docs/stack.md does not show the demo's explanation as printed:\n%s", out.String())
 	}
 }

@@ -161,12 +161,14 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	svcs, err := cfg.services(s, stderr)
+	// The kernel's side of the TAP is in this process's namespace.
+	page := services.Page{BothEnds: bothEnds(ownNetnsArg())}
+	svcs, err := cfg.services(s, page, stderr)
 	if err != nil {
 		ctl.Close()
 		return err
 	}
-	fmt.Fprintf(stderr, "gonetstat stack: socket table served on %s (gonetstat -ano --stack reads it)\n", ctl.Path())
+	fmt.Fprintf(stderr, "gonetstat stack: socket table served on %s; both ends of each connection: %s\n", ctl.Path(), page.BothEnds)
 	svcs = append(svcs, Service{Name: "control", Serve: func(ctx context.Context, _ *stack.Stack) error { return ctl.Serve(ctx) }})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -194,8 +196,9 @@ func Run(ctx context.Context, cfg Config, stderr io.Writer) (err error) {
 }
 
 // services opens the built-in services' sockets (so a port in use fails
-// before anything runs) and returns them with the extra ones.
-func (cfg *Config) services(s *stack.Stack, stderr io.Writer) ([]Service, error) {
+// before anything runs) and returns them with the extra ones; page is what
+// the web page's GET / says.
+func (cfg *Config) services(s *stack.Stack, page services.Page, stderr io.Writer) ([]Service, error) {
 	var out []Service
 	var opened []io.Closer
 	fail := func(err error) ([]Service, error) {
@@ -207,7 +210,8 @@ func (cfg *Config) services(s *stack.Stack, stderr io.Writer) ([]Service, error)
 	tcp := []struct {
 		name, addr string
 		serve      func(context.Context, net.Listener) error
-	}{{"http", cfg.HTTP, services.HTTP}, {"echo", cfg.Echo, services.Echo}, {"discard", cfg.Discard, services.Discard}}
+	}{{"http", cfg.HTTP, func(ctx context.Context, l net.Listener) error { return services.HTTP(ctx, l, page) }},
+		{"echo", cfg.Echo, services.Echo}, {"discard", cfg.Discard, services.Discard}}
 	for _, t := range tcp {
 		if t.addr == "" {
 			continue

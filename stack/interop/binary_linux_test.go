@@ -4,6 +4,9 @@
 package interop
 
 import (
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,6 +55,23 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 	if err != nil || !strings.Contains(string(page), "mini-stack") {
 		t.Errorf("curl /: %v\n%s", err, page)
 	}
+	// The command stderr and the page give for both ends of a connection
+	// (the kernel's end is in ns, whose name it must carry) shows both
+	// ends of one the test holds open.
+	m := regexp.MustCompile(`both ends of each connection: (sudo .*)\n`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("stack run does not say how to see both ends:\n%s", stderr.String())
+	}
+	if !strings.Contains(string(page), "<code>"+m[1]+"</code>") {
+		t.Errorf("the page does not give %q:\n%s", m[1], page)
+	}
+	var held net.Conn
+	testenv.InNetns(t, ns, func() { held, err = net.Dial("tcp4", "198.18.0.2:80") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	checkBothEnds(t, runPrinted(t, bin, m[1]), held.LocalAddr().String(), "198.18.0.2:80", "stack:"+name)
 	sum, err := exec.Command("ip", "netns", "exec", ns, "sh", "-c", "curl -sS --fail --max-time 10 http://198.18.0.2/bytes/123456 | sha256sum").Output()
 	hdr, _ := exec.Command("ip", "netns", "exec", ns, "curl", "-sS", "-I", "--max-time", "10", "http://198.18.0.2/bytes/123456").Output()
 	if err != nil || len(sum) < 64 || !strings.Contains(strings.ToLower(string(hdr)), string(sum[:64])) {
@@ -104,7 +124,8 @@ func TestIntegrationBinaryStackDemo(t *testing.T) {
 	env := append(os.Environ(), "GONETSTAT_RUNTIME_DIR="+filepath.Join(dir, "run"))
 
 	cmd := exec.Command(bin, "stack", "demo", "--hold")
-	cmd.Env = env
+	// The demo needs no ip(8): its PATH holds none.
+	cmd.Env = append(env, "PATH="+t.TempDir())
 	var stdout, stderr testenv.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -148,6 +169,23 @@ func TestIntegrationBinaryStackDemo(t *testing.T) {
 	if err != nil || !strings.Contains(string(table), "stack:demo") || !strings.Contains(string(table), "198.18.0.1:8080") {
 		t.Errorf("gonetstat -ano --stack during the demo: %v\n%s", err, table)
 	}
+	// The command --hold gives, which the web page gives too, shows both
+	// ends of the kernel's keep-alive connection to the mini-stack: it
+	// names the demo's namespace, where the kernel's ends are.
+	m := regexp.MustCompile(`(?m)^  (sudo .*gonetstat -ano --stack --netns \S+)$`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("--hold gives no command with --netns:\n%s", stderr.String())
+	}
+	var page []byte
+	testenv.InNetns(t, ns, func() { page, err = httpGet("198.18.0.2:80", "/") })
+	if err != nil || !strings.Contains(string(page), "<code>"+m[1]+"</code>") {
+		t.Errorf("the page does not give %q: %v\n%s", m[1], err, page)
+	}
+	idle := regexp.MustCompile(`\| kernel fetched / \(keep-alive, idle\) +\| found through +\|[^\n]*\n[^\n]*\| local address +\| (198\.18\.0\.1:\d+) `).FindStringSubmatch(out)
+	if idle == nil {
+		t.Fatalf("no local address of the idle connection in the table:\n%s", out)
+	}
+	checkBothEnds(t, runPrinted(t, bin, m[1]), idle[1], "198.18.0.2:80", "stack:demo")
 
 	stopWith(t, cmd, exited, waitErr, os.Interrupt, 15*time.Second, &stderr)
 	if list, _ := exec.Command("ip", "netns", "list").Output(); strings.Contains(string(list), ns) {
@@ -159,6 +197,67 @@ func TestIntegrationBinaryStackDemo(t *testing.T) {
 	if code := user.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(msg), "needs root") {
 		t.Errorf("as nobody: exit %d, %v: %s; want exit 1 saying it needs root", code, err, msg)
 	}
+}
+
+// runPrinted runs a command line gonetstat printed for its user to type,
+// "sudo [VAR=VALUE…] gonetstat ARGS…", with the binary under test and
+// only the variables it names added to the test's environment (the test
+// is root: sudo is dropped), and returns its stdout.
+func runPrinted(t *testing.T, bin, line string) string {
+	t.Helper()
+	f := strings.Fields(line)
+	if len(f) < 2 || f[0] != "sudo" {
+		t.Fatalf("%q does not start with sudo", line)
+	}
+	f = f[1:]
+	env := os.Environ()
+	for len(f) > 0 && strings.Contains(f[0], "=") {
+		env = append(env, f[0])
+		f = f[1:]
+	}
+	if len(f) == 0 || f[0] != "gonetstat" {
+		t.Fatalf("%q does not run gonetstat", line)
+	}
+	cmd := exec.Command(bin, f[1:]...)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s%s", line, err, out, stderr.String())
+	}
+	return string(out)
+}
+
+// checkBothEnds wants the -ano --stack table to hold both ends of the
+// connection from the kernel's kernelEnd to the stack's stackEnd: the
+// kernel's row and the stack's mirror image.
+func checkBothEnds(t *testing.T, table, kernelEnd, stackEnd, source string) {
+	t.Helper()
+	row := func(local, remote, src string) *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^  TCP +` + regexp.QuoteMeta(local) + ` +` + regexp.QuoteMeta(remote) + ` +ESTABLISHED +\d+ +` + regexp.QuoteMeta(src) + `$`)
+	}
+	if !row(kernelEnd, stackEnd, "kernel").MatchString(table) {
+		t.Errorf("the table lacks the kernel's end %s -> %s:\n%s", kernelEnd, stackEnd, table)
+	}
+	if !row(stackEnd, kernelEnd, source).MatchString(table) {
+		t.Errorf("the table lacks the %s end %s -> %s:\n%s", source, stackEnd, kernelEnd, table)
+	}
+}
+
+// httpGet fetches path from addr over a connection made on the calling
+// thread (in the namespace it is in) and returns the whole response.
+func httpGet(addr, path string) ([]byte, error) {
+	c, err := net.DialTimeout("tcp4", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, addr); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(c)
 }
 
 // watch waits for cmd in the background: exited closes when it ends, and

@@ -125,7 +125,7 @@ func newEnv(t *testing.T, o options) *env {
 		t.Fatal(err)
 	}
 	wg.Add(2)
-	go func() { defer wg.Done(); services.HTTP(ctx, hl) }()
+	go func() { defer wg.Done(); services.HTTP(ctx, hl, services.Page{}) }()
 	go func() { defer wg.Done(); services.UDPEcho(ctx, pc) }()
 	e.stop = func() { cancel(); wg.Wait() }
 	return e

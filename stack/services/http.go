@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -24,10 +25,20 @@ const MaxBytes = 1 << 30
 // /upload body in the answer.
 const SHA256Header = "X-Content-SHA256"
 
+// Page is what GET / tells its reader beyond what every stack's page
+// says.
+type Page struct {
+	// BothEnds is the exact command that shows this stack's sockets beside
+	// the kernel's ends of the same connections (gonetstat -ano --stack,
+	// with --netns naming the namespace of the TAP's kernel side when that
+	// is not the host's); "" when the caller does not know it.
+	BothEnds string
+}
+
 // Handler returns the HTTP service's routes.
-func Handler() http.Handler {
+func Handler(p Page) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", index)
+	mux.HandleFunc("GET /{$}", p.index)
 	mux.HandleFunc("GET /bytes/{n}", bytesN)
 	mux.HandleFunc("POST /upload", upload)
 	return mux
@@ -42,12 +53,25 @@ the kernel: net/http runs on the mini-stack's sockets, over a TAP device.
 <li><code>GET /bytes/N</code>: N deterministic bytes (N at most %d), with their SHA-256 in the X-Content-SHA256 header
 <li><code>POST /upload</code>: answers the SHA-256 of the body
 </ul>
-<p>Run <code>gonetstat -ano --stack</code> to see this connection from both ends.
 `
 
-func index(w http.ResponseWriter, r *http.Request) {
+// bothEndsUnknown is said when the page was not told the command: the
+// table shows one namespace's kernel sockets, so --stack alone misses the
+// kernel's ends when the TAP is in another.
+const bothEndsUnknown = `<p>To see this connection from both ends, the kernel's socket and the
+mini-stack's, run <code>sudo gonetstat -ano --stack --netns NS</code> with NS the network namespace
+of this TAP's kernel side (<code>--all-netns</code> shows every namespace); without
+<code>--netns</code> the table holds the kernel sockets of the namespace it runs in.
+`
+
+func (p Page) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	fmt.Fprintf(w, indexPage, MaxBytes)
+	if p.BothEnds == "" {
+		io.WriteString(w, bothEndsUnknown)
+		return
+	}
+	fmt.Fprintf(w, "<p>To see this connection from both ends, the kernel's socket and the\nmini-stack's, run <code>%s</code>\n", html.EscapeString(p.BothEnds))
 }
 
 func bytesN(w http.ResponseWriter, r *http.Request) {
@@ -88,12 +112,12 @@ func upload(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "%s  %d bytes\n", sum, n)
 }
 
-// HTTP serves Handler on l until ctx ends, then closes l and every
+// HTTP serves Handler(p) on l until ctx ends, then closes l and every
 // connection (waiting up to 5 s for requests in flight) and returns nil;
 // an error means the listener failed first.
-func HTTP(ctx context.Context, l net.Listener) error {
+func HTTP(ctx context.Context, l net.Listener, p Page) error {
 	srv := &http.Server{
-		Handler:           Handler(),
+		Handler:           Handler(p),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 	}

@@ -98,7 +98,7 @@ func TestPattern(t *testing.T) {
 }
 
 func TestHandler(t *testing.T) {
-	h := Handler()
+	h := Handler(Page{})
 	do := func(method, target string, body io.Reader) *http.Response {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(method, target, body))
@@ -143,7 +143,7 @@ func TestServicesOverTheStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	stops := []func(){
-		start(t, "HTTP", func(ctx context.Context) error { return HTTP(ctx, hl) }),
+		start(t, "HTTP", func(ctx context.Context) error { return HTTP(ctx, hl, Page{}) }),
 		start(t, "Echo", func(ctx context.Context) error { return Echo(ctx, el) }),
 		start(t, "Discard", func(ctx context.Context) error { return Discard(ctx, dl) }),
 		start(t, "UDPEcho", func(ctx context.Context) error { return UDPEcho(ctx, pc) }),
@@ -254,5 +254,24 @@ func TestServicesOverTheStack(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string(nil), left); diff != "" {
 		t.Errorf("sockets left open after every service stopped (-want +got):\n%s", diff)
+	}
+}
+
+// TestIndexSaysBothEnds: the page gives the command that shows both ends
+// of its connection as it was told it, escaped for HTML; told none, it
+// says that --netns must name the TAP's namespace rather than claim that
+// --stack alone shows both ends (issue 11).
+func TestIndexSaysBothEnds(t *testing.T) {
+	get := func(p Page) string {
+		rec := httptest.NewRecorder()
+		Handler(p).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		return rec.Body.String()
+	}
+	if got, want := get(Page{BothEnds: "sudo gonetstat -ano --stack --netns a<b>&"}), "run <code>sudo gonetstat -ano --stack --netns a&lt;b&gt;&amp;</code>"; !strings.Contains(got, want) {
+		t.Errorf("page lacks %q:\n%s", want, got)
+	}
+	got := get(Page{})
+	if !strings.Contains(got, "<code>sudo gonetstat -ano --stack --netns NS</code>") || strings.Contains(got, "<code>gonetstat -ano --stack</code>") {
+		t.Errorf("page without a command:\n%s", got)
 	}
 }
