@@ -246,7 +246,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	if wantOwners {
 		owners = r.startOwnerScan(ctx)
 	}
-	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info})
+	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info, Bound: o.Bound})
 	if err != nil && !collect.IsPartial(err) {
 		if ctx.Err() != nil {
 			return exitOK, true
@@ -269,7 +269,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		}
 		socks = append(socks, rows...)
 	}
-	socks = collect.Filter{Kinds: kinds, All: o.All, ListeningOnly: o.Listening}.Apply(socks)
+	socks = collect.Filter{Kinds: kinds, All: o.All, ListeningOnly: o.Listening, Bound: o.Bound}.Apply(socks)
 	collect.Sort(socks)
 
 	var notice string

@@ -140,6 +140,12 @@ var demoFields = func() []demoField {
 		return string(render.AppendEndpoint(nil, s.Remote))
 	})
 	state := func(s *collect.Socket) string { return s.State.WindowsName() }
+	sendQ := func(s *collect.Socket) string {
+		if s.NoSendQ {
+			return "-" // the source could not give it (a listener read from /proc/net)
+		}
+		return render.HumanBytes(int64(s.SendQ))
+	}
 	fs := []demoField{
 		{name: "found through",
 			kernel: func(s *collect.Socket) string {
@@ -168,8 +174,7 @@ var demoFields = func() []demoField {
 	s1, s2 := same(state)
 	add("state", "where the connection is in TCP's state machine (RFC 9293 §3.3.2)", s1, s2)
 	add("send queue", "bytes the application wrote that the peer has not acknowledged (sent or not yet sent)",
-		func(s *collect.Socket) string { return render.HumanBytes(int64(s.SendQ)) },
-		func(s *collect.Socket) string { return render.HumanBytes(int64(s.SendQ)) })
+		sendQ, sendQ)
 	add("receive queue", "bytes received in order that the application has not read yet",
 		func(s *collect.Socket) string { return render.HumanBytes(int64(s.RecvQ)) },
 		func(s *collect.Socket) string { return render.HumanBytes(int64(s.RecvQ)) })
