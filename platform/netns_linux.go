@@ -197,7 +197,9 @@ func (o *ownNamespace) Collect(ctx context.Context, q collect.Query) ([]collect.
 	return socks, err
 }
 
-// Containers returns the lookup of the container a process runs in.
+// Containers returns the lookup of the container a process runs in. It
+// keeps the names it read (by container ID) for as long as it lives: make
+// one per snapshot, so that a renamed container shows its new name.
 func Containers(cfg Config) func(pid int) (*collect.Container, error) {
 	cfg = cfg.withDefaults()
 	r := &container.Resolver{Proc: cfg.ProcRoot}
