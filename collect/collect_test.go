@@ -29,7 +29,7 @@ func TestStateNames(t *testing.T) {
 		{StateListen, "LISTEN", "LISTENING"},
 		{StateClosing, "CLOSING", "CLOSING"},
 		{StateNewSynRecv, "NEW_SYN_RECV", "SYN_RECEIVED"},
-		{StateBoundInactive, "BOUND_INACTIVE", "CLOSED"},
+		{StateBoundInactive, "BOUND_INACTIVE", "BOUND"},
 		{StateUnknown, "unknown-state-0", "unknown-state-0"},
 		{State(200), "unknown-state-200", "unknown-state-200"},
 	}
@@ -81,7 +81,10 @@ func TestFilter(t *testing.T) {
 	closed := sock(ProtoTCP, "0.0.0.0:5555", "0.0.0.0:0", StateClose)
 	udp := sock(ProtoUDP, "0.0.0.0:53", "0.0.0.0:0", StateClose)
 	udpConn := sock(ProtoUDP, "[::1]:4000", "[::1]:53", StateEstablished)
-	all := []Socket{listen, estab, tw, closed, udp, udpConn}
+	bound := sock(ProtoTCP, "127.0.0.1:6000", "0.0.0.0:0", StateBoundInactive)
+	bound6 := sock(ProtoTCP, "[::1]:6001", "[::]:0", StateBoundInactive)
+	all := []Socket{listen, estab, tw, closed, udp, udpConn, bound, bound6}
+	allButBound := all[:len(all)-2]
 
 	tests := []struct {
 		name string
@@ -89,8 +92,13 @@ func TestFilter(t *testing.T) {
 		want []Socket
 	}{
 		{"default: connected TCP only", Filter{}, []Socket{estab, tw}},
-		{"-a", Filter{All: true}, all},
+		{"-a", Filter{All: true}, allButBound},
 		{"-a -p TCP", Filter{All: true, Kinds: TCP4}, []Socket{listen, estab, closed}},
+		// -q (Windows): everything -a shows, and the bound sockets.
+		{"-aq", Filter{All: true, Bound: true}, all},
+		{"-aq -p TCPv6", Filter{All: true, Bound: true, Kinds: TCP6}, []Socket{tw, bound6}},
+		{"-aq -p UDP", Filter{All: true, Bound: true, Kinds: UDP4}, []Socket{udp}},
+		{"-lq", Filter{ListeningOnly: true, Bound: true}, []Socket{listen, udp, bound, bound6}},
 		{"-a -p UDPv6", Filter{All: true, Kinds: UDP6}, []Socket{udpConn}},
 		{"-l", Filter{ListeningOnly: true}, []Socket{listen, udp}},
 		{"-l -u", Filter{ListeningOnly: true, Kinds: UDP4 | UDP6}, []Socket{udp}},

@@ -83,6 +83,10 @@ func (k Kind) String() string {
 type Query struct {
 	Kinds   Kind // which tables; 0 means AllKinds
 	TCPInfo bool // read TCP internals (rtt, cwnd, ...) where the source has them
+	// Bound lists bound, inactive TCP sockets too (netstat -q), where the
+	// source can; a source that cannot says so in a notice. Without it a
+	// source may leave them out (Filter drops them anyway).
+	Bound bool
 }
 
 // Collector reads one socket table source.

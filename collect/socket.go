@@ -50,6 +50,14 @@ func (f Family) String() string {
 // numbers from sock_diag and /proc/net/tcp convert without a table. UDP
 // sockets carry StateClose (unconnected) or StateEstablished (connected), as
 // the kernel reports them; renderers print UDP state as empty.
+//
+// StateBoundInactive is a TCP socket bound to a port but neither listening
+// nor connected. Linux has no such state (the socket is in TCP_CLOSE):
+// TCP_BOUND_INACTIVE (Linux 6.8) is the bit of an inet_diag request that
+// asks for the bind-hash walk listing them. The kernel's sources (sock_diag,
+// /proc/net) map a TCP row in TCP_CLOSE to it: the kernel lists such a
+// socket only when it is bound. A mini-stack's closed sockets stay
+// StateClose.
 type State uint8
 
 const (
@@ -66,7 +74,7 @@ const (
 	StateListen        State = 10
 	StateClosing       State = 11
 	StateNewSynRecv    State = 12 // a request socket: SYN received, not yet a full socket
-	StateBoundInactive State = 13
+	StateBoundInactive State = 13 // TCP, bound but neither listening nor connected (see State)
 )
 
 var linuxStateNames = [...]string{
@@ -87,7 +95,7 @@ var linuxStateNames = [...]string{
 
 // windowsStateNames are the names Windows netstat prints. NEW_SYN_RECV is a
 // Linux implementation detail of SYN_RECEIVED; BOUND_INACTIVE is a bound,
-// unconnected socket, which Windows shows as CLOSED.
+// unconnected socket, which Windows shows as BOUND under netstat -q.
 var windowsStateNames = [...]string{
 	StateEstablished:   "ESTABLISHED",
 	StateSynSent:       "SYN_SENT",
@@ -101,7 +109,7 @@ var windowsStateNames = [...]string{
 	StateListen:        "LISTENING",
 	StateClosing:       "CLOSING",
 	StateNewSynRecv:    "SYN_RECEIVED",
-	StateBoundInactive: "CLOSED",
+	StateBoundInactive: "BOUND",
 }
 
 // String returns the Linux name (LISTEN, SYN_RECV, FIN_WAIT1, ...), as ss and

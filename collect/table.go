@@ -18,6 +18,11 @@ type Filter struct {
 	// ListeningOnly keeps only listening TCP sockets and unconnected UDP
 	// sockets (Linux netstat/ss -l).
 	ListeningOnly bool
+	// Bound keeps bound, inactive TCP sockets (StateBoundInactive), which
+	// every other setting drops: Windows netstat lists them only with -q.
+	// Whatever the source, the table is then the same: sock_diag lists
+	// them (Linux 6.8 and later), /proc/net never does.
+	Bound bool
 }
 
 // Keep reports whether s passes the filter.
@@ -29,6 +34,9 @@ func (f Filter) Keep(s *Socket) bool {
 	if kinds&KindOf(s.Proto, s.Family) == 0 {
 		return false
 	}
+	if s.Proto == ProtoTCP && s.State == StateBoundInactive {
+		return f.Bound
+	}
 	listening := IsListening(s)
 	if f.ListeningOnly {
 		return listening
@@ -37,8 +45,8 @@ func (f Filter) Keep(s *Socket) bool {
 		return true
 	}
 	// netstat without -a: connected TCP only. UDP has no connections to
-	// show; a TCP listener or a bound-but-closed TCP socket is not one.
-	return s.Proto == ProtoTCP && !listening && s.State != StateClose && s.State != StateBoundInactive
+	// show; a TCP listener or a closed TCP socket is not one.
+	return s.Proto == ProtoTCP && !listening && s.State != StateClose
 }
 
 // IsListening reports whether s waits for peers: a TCP listener, or a UDP

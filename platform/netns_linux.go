@@ -153,9 +153,9 @@ func (n *namespaced) Collect(ctx context.Context, q collect.Query) ([]collect.So
 }
 
 // collectOne reads one namespace's table from inside it. The collector is
-// made afresh inside: its interface-name cache (IPv6 zones) belongs to the
-// namespace, and /proc/net is read through /proc/thread-self, the locked
-// thread's view.
+// made afresh inside, for this snapshot: /proc/net is read through
+// /proc/thread-self, the locked thread's view, and IPv6 zones are named
+// by the namespace's own interfaces (afresh in each snapshot, see zoned).
 func (n *namespaced) collectOne(ctx context.Context, q collect.Query, ns netns.Namespace) ([]collect.Socket, error) {
 	var socks []collect.Socket
 	err := netns.Do(n.roots, ns, func() error {
@@ -176,20 +176,19 @@ func (n *namespaced) collectOne(ctx context.Context, q collect.Query, ns netns.N
 // inode, so that JSON always says which namespace a row is from.
 type ownNamespace struct {
 	inner collect.Collector
-	ns    netns.Namespace
 }
 
-func labelOwn(c collect.Collector) collect.Collector {
-	self, err := netns.Self(netns.Roots{})
-	if err != nil {
-		return c // the inode stays unknown (0), and JSON omits it
-	}
-	return &ownNamespace{inner: c, ns: self}
-}
+func labelOwn(c collect.Collector) collect.Collector { return &ownNamespace{inner: c} }
 
 func (o *ownNamespace) Collect(ctx context.Context, q collect.Query) ([]collect.Socket, error) {
 	socks, err := o.inner.Collect(ctx, q)
-	ns := &collect.Namespace{Inode: o.ns.Inode, Name: o.ns.Name}
+	// Read in every snapshot: the namespace's name under /run/netns can
+	// be given (ip netns attach) or taken away between two redisplays.
+	self, serr := netns.Self(netns.Roots{})
+	if serr != nil {
+		return socks, err // the inode stays unknown (0), and JSON omits it
+	}
+	ns := &collect.Namespace{Inode: self.Inode, Name: self.Name}
 	for i := range socks {
 		if socks[i].NetNS == nil {
 			socks[i].NetNS = ns
@@ -198,7 +197,9 @@ func (o *ownNamespace) Collect(ctx context.Context, q collect.Query) ([]collect.
 	return socks, err
 }
 
-// Containers returns the lookup of the container a process runs in.
+// Containers returns the lookup of the container a process runs in. It
+// keeps the names it read (by container ID) for as long as it lives: make
+// one per snapshot, so that a renamed container shows its new name.
 func Containers(cfg Config) func(pid int) (*collect.Container, error) {
 	cfg = cfg.withDefaults()
 	r := &container.Resolver{Proc: cfg.ProcRoot}

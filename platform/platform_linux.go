@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/platform/procfd"
 	"github.com/gonetstat/gonetstat/platform/procnet"
@@ -18,31 +20,38 @@ import (
 )
 
 func newSockets(cfg Config) (collect.Collector, error) {
-	diag := &sockdiag.Collector{ZoneName: zoneNames()}
-	proc := &procnet.Collector{Root: cfg.ProcRoot}
-	switch cfg.Source {
-	case SourceNetlink:
-		return diag, nil
-	case SourceProc:
-		return proc, nil
+	f := &fallback{warn: cfg.Warn, listsBound: kernelListsBound}
+	if cfg.Source != SourceProc {
+		f.primary = zoned{}
 	}
-	return &fallback{primary: diag, secondary: proc, warn: cfg.Warn}, nil
+	if cfg.Source != SourceNetlink {
+		f.secondary = &procnet.Collector{Root: cfg.ProcRoot}
+	}
+	return f, nil
 }
 
 func newOwners(cfg Config) (collect.OwnerScanner, error) {
 	return &procfd.Scanner{Root: cfg.ProcRoot}, nil
 }
 
-// fallback reads sock_diag and, when the kernel offers none (no
-// CONFIG_INET_DIAG, a seccomp filter, an old kernel), /proc/net instead.
-// The switch is said once per process, and sticks: an interval loop does not
-// retry a netlink that has already refused.
+// fallback reads sock_diag (primary) and, when the kernel offers none (no
+// CONFIG_INET_DIAG, a seccomp filter, an old kernel), /proc/net
+// (secondary) instead; --source leaves one of them nil. The switch is said
+// once per process, and sticks: an interval loop does not retry a netlink
+// that has already refused.
+//
+// When the query asks for bound, inactive TCP sockets (-q) and the source
+// that answered cannot list them, it says so once: /proc/net never lists
+// them, and sock_diag only from Linux 6.8 (or a backport: listsBound asks
+// the kernel).
 type fallback struct {
 	primary, secondary collect.Collector
 	warn               func(string)
+	listsBound         func() (bool, error)
 
-	mu       sync.Mutex
-	degraded bool
+	mu        sync.Mutex
+	degraded  bool
+	boundSaid bool
 }
 
 var _ collect.Collector = (*fallback)(nil)
@@ -51,9 +60,12 @@ func (f *fallback) Collect(ctx context.Context, q collect.Query) ([]collect.Sock
 	f.mu.Lock()
 	degraded := f.degraded
 	f.mu.Unlock()
-	if !degraded {
+	if f.primary != nil && !degraded {
 		socks, err := f.primary.Collect(ctx, q)
-		if !errors.Is(err, sockdiag.ErrUnavailable) {
+		if f.secondary == nil || !errors.Is(err, sockdiag.ErrUnavailable) {
+			if q.Bound && (err == nil || collect.IsPartial(err)) {
+				f.checkKernelBound()
+			}
 			return socks, err
 		}
 		f.mu.Lock()
@@ -61,12 +73,68 @@ func (f *fallback) Collect(ctx context.Context, q collect.Query) ([]collect.Sock
 		f.mu.Unlock()
 		f.warn(fmt.Sprintf("sock_diag unavailable (%v): reading /proc/net instead", err))
 	}
-	return f.secondary.Collect(ctx, q)
+	socks, err := f.secondary.Collect(ctx, q)
+	if q.Bound {
+		f.sayBound("/proc/net never lists them (sock_diag does, from Linux 6.8)")
+	}
+	return socks, err
+}
+
+// checkKernelBound says once that -q shows nothing from sock_diag when
+// this kernel's does not list bound sockets.
+func (f *fallback) checkKernelBound() {
+	lists, err := f.listsBound()
+	switch {
+	case err != nil:
+		f.sayOnce("-q: could not tell whether this kernel lists bound, non-listening TCP sockets: " + err.Error())
+	case !lists:
+		f.sayBound(fmt.Sprintf("this kernel (Linux %s) does not list them over sock_diag (Linux 6.8 added it)", kernelRelease()))
+	}
+}
+
+func (f *fallback) sayBound(why string) {
+	f.sayOnce("-q: bound, non-listening TCP sockets (BOUND) are not shown: " + why)
+}
+
+func (f *fallback) sayOnce(msg string) {
+	f.mu.Lock()
+	said := f.boundSaid
+	f.boundSaid = true
+	f.mu.Unlock()
+	if !said {
+		f.warn(msg)
+	}
+}
+
+// kernelListsBound asks the kernel, once per process, whether its
+// sock_diag lists bound, inactive TCP sockets: the answer is the kernel's,
+// the same in every network namespace.
+var kernelListsBound = sync.OnceValues(func() (bool, error) {
+	return sockdiag.ListsBound(context.Background())
+})
+
+func kernelRelease() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return "unknown"
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+// zoned is sock_diag with IPv6 zones named afresh in every snapshot: an
+// interface renamed between two redisplays of an interval shows its new
+// name in the next one.
+type zoned struct{}
+
+func (zoned) Collect(ctx context.Context, q collect.Query) ([]collect.Socket, error) {
+	return (&sockdiag.Collector{ZoneName: zoneNames()}).Collect(ctx, q)
 }
 
 // zoneNames maps an interface index to its name for IPv6 zones, caching
-// answers; an index that no longer exists prints as its number, as the
-// kernel would accept it back.
+// answers for the one snapshot it is made for (each lookup is a netlink
+// dump of every link); an index that no longer exists prints as its
+// number, as the kernel would accept it back. The lookup runs in the
+// calling thread's network namespace, the one being dumped.
 func zoneNames() func(uint32) string {
 	var mu sync.Mutex
 	cache := map[uint32]string{}

@@ -74,7 +74,9 @@ type wireSocket struct {
 	RemotePort    *uint64   `json:"remote_port"`
 	State         *string   `json:"state"`
 	PID           *uint64   `json:"pid"`
+	Holders       *uint64   `json:"holders"`
 	ProcessName   *string   `json:"process_name"`
+	Container     *wireCtr  `json:"container"`
 	UID           *uint64   `json:"uid"`
 	Inode         *uint64   `json:"inode"`
 	Cookie        *uint64   `json:"cookie"`
@@ -82,6 +84,14 @@ type wireSocket struct {
 	RecvQueue     *uint64   `json:"recv_queue"`
 	TCPInfo       *wireTCP  `json:"tcp_info"`
 	StackInfo     *wireInfo `json:"stack_info"`
+}
+
+type wireCtr struct {
+	Runtime *string `json:"runtime"`
+	ID      *string `json:"id"`
+	Name    *string `json:"name"`
+	PodName *string `json:"pod_name"`
+	PodUID  *string `json:"pod_uid"`
 }
 
 type wireTCP struct {
@@ -153,7 +163,8 @@ func DecodeJSON(data []byte) (Envelope, error) {
 	env.Host, env.Time, env.Warnings = *w.Host, t.UTC(), w.Warnings
 	env.Sockets = make([]collect.Socket, len(*w.Sockets))
 	shared := sharedValues{
-		procs:      map[collect.Process]*collect.Process{},
+		procs:      map[procKey]*collect.Process{},
+		containers: map[collect.Container]*collect.Container{},
 		namespaces: map[collect.Namespace]*collect.Namespace{},
 	}
 	for i, raw := range *w.Sockets {
@@ -222,10 +233,20 @@ func duration(field string, v *int64, unit time.Duration) (time.Duration, error)
 
 // sharedValues are the values rows point to, one per distinct value, as
 // collectors share them: a process's sockets share its *collect.Process,
-// a namespace's sockets its *collect.Namespace.
+// a container's processes its *collect.Container, a namespace's sockets
+// its *collect.Namespace.
 type sharedValues struct {
-	procs      map[collect.Process]*collect.Process
+	procs      map[procKey]*collect.Process
+	containers map[collect.Container]*collect.Container
 	namespaces map[collect.Namespace]*collect.Namespace
+}
+
+// procKey is a collect.Process by value, its container included.
+type procKey struct {
+	pid          int
+	name         string
+	container    collect.Container
+	hasContainer bool
 }
 
 func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) error {
@@ -326,18 +347,50 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 		if err != nil {
 			return err
 		}
-		key := collect.Process{PID: int(pid)}
+		key := procKey{pid: int(pid)}
 		if w.ProcessName != nil {
-			key.Name = *w.ProcessName
+			key.name = *w.ProcessName
+		}
+		if w.Container != nil {
+			if key.container, err = decodeContainer(w.Container); err != nil {
+				return err
+			}
+			key.hasContainer = true
 		}
 		p, ok := shared.procs[key]
 		if !ok {
-			p = &collect.Process{PID: key.PID, Name: key.Name}
+			p = &collect.Process{PID: key.pid, Name: key.name}
+			if key.hasContainer {
+				if p.Container = shared.containers[key.container]; p.Container == nil {
+					p.Container = &key.container
+					shared.containers[key.container] = p.Container
+				}
+			}
 			shared.procs[key] = p
 		}
 		s.Owner = p
-	} else if w.ProcessName != nil {
-		return fieldErr("process_name", "set without a pid")
+		if w.Holders != nil {
+			// The writer omits holders when no process was counted;
+			// a pid always has at least its own process.
+			if *w.Holders == 0 {
+				return fieldErr("holders", "0 beside a pid (at least the pid's process holds the socket)")
+			}
+			h, err := bounded("holders", w.Holders, math.MaxUint32)
+			if err != nil {
+				return err
+			}
+			s.Holders = uint32(h)
+		}
+	} else {
+		// What describes the owner exists only with one.
+		for _, f := range [...]struct {
+			name string
+			set  bool
+		}{{"holders", w.Holders != nil}, {"process_name", w.ProcessName != nil}, {"container", w.Container != nil}} {
+			if f.set {
+				return fieldErr(f.name, "set without a pid")
+			}
+		}
 	}
 	if w.UID != nil {
 		uid, err := bounded("uid", w.UID, math.MaxUint32)
@@ -352,15 +405,22 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 	if w.Cookie != nil {
 		s.Cookie = *w.Cookie
 	}
-	sq, err := bounded("send_queue", w.SendQueue, math.MaxUint32)
-	if err != nil {
-		return err
+	// send_queue is left out when the source cannot give it (a listener
+	// read from /proc/net): absent is absent.
+	if w.SendQueue == nil {
+		s.NoSendQ = true
+	} else {
+		sq, err := bounded("send_queue", w.SendQueue, math.MaxUint32)
+		if err != nil {
+			return err
+		}
+		s.SendQ = uint32(sq)
 	}
 	rq, err := bounded("recv_queue", w.RecvQueue, math.MaxUint32)
 	if err != nil {
 		return err
 	}
-	s.SendQ, s.RecvQ = uint32(sq), uint32(rq)
+	s.RecvQ = uint32(rq)
 
 	if w.TCPInfo != nil {
 		if s.TCP, err = decodeTCP(w.TCPInfo); err != nil {
@@ -376,6 +436,24 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 		}
 	}
 	return nil
+}
+
+// decodeContainer reads a container object: runtime is never omitted,
+// the rest is omitted when unknown ("" in the model).
+func decodeContainer(w *wireCtr) (collect.Container, error) {
+	if w.Runtime == nil {
+		return collect.Container{}, missing("container.runtime")
+	}
+	c := collect.Container{Runtime: *w.Runtime}
+	for _, f := range [...]struct {
+		v   *string
+		dst *string
+	}{{w.ID, &c.ID}, {w.Name, &c.Name}, {w.PodName, &c.PodName}, {w.PodUID, &c.PodUID}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
+	return c, nil
 }
 
 // endpoint reads one address and port pair; the address must be of the

@@ -18,10 +18,12 @@ import (
 	"github.com/gonetstat/gonetstat/collect"
 )
 
-// fullTable sets every field of the model at least once, at the units
-// the schema carries (µs for RTTs, ms for timers and ages).
+// fullTable is a realistic table, at the units the schema carries (µs for
+// RTTs, ms for timers and ages), and the fuzz target's seed;
+// TestRoundTripEveryField sets every field of the model.
 func fullTable() Envelope {
-	sshd := &collect.Process{PID: 712, Name: "sshd"}
+	pg := &collect.Container{Runtime: "docker", ID: strings.Repeat("3f", 32), Name: "pg-main"}
+	sshd := &collect.Process{PID: 712, Name: "sshd", Container: pg}
 	stackProc := &collect.Process{PID: 4242, Name: "gonetstat"}
 	nsA := &collect.Namespace{Inode: 4026531840, Name: "gnst-ns-a"}
 	return Envelope{
@@ -32,7 +34,7 @@ func fullTable() Envelope {
 			{
 				Source: collect.Kernel, NetNS: nsA, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
 				Local: netip.MustParseAddrPort("198.18.0.10:22"), Remote: netip.MustParseAddrPort("198.18.0.20:50522"),
-				State: collect.StateEstablished, Owner: sshd, UID: 0, HasUID: true, Inode: 88120, Cookie: 8193,
+				State: collect.StateEstablished, Owner: sshd, Holders: 2, UID: 0, HasUID: true, Inode: 88120, Cookie: 8193,
 				SendQ: 17, RecvQ: 4,
 				TCP: &collect.TCPInfo{RTT: 1250, RTTVar: 480, RTO: 204000,
 					SndCwnd: 10, SndSsthresh: 7, SndMSS: 1448, RcvMSS: 1448, Retransmits: 1, TotalRetrans: 3, Unacked: 2,
@@ -73,6 +75,14 @@ func fullTable() Envelope {
 				State: collect.StateClose, Owner: &collect.Process{PID: 455}, Inode: 1, Cookie: 1<<64 - 1,
 				SendQ: 1<<32 - 1, RecvQ: 1<<32 - 1,
 			},
+			{
+				// A listener read from /proc/net: its backlog limit
+				// (send_queue) is unknown.
+				Source: collect.Kernel, NetNS: nsA, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+				Local: netip.MustParseAddrPort("0.0.0.0:5432"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
+				State: collect.StateListen, Owner: &collect.Process{PID: 713, Name: "postgres", Container: pg}, Holders: 1,
+				Inode: 9, NoSendQ: true, RecvQ: 3,
+			},
 		},
 	}
 }
@@ -107,6 +117,10 @@ func TestDecodeRoundTrip(t *testing.T) {
 		// Rows of one process share one *Process, as collectors build them.
 		if got.Sockets[2].Owner != got.Sockets[4].Owner {
 			t.Errorf("the stack process's two rows have two *Process values")
+		}
+		// The processes of one container one *Container.
+		if got.Sockets[0].Container() != got.Sockets[6].Container() {
+			t.Errorf("container pg-main's two processes have two *Container values")
 		}
 		// And rows of one namespace one *Namespace.
 		if got.Sockets[0].NetNS != got.Sockets[5].NetNS {
@@ -177,6 +191,12 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "family mismatch", doc: row(repl(`"127.0.0.1"`, `"::1"`)), want: "socket 1 field local_address: ::1 is not of family 2"},
 		{name: "bad address", doc: row(repl(`"0.0.0.0"`, `"0.0.0"`)), want: "socket 1 field remote_address: ParseAddr"},
 		{name: "name without pid", doc: row(repl(`"state"`, `"process_name":"x","state"`)), want: "socket 1 field process_name: set without a pid"},
+		{name: "holders without pid", doc: row(repl(`"state"`, `"holders":2,"state"`)), want: "socket 1 field holders: set without a pid"},
+		{name: "container without pid", doc: row(repl(`"state"`, `"container":{"runtime":"docker"},"state"`)), want: "socket 1 field container: set without a pid"},
+		{name: "holders zero", doc: row(repl(`"state"`, `"pid":7,"holders":0,"state"`)), want: "socket 1 field holders: 0 beside a pid"},
+		{name: "holders too big", doc: row(repl(`"state"`, `"pid":7,"holders":4294967296,"state"`)), want: "socket 1 field holders: 4294967296 is out of range"},
+		{name: "container without runtime", doc: row(repl(`"state"`, `"pid":7,"container":{"name":"pg"},"state"`)), want: "socket 1 field container.runtime: missing"},
+		{name: "container not object", doc: row(repl(`"state"`, `"pid":7,"container":"pg","state"`)), want: "socket 1 field container: string where the schema has"},
 		{name: "pid too big", doc: row(repl(`"state"`, `"pid":4294967296,"state"`)), want: "socket 1 field pid: 4294967296 is out of range"},
 		{name: "tcp_info missing", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":1}`)), want: "socket 1 field tcp_info.rttvar_us: missing"},
 		{name: "rtt overflow", doc: row(repl(`"recv_queue":0`, `"recv_queue":0,"tcp_info":{"rtt_us":9223372036854775807}`)), want: "socket 1 field tcp_info.rtt_us: 9223372036854775807 is out of range"},

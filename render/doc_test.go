@@ -216,7 +216,7 @@ func fullSocket() collect.Socket {
 		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
 		State: collect.StateEstablished, Owner: &collect.Process{PID: 9, Name: "sshd",
 			Container: &collect.Container{Runtime: "containerd", ID: strings.Repeat("ab", 32), Name: "postgres", PodName: "db-0", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}},
-		UID: 1000, HasUID: true,
+		Holders: 2, UID: 1000, HasUID: true,
 		Inode: 77, Cookie: 88, SendQ: 1, RecvQ: 2,
 		TCP:   &collect.TCPInfo{RTT: 1000, Timer: collect.TimerRetrans, TimerExpires: 1000},
 		Stack: &collect.StackInfo{FD: 3, MemUsed: 4096, MemLimit: 1 << 20, Age: time.Minute, SndUna: 1, SndNxt: 2, RcvNxt: 3, SndWnd: 4, RcvWnd: 5},
@@ -226,7 +226,7 @@ func fullSocket() collect.Socket {
 // minimalSocket has nothing optional: JSON() prints only the fields
 // documented as never omitted.
 func minimalSocket() collect.Socket {
-	return collect.Socket{Proto: collect.ProtoUDP, Family: collect.FamilyIPv4,
+	return collect.Socket{Proto: collect.ProtoUDP, Family: collect.FamilyIPv4, NoSendQ: true,
 		Local: netip.MustParseAddrPort("0.0.0.0:53"), Remote: netip.MustParseAddrPort("0.0.0.0:0"), State: collect.StateClose}
 }
 
@@ -318,17 +318,17 @@ func exampleEnvelope() Envelope {
 	tcpInfo := func(t collect.TCPInfo) *collect.TCPInfo { return &t }
 	return Envelope{Host: "web1", Time: ts, Sockets: []collect.Socket{
 		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("0.0.0.0:22"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
-			State: collect.StateListen, Owner: &collect.Process{PID: 712, Name: "sshd"}, HasUID: true, Inode: 21344, Cookie: 4097, SendQ: 128,
+			State: collect.StateListen, Owner: &collect.Process{PID: 712, Name: "sshd"}, Holders: 1, HasUID: true, Inode: 21344, Cookie: 4097, SendQ: 128,
 			TCP: tcpInfo(collect.TCPInfo{RTO: 1000000, SndCwnd: 10, SndMSS: 536, RcvMSS: 88})},
 		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("198.18.0.10:22"), Remote: netip.MustParseAddrPort("198.18.0.20:50522"),
-			State: collect.StateEstablished, Owner: &collect.Process{PID: 9120, Name: "sshd"}, HasUID: true, Inode: 88120, Cookie: 8193,
+			State: collect.StateEstablished, Owner: &collect.Process{PID: 9120, Name: "sshd"}, Holders: 1, HasUID: true, Inode: 88120, Cookie: 8193,
 			TCP: tcpInfo(collect.TCPInfo{RTT: 1250, RTTVar: 480, RTO: 204000, SndCwnd: 10, SndMSS: 1448, RcvMSS: 1448,
 				BytesAcked: 51234, BytesReceived: 8731, Timer: collect.TimerKeepalive, TimerExpires: 7187})},
 		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv6, Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
 			State: collect.StateTimeWait, HasUID: true, Cookie: 8200,
 			TCP: tcpInfo(collect.TCPInfo{Timer: collect.TimerTimeWait, TimerExpires: 41230})},
 		{Source: collect.Kernel, Proto: collect.ProtoUDP, Family: collect.FamilyIPv4, Local: netip.MustParseAddrPort("127.0.0.53:53"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
-			State: collect.StateClose, Owner: &collect.Process{PID: 455, Name: "systemd-resolved"}, UID: 102, HasUID: true, Inode: 17720, Cookie: 3},
+			State: collect.StateClose, Owner: &collect.Process{PID: 455, Name: "systemd-resolved"}, Holders: 1, UID: 102, HasUID: true, Inode: 17720, Cookie: 3},
 	}}
 }
 

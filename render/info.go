@@ -72,7 +72,11 @@ func Info(w io.Writer, socks []collect.Socket, opt InfoOptions) error {
 		if opt.Source {
 			row = append(row, SourceLabel(s.Source))
 		}
-		row = append(row, strconv.FormatUint(uint64(s.SendQ), 10), strconv.FormatUint(uint64(s.RecvQ), 10))
+		sendQ := "-" // unknown: a listener read from /proc/net
+		if !s.NoSendQ {
+			sendQ = strconv.FormatUint(uint64(s.SendQ), 10)
+		}
+		row = append(row, sendQ, strconv.FormatUint(uint64(s.RecvQ), 10))
 		if ti := s.TCP; ti != nil {
 			ss := "-" // unset: no loss seen yet
 			if ti.SndSsthresh > 0 {

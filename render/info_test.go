@@ -50,11 +50,14 @@ func TestHumanUnits(t *testing.T) {
 }
 
 // TestInfoColumns: a kernel row leaves the stack-only columns "-", a UDP
-// row the TCP ones, and every row has as many cells as the header.
+// row the TCP ones, an unknown send queue is "-", and every row has as
+// many cells as the header.
 func TestInfoColumns(t *testing.T) {
 	socks := []collect.Socket{
 		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, State: collect.StateListen,
 			TCP: &collect.TCPInfo{RTO: 1000000, SndCwnd: 10}},
+		{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4, State: collect.StateListen,
+			NoSendQ: true, RecvQ: 2, TCP: &collect.TCPInfo{RTO: 1000000, SndCwnd: 10}},
 		{Source: collect.Source{Kind: "stack", Name: "s\x1b1"}, Proto: collect.ProtoUDP, Family: collect.FamilyIPv4, State: collect.StateClose,
 			Owner: &collect.Process{PID: 9}, Stack: &collect.StackInfo{FD: -1, MemUsed: 100, MemLimit: 2048, Age: 3 * time.Second}},
 	}
@@ -76,6 +79,7 @@ func TestInfoColumns(t *testing.T) {
 	want := [][]string{
 		{"Proto", "Local Address", "Foreign Address", "State", "PID", "Source", "Send-Q", "Recv-Q", "RTT/RTTVar", "RTO", "Cwnd/Ssthresh", "MSS", "Unacked", "Retrans", "Timer", "Acked", "Received", "FD", "SND.UNA", "SND.NXT", "RCV.NXT", "SND.WND", "RCV.WND", "Mem used/limit", "Age"},
 		{"TCP", "0.0.0.0:0", "0.0.0.0:0", "LISTENING", "-", "kernel", "0", "0", "0ms/0ms", "1.0s", "10/-", "0", "0", "0/0", "-", "0B", "0B", "-", "-", "-", "-", "-", "-", "-", "-"},
+		{"TCP", "0.0.0.0:0", "0.0.0.0:0", "LISTENING", "-", "kernel", "-", "2", "0ms/0ms", "1.0s", "10/-", "0", "0", "0/0", "-", "0B", "0B", "-", "-", "-", "-", "-", "-", "-", "-"},
 		{"UDP", "0.0.0.0:0", "0.0.0.0:0", "", "9", "stack:s?1", "0", "0", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "100B/2.0KiB", "3.0s"},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {

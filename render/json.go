@@ -121,6 +121,9 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 	b = appendString(b, s.State.String())
 	if s.Owner != nil {
 		b = appendUint(b, "pid", uint64(s.Owner.PID))
+		if s.Holders > 0 {
+			b = appendUint(b, "holders", uint64(s.Holders))
+		}
 		if s.Owner.Name != "" {
 			b = append(b, `,"process_name":`...)
 			b = appendString(b, s.Owner.Name)
@@ -138,7 +141,11 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 	if s.Cookie != 0 {
 		b = appendUint(b, "cookie", s.Cookie)
 	}
-	b = appendUint(b, "send_queue", uint64(s.SendQ))
+	if !s.NoSendQ {
+		// Absent is absent: /proc/net prints 0 for a listener's
+		// backlog limit, and that 0 would be a wrong number.
+		b = appendUint(b, "send_queue", uint64(s.SendQ))
+	}
 	b = appendUint(b, "recv_queue", uint64(s.RecvQ))
 	if t := s.TCP; t != nil {
 		b = appendTCPInfo(b, t)

@@ -41,6 +41,10 @@ func nsFixture(t *testing.T, args []string, socks []collect.Socket, err error, c
 	t.Helper()
 	var stdout, stderr strings.Builder
 	ns := &fakeSockets{socks: socks, err: err}
+	var lookup func() func(int) (*collect.Container, error)
+	if containers != nil {
+		lookup = func() func(int) (*collect.Container, error) { return containers }
+	}
 	env := Env{
 		Stdout: &stdout, Stderr: &stderr,
 		Sockets: func(string, func(string)) (collect.Collector, error) {
@@ -56,7 +60,7 @@ func nsFixture(t *testing.T, args []string, socks []collect.Socket, err error, c
 			}
 			return ns, nil
 		},
-		Containers: containers,
+		Containers: lookup,
 		Owners:     owners(),
 		Hostname:   func() (string, error) { return "web1", nil },
 		Now:        newFixture().now,

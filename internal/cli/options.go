@@ -23,6 +23,7 @@ import (
 type Options struct {
 	All, Numeric, Owner, Exe, FQDN bool
 	Listening                      bool
+	Bound                          bool         // -q: also bound, non-listening TCP sockets (BOUND); implies All
 	Kinds                          collect.Kind // 0: all
 	JSON, NDJSON                   bool
 	Stack                          bool // --stack: also the running mini-stacks' sockets
@@ -129,6 +130,7 @@ func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
 	fs.BoolVarP(&tcp, "tcp", "t", false, "")
 	fs.BoolVarP(&udp, "udp", "u", false, "")
 	fs.BoolVarP(&o.Listening, "listening", "l", false, "")
+	fs.BoolVarP(&o.Bound, "bound", "q", false, "")
 	fs.BoolVar(&o.JSON, "json", false, "")
 	fs.BoolVar(&o.NDJSON, "ndjson", false, "")
 	fs.BoolVar(&o.Stack, "stack", false, "")
@@ -232,6 +234,11 @@ func (o *Options) finish(fs *pflag.FlagSet, proto []string, rest []string) error
 	if err := o.checkReports(fs); err != nil {
 		return err
 	}
+	// Windows: -q "displays all connections, listening ports, and bound
+	// nonlistening TCP ports": everything -a shows, and more.
+	if o.Bound {
+		o.All = true
+	}
 	switch o.Source {
 	case "auto", "netlink", "proc":
 	default:
@@ -281,7 +288,7 @@ func (o *Options) reportFlags() string {
 
 // checkReports refuses what cannot go with the reports (-r, -e, -s):
 // they replace the socket table, so its selectors and views have nothing
-// to act on. -a, -n, -o, -b and -f are accepted and do nothing, as on
+// to act on. -a, -q, -n, -o, -b and -f are accepted and do nothing, as on
 // Windows; --json and --ndjson write the reports' own schema
 // (gonetstat.reports/v1).
 func (o *Options) checkReports(fs *pflag.FlagSet) error {

@@ -42,6 +42,11 @@ func TestParse(t *testing.T) {
 		{args: []string{"-ano", "5"}, want: def(Options{All: true, Numeric: true, Owner: true, Interval: 5})},
 		{args: []string{"5", "-ano"}, want: def(Options{All: true, Numeric: true, Owner: true, Interval: 5})},
 		{args: []string{"-tu"}, want: def(Options{Kinds: tcp | udp})},
+		// -q (Windows): everything -a shows, and the bound sockets.
+		{args: []string{"-anq"}, want: def(Options{All: true, Numeric: true, Bound: true})},
+		{args: []string{"--bound"}, want: def(Options{All: true, Bound: true})},
+		{args: []string{"-lq"}, want: def(Options{All: true, Listening: true, Bound: true})},
+		{args: []string{"-rq"}, want: def(Options{All: true, Routes: true, Bound: true})},
 		{args: []string{"-t", "-l"}, want: def(Options{Kinds: tcp, Listening: true})},
 		{args: []string{"-tulpn"}, want: def(Options{Kinds: tcp | udp, Listening: true, Owner: true, Numeric: true,
 			Notes: []string{`read -p in "-pn" as Linux netstat's -p (show owners): that is -o here, the PID column (add -b for program names); in Windows netstat, and here, -p takes a protocol (-p tcp)`}})},

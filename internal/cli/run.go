@@ -53,9 +53,12 @@ type Env struct {
 	// Namespaces returns the collector of --netns (spec) or --all-netns;
 	// nil: this OS has no network namespaces.
 	Namespaces func(spec string, all bool, source string, warn func(string)) (collect.Collector, error)
-	// Containers names the container a process runs in (nil, nil: none);
-	// nil: containers are not looked for on this OS.
-	Containers func(pid int) (*collect.Container, error)
+	// Containers returns, for one snapshot, the lookup naming the
+	// container a process runs in (nil, nil: none); nil, or a nil
+	// lookup: containers are not looked for on this OS. A lookup may keep what it read for its
+	// snapshot, never longer: a container renamed between two redisplays
+	// shows its new name.
+	Containers func() func(pid int) (*collect.Container, error)
 	// Interfaces and Protocols read the counters of -e and -s in the
 	// network namespace a --netns value names ("" ours); nil, or an error
 	// wrapping collect.ErrUnsupported: not on this OS.
@@ -99,7 +102,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Namespaces: func(spec string, all bool, source string, warn func(string)) (collect.Collector, error) {
 			return platform.Sockets(platform.Config{Source: source, Warn: warn, NetNS: spec, AllNetNS: all})
 		},
-		Containers: platform.Containers(platform.Config{}),
+		Containers: func() func(int) (*collect.Container, error) { return platform.Containers(platform.Config{}) },
 		Interfaces: func(ns string) ([]collect.InterfaceCounters, error) {
 			return platform.Interfaces(platform.Config{NetNS: ns})
 		},
@@ -252,7 +255,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	if wantOwners {
 		owners = r.startOwnerScan(ctx)
 	}
-	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info})
+	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info, Bound: o.Bound})
 	if err != nil && !collect.IsPartial(err) {
 		if ctx.Err() != nil {
 			return exitOK, true
@@ -275,7 +278,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		}
 		socks = append(socks, rows...)
 	}
-	socks = collect.Filter{Kinds: kinds, All: o.All, ListeningOnly: o.Listening}.Apply(socks)
+	socks = collect.Filter{Kinds: kinds, All: o.All, ListeningOnly: o.Listening, Bound: o.Bound}.Apply(socks)
 	collect.Sort(socks)
 
 	var notice string
@@ -428,6 +431,10 @@ func (r *runner) attachContainers(socks []collect.Socket) error {
 		c   *collect.Container
 		err error
 	}
+	lookup := r.env.Containers() // afresh for this snapshot
+	if lookup == nil {
+		return nil
+	}
 	seen := map[int]answer{}
 	failed, example := 0, error(nil)
 	for i := range socks {
@@ -437,7 +444,7 @@ func (r *runner) attachContainers(socks []collect.Socket) error {
 		}
 		a, ok := seen[s.Owner.PID]
 		if !ok {
-			a.c, a.err = r.env.Containers(s.Owner.PID)
+			a.c, a.err = lookup(s.Owner.PID)
 			seen[s.Owner.PID] = a
 			if a.err != nil {
 				failed++

@@ -32,12 +32,14 @@ type fakeSockets struct {
 	socks []collect.Socket
 	err   error
 	calls int
+	last  collect.Query // the query of the last call
 	mu    sync.Mutex
 }
 
 func (f *fakeSockets) Collect(_ context.Context, q collect.Query) ([]collect.Socket, error) {
 	f.mu.Lock()
 	f.calls++
+	f.last = q
 	f.mu.Unlock()
 	return append([]collect.Socket(nil), f.socks...), f.err
 }

@@ -2,7 +2,7 @@
 
 package cli
 
-const usage = `Usage: gonetstat [-a] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC]
+const usage = `Usage: gonetstat [-a] [-q] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC]
                  [--netns NS | --all-netns] [interval]
        gonetstat [-r] [-e] [-s] [-p PROTO] [--json|--ndjson] [--netns NS] [interval]
        gonetstat COMMAND [flags]   (the commands are listed below)
@@ -13,6 +13,11 @@ Windows "netstat -ano": Proto, Local Address, Foreign Address, State, PID.
 Options (Windows netstat meanings; each has a long form):
   -a, --all          all sockets: also listening TCP and bound UDP sockets
                      (without -a: connected TCP sockets only)
+  -q, --bound        as -a, and also TCP sockets bound to a port but neither
+                     listening nor connected, state BOUND (JSON:
+                     BOUND_INACTIVE); with -l, listeners and bound sockets.
+                     Only sock_diag lists them (Linux 6.8 and later); when
+                     the source cannot, stderr says so once
   -n, --numeric      numeric addresses and ports (without -n: host names by
                      reverse DNS, bounded to 2 s in all, and service names)
   -o, --owner        the PID of the process holding each socket
@@ -67,7 +72,7 @@ Commands (each has its own --help):
   stack demo    one connection from both ends, kernel and mini-stack (root)
 
 -r, -e and -s print text reports (in that order), read from the kernel of
-this host or of the namespace --netns names; -a, -n, -o, -b and -f do
+this host or of the namespace --netns names; -a, -q, -n, -o, -b and -f do
 nothing there, as on Windows, and --stack, --all-netns, --info, -t, -u and
 -l are refused. With --json or --ndjson they are one gonetstat.reports/v1
 document holding each report asked for: routes (every table), interfaces,

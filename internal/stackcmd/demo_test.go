@@ -113,3 +113,23 @@ func TestDemoExplanationInDocs(t *testing.T) {
 		t.Errorf("docs/stack.md does not show the demo's explanation as printed:\n%s", out.String())
 	}
 }
+
+// TestDemoUnknownSendQ: a send queue the source could not give (a
+// listener read from /proc/net) is "-", not "0B".
+func TestDemoUnknownSendQ(t *testing.T) {
+	kl := sock("198.18.0.1:8080", "0.0.0.0:0", collect.StateListen)
+	kl.NoSendQ = true
+	var out bytes.Buffer
+	if err := writeSideBySide(&out, pairEnds([]collect.Socket{kl}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.Contains(line, "send queue") {
+			if strings.Contains(line, "0B") || !strings.Contains(line, " - ") {
+				t.Errorf("send queue line %q, want -", line)
+			}
+			return
+		}
+	}
+	t.Errorf("no send queue line:\n%s", out.String())
+}

@@ -67,7 +67,8 @@
 //
 // Next to sock_diag, these tables lack the socket cookie, RTT, MSS, byte
 // counts and, for a listener, the backlog limit that sock_diag puts in
-// SendQ (here tx_queue is 0 for listeners). Those fields stay zero. TCPInfo
+// SendQ (here tx_queue is 0 for listeners). Those fields stay zero, and a
+// listener's row says its SendQ is unknown (NoSendQ). TCPInfo
 // is set when the row has the full socket's columns or a running timer, the
 // same rule as the sock_diag decoder, and is nil otherwise and for UDP.
 //

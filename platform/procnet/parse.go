@@ -222,11 +222,24 @@ func (p *parser) row(line []byte, f *fieldIndex) (collect.Socket, error) {
 		return s, fmt.Errorf("state %q: want 2 hex digits", f.get(line, fState))
 	}
 	s.State = collect.State(st)
+	if p.proto == collect.ProtoTCP && s.State == collect.StateClose {
+		// The same rule as the sock_diag decoder: a TCP socket in
+		// TCP_CLOSE that a kernel table shows is bound and inactive.
+		// The established hash holds one only while it is being
+		// unhashed (tcp_set_state); the bound ones /proc never lists.
+		s.State = collect.StateBoundInactive
+	}
 	tx, rx, ok := pair(f.get(line, fQueues), 32)
 	if !ok {
 		return s, fmt.Errorf("queues %q: want TX:RX in hex", f.get(line, fQueues))
 	}
 	s.SendQ, s.RecvQ = uint32(tx), uint32(rx)
+	if p.proto == collect.ProtoTCP && s.State == collect.StateListen {
+		// get_tcp4_sock prints write_seq - snd_una for a listener,
+		// always 0, where sock_diag gives the backlog limit: unknown
+		// here, not 0.
+		s.SendQ, s.NoSendQ = 0, true
+	}
 	tr, when, ok := pair(f.get(line, fTimer), 64)
 	if !ok || tr > 0xff {
 		return s, fmt.Errorf("timer %q: want TR:WHEN in hex", f.get(line, fTimer))

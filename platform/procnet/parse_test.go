@@ -54,6 +54,13 @@ func timewait(s collect.Socket, ticks int) collect.Socket {
 	return s
 }
 
+// listening marks a listener's row: /proc prints 0 for its send queue
+// where sock_diag gives the backlog limit, so the row says it is unknown.
+func listening(s collect.Socket) collect.Socket {
+	s.NoSendQ = true
+	return s
+}
+
 func queues(s collect.Socket, send, recv uint32) collect.Socket {
 	s.SendQ, s.RecvQ = send, recv
 	return s
@@ -89,7 +96,7 @@ const (
 // listener's rx_queue 1). 36621 is a dual-stack listener with an IPv4 peer.
 var capturedWant = map[string][]collect.Socket{
 	"tcp": {
-		queues(row(capTCP4, loop4+"33337", unspec4, listen, 792879, listener()), 0, 1),
+		queues(listening(row(capTCP4, loop4+"33337", unspec4, listen, 792879, listener())), 0, 1),
 		row(capTCP4, loop4+"33337", loop4+"53458", closeW, 792886, full(10, ka, 14340)),
 		row(capTCP4, loop4+"33337", loop4+"53484", est, 0, full(10, 0, 0)),
 		row(capTCP4, loop4+"37974", loop4+"36621", est, 792351, full(10, ka, 14940)),
@@ -102,8 +109,8 @@ var capturedWant = map[string][]collect.Socket{
 		row(capTCP4, loop4+"33337", loop4+"53434", est, 792882, full(11, ka, 14340)),
 	},
 	"tcp6": {
-		row(capTCP6, "[::]:36621", unspec6, listen, 792349, listener()),
-		queues(row(capTCP6, loop6+"45961", unspec6, listen, 792235, listener()), 0, 1),
+		listening(row(capTCP6, "[::]:36621", unspec6, listen, 792349, listener())),
+		queues(listening(row(capTCP6, loop6+"45961", unspec6, listen, 792235, listener())), 0, 1),
 		row(capTCP6, loop6+"45961", loop6+"52454", est, 792238, full(11, ka, 14640)),
 		row(capTCP6, mapped+"36621", mapped+"37974", est, 792352, full(10, ka, 14940)),
 		queues(row(capTCP6, loop6+"45961", loop6+"52478", est, 792244, full(12, probe, 320)), 2803712, 0),
@@ -266,6 +273,21 @@ func TestParseSyntheticRows(t *testing.T) {
 				Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("127.0.0.1:53484"),
 				State: est, HasUID: true, Inode: 9,
 				TCP: &collect.TCPInfo{RTO: 200000, SndCwnd: 10, SndSsthresh: 12}}},
+		// A socket caught in TCP_CLOSE while tcp_set_state unhashes it:
+		// bound and inactive, as sock_diag's decoder names such a row.
+		{"TCP in TCP_CLOSE",
+			"   2: 0100007F:1770 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 9 1 0 20 4 0 10 -1",
+			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+				Local: netip.MustParseAddrPort("127.0.0.1:6000"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
+				State: collect.StateBoundInactive, HasUID: true, Inode: 9,
+				TCP: &collect.TCPInfo{RTO: 200000, SndCwnd: 10}}},
+		// A listener's tx_queue is write_seq - snd_una, not its backlog.
+		{"listener: send queue unknown",
+			"   0: 0100007F:1F90 00000000:0000 0A 00000000:00000002 00:00000000 00000000     0        0 9 1 0 100 0 0 10 -1",
+			collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+				Local: netip.MustParseAddrPort("127.0.0.1:8080"), Remote: netip.MustParseAddrPort("0.0.0.0:0"),
+				State: listen, HasUID: true, Inode: 9, NoSendQ: true, RecvQ: 2,
+				TCP: &collect.TCPInfo{RTO: 1000000, SndCwnd: 10}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

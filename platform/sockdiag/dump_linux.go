@@ -58,7 +58,7 @@ func (c *Collector) collect(ctx context.Context, cn nlmsg.Conn, q collect.Query)
 		if kinds&k == 0 {
 			continue
 		}
-		bad, err := c.dump(ctx, cn, buf, k, q.TCPInfo, &socks)
+		bad, err := c.dump(ctx, cn, buf, k, states(k, q), q.TCPInfo, &socks)
 		if err != nil {
 			switch {
 			case k.Family() == collect.FamilyIPv6 && errors.Is(err, syscall.EAFNOSUPPORT):
@@ -76,6 +76,57 @@ func (c *Collector) collect(ctx context.Context, cn nlmsg.Conn, q collect.Query)
 		}
 	}
 	return socks, collect.Partial(problems...)
+}
+
+// states is the state mask of table k's dump. The bind-hash walk costs a
+// pass over every bound socket: it is asked for only when q wants what it
+// finds.
+func states(k collect.Kind, q collect.Query) uint32 {
+	if q.Bound && k.Proto() == collect.ProtoTCP {
+		return AllStates
+	}
+	return AllStates &^ BoundInactive
+}
+
+// ListsBound reports whether this kernel's sock_diag lists bound, inactive
+// TCP sockets (Linux 6.8, "tcp: Dump bound-only sockets in inet_diag"). It
+// asks the kernel rather than reading its version, so a backport counts:
+// it binds a TCP socket to an ephemeral port of 0.0.0.0 (in the calling
+// thread's network namespace) without listening, dumps the IPv4 TCP table
+// with only the BoundInactive bit, and looks for the socket's inode. An
+// error means the probe itself could not run.
+func ListsBound(ctx context.Context) (bool, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return false, fmt.Errorf("probing for bound sockets: %w", err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Bind(fd, &unix.SockaddrInet4{}); err != nil {
+		return false, fmt.Errorf("probing for bound sockets: bind: %w", err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return false, fmt.Errorf("probing for bound sockets: %w", err)
+	}
+	sock, err := nlmsg.Dial(unix.NETLINK_SOCK_DIAG)
+	if err != nil {
+		return false, fmt.Errorf("%w: opening a NETLINK_SOCK_DIAG socket: %w", ErrUnavailable, err)
+	}
+	defer sock.Close()
+	var socks []collect.Socket
+	bad, err := (&Collector{}).dump(ctx, sock, make([]byte, nlmsg.RecvBufSize), collect.TCP4, BoundInactive, false, &socks)
+	if err == nil && len(bad) > 0 {
+		err = bad[0]
+	}
+	if err != nil {
+		return false, fmt.Errorf("probing for bound sockets: %w", err)
+	}
+	for _, s := range socks {
+		if s.Inode == st.Ino {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // sizeHint estimates the rows of this thread's network namespace (see
@@ -105,7 +156,7 @@ func refused(err error) bool {
 // leaving *socks as it was when the dump fails). bad are the problems of a
 // dump that was read (see nlmsg.Dump.Run); err is a failure that leaves it
 // unusable.
-func (c *Collector) dump(ctx context.Context, cn nlmsg.Conn, buf []byte, k collect.Kind, info bool, socks *[]collect.Socket) (bad []error, err error) {
+func (c *Collector) dump(ctx context.Context, cn nlmsg.Conn, buf []byte, k collect.Kind, states uint32, info bool, socks *[]collect.Socket) (bad []error, err error) {
 	fam := uint8(unix.AF_INET)
 	if k.Family() == collect.FamilyIPv6 {
 		fam = unix.AF_INET6
@@ -118,7 +169,7 @@ func (c *Collector) dump(ctx context.Context, cn nlmsg.Conn, buf []byte, k colle
 	before := len(*socks)
 	d := Decoder{Proto: proto, ZoneName: c.ZoneName}
 	dump := nlmsg.Dump{
-		Request: func(seq uint32) []byte { return Request(fam, proto, AllStates, ext, seq) },
+		Request: func(seq uint32) []byte { return Request(fam, proto, states, ext, seq) },
 		Decode: func(m nlmsg.Message) error {
 			s, err := d.decodeMsg(m)
 			if err == nil {

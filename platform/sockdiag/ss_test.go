@@ -58,6 +58,8 @@ var ssStates = map[collect.State]string{
 	collect.StateClose: "UNCONN", collect.StateSynSent: "SYN-SENT", collect.StateSynRecv: "SYN-RECV",
 	collect.StateFinWait1: "FIN-WAIT-1", collect.StateFinWait2: "FIN-WAIT-2", collect.StateCloseWait: "CLOSE-WAIT",
 	collect.StateLastAck: "LAST-ACK", collect.StateClosing: "CLOSING",
+	// A bound, inactive TCP socket is in TCP_CLOSE, which ss calls UNCONN.
+	collect.StateBoundInactive: "UNCONN",
 }
 
 // compareSS checks s against ss's row with the same cookie: table, state,

@@ -28,8 +28,13 @@ const (
 	// ExtInfo is the inet_diag_req_v2.idiag_ext bit asking for tcp_info.
 	ExtInfo = 1 << (inetDiagInfo - 1)
 	// AllStates asks for sockets in every state, TIME_WAIT and
-	// NEW_SYN_RECV included.
+	// NEW_SYN_RECV included, and (Linux 6.8 and later) the bound,
+	// inactive TCP sockets of the bind hash.
 	AllStates = 0xffffffff
+	// BoundInactive is the state bit (TCPF_BOUND_INACTIVE, 1 << 13) that
+	// asks for the bind-hash walk of inet_diag_dump_icsk; older kernels
+	// ignore it.
+	BoundInactive = 1 << collect.StateBoundInactive
 )
 
 // Offsets in struct inet_diag_msg (include/uapi/linux/inet_diag.h).
@@ -168,6 +173,12 @@ func (d *Decoder) decodeMsg(m nlmsg.Message) (collect.Socket, error) {
 		return s, fmt.Errorf("address family %d", b[offFamily])
 	}
 	s.State = collect.State(b[offState])
+	if s.Proto == collect.ProtoTCP && s.State == collect.StateClose {
+		// Only the bind-hash walk dumps a TCP socket in TCP_CLOSE, and
+		// only a bound one (inet_num != 0, net/ipv4/inet_diag.c); the
+		// model names what it is.
+		s.State = collect.StateBoundInactive
+	}
 	s.RecvQ = native.Uint32(b[offRqueue:])
 	s.SendQ = native.Uint32(b[offWqueue:])
 	s.UID = native.Uint32(b[offUID:])
