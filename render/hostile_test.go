@@ -1,7 +1,8 @@
-// hostile_test.go runs one table of hostile names through every writer of
-// render (-ano text with -b, the Namespace and Source columns and names,
-// JSON, NDJSON, --info, -r, -e, -s, and the reports as JSON and NDJSON),
-// and fuzzes the same whole table with arbitrary bytes in every string.
+// hostile_test.go runs the table of hostile names (safetexttest.Names)
+// through every writer of render (-ano text with -b, the Namespace and
+// Source columns and names, JSON, NDJSON, --info, -r, -e, -s, and the
+// reports as JSON and NDJSON), and fuzzes the same whole table with
+// arbitrary bytes in every string.
 
 package render
 
@@ -19,25 +20,8 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/safetext"
+	"github.com/gonetstat/gonetstat/internal/safetext/safetexttest"
 )
-
-// hostileNames are the names an attacker (or a broken system) can give an
-// interface, a process, a namespace, a container, a host or a PTR record.
-var hostileNames = []string{
-	"\x1b[2J",          // ESC: clear the screen
-	"q\"\x1b[7mx\xff",  // ends a JSON string, reverse video, not UTF-8
-	"\xc2\x9b31m",      // C1 CSI: ESC [ for some terminals
-	"abc\u202efdp.exe", // RLO: shows as "abcexe.pdf"
-	"\u2066x\u2069",    // isolates
-	"\u200fport",       // RLM
-	"a\u2028b",         // LINE SEPARATOR
-	"nul\x00name",      // NUL
-	"\xff",             // a lone byte that is never UTF-8
-	`back"sl\ash`,      // JSON's two escaped characters
-	"\xc0\xaf",         // overlong '/'
-	"line\nbreak\r",    // forges a row or a log line
-	"ünïcode",          // valid, and must survive intact
-}
 
 // hostileTable builds a whole table, with every string field of every
 // row and report (and the IPv6 zones) taken from next in turn.
@@ -134,20 +118,8 @@ var writers = []struct {
 	{"-res --ndjson", true, func(w io.Writer, _ Envelope, r Reports, _ string) error { return ReportsNDJSON(w, r) }},
 }
 
-// checkSafe fails t when out holds, on any line, a control byte, DEL, a
-// byte that is not UTF-8 or a rune that reorders or breaks lines. JSON
-// output is held to the same rule: cat-ing it must be safe.
-func checkSafe(t *testing.T, what string, out []byte) {
-	t.Helper()
-	for i, line := range strings.Split(string(out), "\n") {
-		if !safetext.Safe(strings.TrimSuffix(line, "\r")) {
-			t.Errorf("%s: line %d is unsafe: %q", what, i+1, line)
-		}
-	}
-}
-
 func TestHostileNamesEveryWriter(t *testing.T) {
-	for _, name := range hostileNames {
+	for _, name := range safetexttest.Names {
 		env, rep := hostileTable(func() string { return name })
 		shown := safetext.Text(name)
 		if strings.ContainsAny(shown, "\n\r") {
@@ -159,7 +131,7 @@ func TestHostileNamesEveryWriter(t *testing.T) {
 				t.Fatalf("%s: %v", w.name, err)
 			}
 			what := w.name + " of " + safetext.Text(name)
-			checkSafe(t, what, out.Bytes())
+			safetexttest.CheckLines(t, what, out.Bytes())
 			if w.json {
 				checkHostileJSON(t, what, out.Bytes(), name, strings.HasSuffix(w.name, "--ndjson"))
 				continue
@@ -184,7 +156,7 @@ func checkHostileJSON(t *testing.T, what string, doc []byte, name string, ndjson
 	if ndjson && bytes.IndexByte(doc, '\n') != len(doc)-1 {
 		t.Errorf("%s: not one line: %q", what, doc)
 	}
-	want := string([]rune(name)) // a range over a string reads invalid bytes as U+FFFD
+	want := safetexttest.Decoded(name)
 	zone := want
 	if name == "" {
 		zone = "0"
@@ -267,7 +239,7 @@ func checkHostileJSON(t *testing.T, what string, doc []byte, name string, ndjson
 // input: every JSON and NDJSON document is valid, and no writer's output
 // holds a control byte, DEL, invalid UTF-8 or a forbidden rune.
 func FuzzHostileTable(f *testing.F) {
-	for _, name := range hostileNames {
+	for _, name := range safetexttest.Names {
 		f.Add([]byte(name))
 	}
 	f.Add([]byte("\x03ab\"\x01\x1b\x02\xc2\x9b\x04\xe2\x80\xae\xff"))
@@ -294,7 +266,7 @@ func FuzzHostileTable(f *testing.F) {
 			if err := w.write(&out, env, rep, name); err != nil {
 				t.Fatalf("%s: %v", w.name, err)
 			}
-			checkSafe(t, w.name, out.Bytes())
+			safetexttest.CheckLines(t, w.name, out.Bytes())
 			if w.json && !json.Valid(out.Bytes()) {
 				t.Fatalf("%s: invalid JSON:\n%q", w.name, out.Bytes())
 			}

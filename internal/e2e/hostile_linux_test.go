@@ -5,7 +5,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -14,10 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/gonetstat/gonetstat/internal/safetext/safetexttest"
 	"github.com/gonetstat/gonetstat/internal/testenv"
 )
 
@@ -81,7 +80,7 @@ func TestIntegrationHostileZone(t *testing.T) {
 	}
 
 	stdout, stderr, code := run(t, "-ano", "--all-netns", "--json")
-	assertSafeText(t, "stderr of --json", stderr)
+	safetexttest.CheckLines(t, "stderr of --json", []byte(stderr))
 	if code != 0 {
 		t.Fatalf("gonetstat -ano --all-netns --json: exit %d, stderr:\n%q", code, stderr)
 	}
@@ -89,14 +88,14 @@ func TestIntegrationHostileZone(t *testing.T) {
 		t.Fatalf("gonetstat -ano --all-netns --json wrote invalid JSON:\n%q", stdout)
 	}
 	// The raw document carries no control byte either (cat-ing it is safe).
-	assertSafeText(t, "--json output", stdout)
+	safetexttest.CheckLines(t, "--json output", []byte(stdout))
 	var doc struct {
 		Sockets []nsJSONSocket `json:"sockets"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 		t.Fatal(err)
 	}
-	wantAddr := "fe80::1%" + strings.ToValidUTF8(hostileIfName, "\uFFFD")
+	wantAddr := "fe80::1%" + safetexttest.Decoded(hostileIfName)
 	found := false
 	for _, s := range doc.Sockets {
 		if s.NetNSName != ns || s.Proto != "udp" || s.LocalPort != uint16(port) {
@@ -112,30 +111,12 @@ func TestIntegrationHostileZone(t *testing.T) {
 	}
 
 	stdout, stderr, code = run(t, "-ano", "--all-netns")
-	assertSafeText(t, "stderr of the text table", stderr)
+	safetexttest.CheckLines(t, "stderr of the text table", []byte(stderr))
 	if code != 0 {
 		t.Fatalf("gonetstat -ano --all-netns: exit %d, stderr:\n%q", code, stderr)
 	}
-	assertSafeText(t, "the text table", stdout)
+	safetexttest.CheckLines(t, "the text table", []byte(stdout))
 	if want := "[fe80::1%q\"?[7mx?]:" + strconv.Itoa(port); !strings.Contains(stdout, want) {
 		t.Errorf("no %q in the table:\n%q", want, stdout)
-	}
-}
-
-// assertSafeText fails t when out, split at newlines, holds a control
-// byte, DEL, a byte that is not UTF-8 or a rune that reorders or breaks
-// lines: what no output of gonetstat may carry (internal/safetext).
-func assertSafeText(t *testing.T, what, out string) {
-	t.Helper()
-	if !utf8.ValidString(out) {
-		t.Errorf("%s is not UTF-8: %q", what, out)
-	}
-	for i, line := range strings.Split(out, "\n") {
-		if j := bytes.IndexFunc([]byte(line), func(r rune) bool {
-			return r < 0x20 || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029' ||
-				r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
-		}); j >= 0 {
-			t.Errorf("%s, line %d, holds an unsafe character at byte %d: %q", what, i+1, j, line)
-		}
 	}
 }
