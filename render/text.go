@@ -284,9 +284,16 @@ func AppendEndpoint(dst []byte, ep netip.AddrPort) []byte {
 	if !ep.IsValid() {
 		return append(dst, "*:*"...)
 	}
-	if safetext.Safe(ep.Addr().Zone()) {
-		return ep.AppendTo(dst)
+	// Most addresses have no zone: no call into safetext for them.
+	if z := ep.Addr().Zone(); z != "" && !safetext.Safe(z) {
+		return appendUnsafeZone(dst, ep)
 	}
+	return ep.AppendTo(dst)
+}
+
+// appendUnsafeZone is AppendEndpoint for an IPv6 endpoint whose zone
+// safetext must clean.
+func appendUnsafeZone(dst []byte, ep netip.AddrPort) []byte {
 	dst = append(dst, '[')
 	dst = appendAddrText(dst, ep.Addr())
 	dst = append(dst, ']', ':')
