@@ -12,6 +12,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+
+	"github.com/gonetstat/gonetstat/internal/safetext"
 )
 
 func init() {
@@ -24,11 +26,11 @@ func init() {
 		if cpu != "" {
 			var err error
 			if f, err = os.Create(cpu); err != nil {
-				fmt.Fprintf(os.Stderr, "gonetstat: cpu profile: %v\n", err)
+				fmt.Fprintf(os.Stderr, "gonetstat: cpu profile: %s\n", safetext.Text(err.Error()))
 				os.Exit(1)
 			}
 			if err := pprof.StartCPUProfile(f); err != nil {
-				fmt.Fprintf(os.Stderr, "gonetstat: cpu profile: %v\n", err)
+				fmt.Fprintf(os.Stderr, "gonetstat: cpu profile: %s\n", safetext.Text(err.Error()))
 				os.Exit(1)
 			}
 		}
@@ -45,7 +47,7 @@ func init() {
 					m.Close()
 				}
 				if err != nil {
-					fmt.Fprintf(os.Stderr, "gonetstat: memory profile: %v\n", err)
+					fmt.Fprintf(os.Stderr, "gonetstat: memory profile: %s\n", safetext.Text(err.Error()))
 				}
 			}
 		}

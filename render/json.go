@@ -9,9 +9,9 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/safetext"
 )
 
 // SocketsSchema names the JSON document's version. Adding a field keeps
@@ -234,63 +234,21 @@ func appendInt(b []byte, key string, n int64) []byte {
 // appendAddr appends a valid address as a JSON string, zone included
 // ("fe80::1%eth0"). Callers pass orUnspecified's result, so it is never
 // null.
-func appendAddr(b []byte, ap netip.AddrPort) []byte {
-	b = append(b, '"')
-	b = ap.Addr().AppendTo(b)
-	return append(b, '"')
-}
+func appendAddr(b []byte, ap netip.AddrPort) []byte { return appendAddrJSON(b, ap.Addr()) }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Control characters are escaped,
-// and bytes that are not UTF-8 (a process name can hold any) become
-// U+FFFD, so the output is always valid JSON.
-func appendString(b []byte, s string) []byte {
+// appendAddrJSON appends an address as a JSON string: the address, then
+// '%' and the zone escaped as any string is (a zone is an interface name,
+// which may hold '"', controls or bytes that are not UTF-8).
+func appendAddrJSON(b []byte, a netip.Addr) []byte {
 	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 are valid JSON but end lines in JavaScript.
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, `\u202`...)
-			b = append(b, hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
+	b = a.WithZone("").AppendTo(b)
+	if z := a.Zone(); z != "" {
+		b = append(b, '%')
+		b = safetext.AppendJSONBody(b, z)
 	}
-	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// appendString appends s as a JSON string by the one policy for
+// untrusted text (internal/safetext; docs/json.md says what is escaped).
+func appendString(b []byte, s string) []byte { return safetext.AppendJSON(b, s) }

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -172,56 +171,6 @@ func TestJSONAllocsConstant(t *testing.T) {
 	if small, large := count(10), count(10000); large > small {
 		t.Errorf("10 rows: %v allocations, 10000 rows: %v; want no growth", small, large)
 	}
-}
-
-func TestAppendString(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                 `""`,
-		"plain":            `"plain"`,
-		"a\"b\\c":          `"a\"b\\c"`,
-		"tab\tnl\n\x01":    `"tab\tnl\n\u0001"`,
-		"\x7f":             "\"\x7f\"",
-		"bad\xffutf8":      `"bad\ufffdutf8"`,
-		"\xed\xa0\x80":     `"\ufffd\ufffd\ufffd"`, // a UTF-16 surrogate is not UTF-8
-		"ünï€":             `"ünï€"`,
-		"ls\u2028ps\u2029": `"ls\u2028ps\u2029"`,
-		"<a>&":             `"<a>&"`,
-	} {
-		if got := string(appendString(nil, in)); got != want {
-			t.Errorf("appendString(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
-// FuzzAppendJSONString: whatever the bytes (a process name can hold any),
-// the output is valid JSON and decodes to the input with each byte that
-// is not UTF-8 replaced by U+FFFD, as a Go range loop reads a string.
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "sshd", "a\"b\\c\n", "\xff\xfe", "€\u2029", "\x00\x1f\x7f", "\xed\xa0\x80", "\xf0\x9f\x98"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		out := appendString([]byte("x"), s)
-		if out[0] != 'x' {
-			t.Fatalf("appendString overwrote its destination")
-		}
-		out = out[1:]
-		if !utf8.Valid(out) {
-			t.Fatalf("appendString(%q) = %q: not UTF-8", s, out)
-		}
-		for _, c := range out {
-			if c < 0x20 {
-				t.Fatalf("appendString(%q) = %q: raw control byte", s, out)
-			}
-		}
-		var back string
-		if err := json.Unmarshal(out, &back); err != nil {
-			t.Fatalf("appendString(%q) = %s: not JSON: %v", s, out, err)
-		}
-		if want := string([]rune(s)); back != want {
-			t.Fatalf("appendString(%q) = %s decodes to %q, want %q", s, out, back, want)
-		}
-	})
 }
 
 // TestStackInfoOmissions: a UDP stack socket has no sequence variables,

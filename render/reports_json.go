@@ -118,9 +118,8 @@ func appendRouteInterface(b []byte, ifc *collect.Interface) []byte {
 		b = a.Prefix.AppendTo(b)
 		b = append(b, '"')
 		if a.Peer.IsValid() {
-			b = append(b, `,"peer":"`...)
-			b = a.Peer.AppendTo(b)
-			b = append(b, '"')
+			b = append(b, `,"peer":`...)
+			b = appendAddrJSON(b, a.Peer)
 		}
 		if a.Secondary {
 			b = appendBool(b, "secondary", true)
@@ -135,9 +134,8 @@ func appendRouteJSON(b []byte, r *collect.Route) []byte {
 	b = r.Dst.Masked().AppendTo(b)
 	b = append(b, '"')
 	if r.Gateway.IsValid() {
-		b = append(b, `,"gateway":"`...)
-		b = r.Gateway.AppendTo(b)
-		b = append(b, '"')
+		b = append(b, `,"gateway":`...)
+		b = appendAddrJSON(b, r.Gateway)
 	}
 	b = appendUint(b, "interface_index", uint64(r.IfIndex))
 	if r.IfName != "" {
@@ -145,9 +143,8 @@ func appendRouteJSON(b []byte, r *collect.Route) []byte {
 		b = appendString(b, r.IfName)
 	}
 	if r.Src.IsValid() {
-		b = append(b, `,"preferred_source":"`...)
-		b = r.Src.AppendTo(b)
-		b = append(b, '"')
+		b = append(b, `,"preferred_source":`...)
+		b = appendAddrJSON(b, r.Src)
 	}
 	b = appendUint(b, "metric", uint64(r.Metric))
 	b = append(b, `,"type":`...)

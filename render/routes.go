@@ -11,7 +11,10 @@ import (
 	"strconv"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/safetext"
 )
+
+const hexDigits = "0123456789abcdef"
 
 const routeRule = "===========================================================================\n"
 
@@ -93,7 +96,7 @@ func appendInterface(b []byte, ifc collect.Interface) []byte {
 	for len(b)-start < 24 {
 		b = append(b, '.')
 	}
-	b = appendPrintable(b, ifc.Name)
+	b = safetext.AppendText(b, ifc.Name)
 	return append(b, '\n')
 }
 
@@ -131,7 +134,7 @@ func gateway(r collect.Route) string {
 		s := r.Type.String()
 		return string(s[0]-'a'+'A') + s[1:]
 	case r.Gateway.IsValid():
-		return r.Gateway.String()
+		return addrText(r.Gateway)
 	}
 	return "On-link"
 }
@@ -177,10 +180,10 @@ func appendRoute6(b []byte, r collect.Route) []byte {
 // interfaceColumn is the IPv4 table's Interface column.
 func interfaceColumn(t *collect.RouteTable, r collect.Route) string {
 	if a := t.LocalAddr(r); a.IsValid() {
-		return a.String()
+		return addrText(a)
 	}
 	if r.IfName != "" {
-		return string(appendPrintable(nil, r.IfName))
+		return safetext.Text(r.IfName)
 	}
 	if r.IfIndex != 0 {
 		return strconv.FormatUint(uint64(r.IfIndex), 10)

@@ -11,9 +11,9 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/safetext"
 )
 
 // StatsSection is one section of -s; a set of them selects what is
@@ -236,7 +236,7 @@ func InterfaceStats(w io.Writer, ifs []collect.InterfaceCounters) error {
 	head := []string{"Interface", "RX bytes", "RX packets", "RX errors", "RX drops", "TX bytes", "TX packets", "TX errors", "TX drops"}
 	rows := make([][]string, 0, len(ifs))
 	for _, i := range ifs {
-		rows = append(rows, []string{printable(i.Name), u(i.RxBytes), u(i.RxPackets), u(i.RxErrors), u(i.RxDrops),
+		rows = append(rows, []string{safetext.Text(i.Name), u(i.RxBytes), u(i.RxPackets), u(i.RxErrors), u(i.RxDrops),
 			u(i.TxBytes), u(i.TxPackets), u(i.TxErrors), u(i.TxDrops)})
 	}
 	widths := make([]int, len(head))
@@ -255,14 +255,4 @@ func InterfaceStats(w io.Writer, ifs []collect.InterfaceCounters) error {
 		bw.WriteString("\n")
 	}
 	return bw.Flush()
-}
-
-// printable shows an interface name with its control characters escaped:
-// Linux allows them in names, and a name must not drive the terminal.
-func printable(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
-		return s
-	}
-	q := strconv.QuoteToGraphic(s)
-	return q[1 : len(q)-1]
 }

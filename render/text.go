@@ -7,9 +7,9 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/safetext"
 )
 
 // Namer turns an endpoint into the text netstat prints without -n. The CLI
@@ -121,7 +121,7 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 			line = append(line[:0], ' ')
 			if s.Owner != nil && s.Owner.Name != "" {
 				line = append(line, '[')
-				line = appendPrintable(line, s.Owner.Name)
+				line = safetext.AppendText(line, s.Owner.Name)
 				line = append(line, ']')
 			} else {
 				line = append(line, noOwnerName...)
@@ -138,9 +138,9 @@ func appendSource(dst []byte, src collect.Source) []byte {
 	if src.Kind == "" || src == collect.Kernel {
 		return append(dst, "kernel"...)
 	}
-	dst = append(dst, src.Kind...)
+	dst = safetext.AppendText(dst, src.Kind)
 	dst = append(dst, ':')
-	return appendPrintable(dst, src.Name)
+	return safetext.AppendText(dst, src.Name)
 }
 
 // nsColumn is where the Namespace column starts: after the State column
@@ -172,7 +172,7 @@ func toNSColumn(line []byte, withPID bool) []byte {
 func appendNetNS(dst []byte, s *collect.Socket) []byte {
 	switch {
 	case s.NetNSName() != "":
-		dst = appendPrintable(dst, s.NetNS.Name)
+		dst = safetext.AppendText(dst, s.NetNS.Name)
 	case s.NetNSInode() != 0:
 		dst = strconv.AppendUint(dst, s.NetNS.Inode, 10)
 	default:
@@ -183,22 +183,22 @@ func appendNetNS(dst []byte, s *collect.Socket) []byte {
 		return dst
 	}
 	dst = append(dst, ' ')
-	dst = appendPrintable(dst, c.Runtime)
+	dst = safetext.AppendText(dst, c.Runtime)
 	dst = append(dst, ':')
 	switch {
 	case c.PodName != "" && c.Name != "":
-		dst = appendPrintable(dst, c.PodName)
+		dst = safetext.AppendText(dst, c.PodName)
 		dst = append(dst, '/')
-		dst = appendPrintable(dst, c.Name)
+		dst = safetext.AppendText(dst, c.Name)
 	case c.Name != "":
-		dst = appendPrintable(dst, c.Name)
+		dst = safetext.AppendText(dst, c.Name)
 	case c.PodName != "":
-		dst = appendPrintable(dst, c.PodName)
+		dst = safetext.AppendText(dst, c.PodName)
 	case len(c.ID) >= 12:
-		dst = appendPrintable(dst, c.ID[:12])
+		dst = safetext.AppendText(dst, c.ID[:12])
 	default:
 		dst = append(dst, "pod-"...)
-		dst = appendPrintable(dst, c.PodUID)
+		dst = safetext.AppendText(dst, c.PodUID)
 	}
 	return dst
 }
@@ -252,11 +252,11 @@ func pad(dst []byte, have, width int) []byte {
 
 func appendEndpoint(dst []byte, ep netip.AddrPort, proto collect.Proto, local bool, names Namer) []byte {
 	if names != nil {
-		// A name comes from DNS or a services file, which can hold any
-		// bytes: print it as safely as a process name. A Namer that has
-		// no name returns "", and the row keeps the number.
+		// A name comes from DNS or a services file and carries the
+		// zone, which can hold any bytes. A Namer that has no name
+		// returns "", and the row keeps the number.
 		if name := names.Endpoint(ep, proto, local); name != "" {
-			return appendPrintable(dst, name)
+			return safetext.AppendText(dst, name)
 		}
 	}
 	return AppendEndpoint(dst, ep)
@@ -278,36 +278,44 @@ func orUnspecified(ep netip.AddrPort, s *collect.Socket) netip.AddrPort {
 
 // AppendEndpoint formats an endpoint numerically the netstat way:
 // "0.0.0.0:135", "[::]:0", "[fe80::1%eth0]:22". An absent endpoint is
-// "*:*".
+// "*:*". The zone is an interface name, which may hold any bytes: it is
+// written through safetext.AppendText.
 func AppendEndpoint(dst []byte, ep netip.AddrPort) []byte {
 	if !ep.IsValid() {
 		return append(dst, "*:*"...)
 	}
+	// Most addresses have no zone: no call into safetext for them.
+	if z := ep.Addr().Zone(); z != "" && !safetext.Safe(z) {
+		return appendUnsafeZone(dst, ep)
+	}
 	return ep.AppendTo(dst)
 }
 
-// appendPrintable appends a process name with control characters (C0, DEL
-// and C1, which some terminals take as CSI) and bytes that are not UTF-8
-// shown as '?': a name is whatever the process chose, and must not drive
-// the terminal or break the line.
-func appendPrintable(dst []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f {
-				c = '?'
-			}
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || r >= 0x80 && r <= 0x9f {
-			dst = append(dst, '?')
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
+// appendUnsafeZone is AppendEndpoint for an IPv6 endpoint whose zone
+// safetext must clean.
+func appendUnsafeZone(dst []byte, ep netip.AddrPort) []byte {
+	dst = append(dst, '[')
+	dst = appendAddrText(dst, ep.Addr())
+	dst = append(dst, ']', ':')
+	return strconv.AppendUint(dst, uint64(ep.Port()), 10)
+}
+
+// appendAddrText appends an address numerically, its zone through
+// safetext.AppendText.
+func appendAddrText(dst []byte, a netip.Addr) []byte {
+	z := a.Zone()
+	if safetext.Safe(z) {
+		return a.AppendTo(dst)
 	}
-	return dst
+	dst = a.WithZone("").AppendTo(dst)
+	dst = append(dst, '%')
+	return safetext.AppendText(dst, z)
+}
+
+// addrText is appendAddrText as a string, allocating only the string.
+func addrText(a netip.Addr) string {
+	if safetext.Safe(a.Zone()) {
+		return a.String()
+	}
+	return string(appendAddrText(nil, a))
 }

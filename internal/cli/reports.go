@@ -53,7 +53,7 @@ func printReports(opt Options, env Env) int {
 		}
 		first = false
 		if err := r.print(opt, env); err != nil {
-			fmt.Fprintf(env.Stderr, "gonetstat: %s\n", reportError(r, err))
+			sayf(env.Stderr, "gonetstat: %s", reportError(r, err))
 			code = exitFailure
 		}
 	}
@@ -65,7 +65,7 @@ func reportError(r report, err error) string {
 	if errors.Is(err, collect.ErrUnsupported) {
 		return fmt.Sprintf("%s is not available on %s", r.flag, runtime.GOOS)
 	}
-	return fmt.Sprintf("%s: %s", r.flag, oneLine(err.Error()))
+	return fmt.Sprintf("%s: %v", r.flag, err)
 }
 
 // printReportsJSON writes every report asked for as one
@@ -90,11 +90,11 @@ func printReportsJSON(opt Options, env Env) int {
 		err = render.ReportsNDJSON(env.Stdout, doc)
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "gonetstat: writing the reports: %v\n", err)
+		sayf(env.Stderr, "gonetstat: writing the reports: %v", err)
 		return exitFailure
 	}
 	for _, w := range doc.Warnings {
-		fmt.Fprintf(env.Stderr, "gonetstat: warning: %s\n", w)
+		sayf(env.Stderr, "gonetstat: warning: %s", w)
 	}
 	if len(doc.Warnings) > 0 {
 		return exitFailure

@@ -10,11 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/names"
@@ -118,12 +115,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // Run parses args and prints the table(s); it returns the exit code.
 func Run(ctx context.Context, args []string, env Env) int {
-	opt, err := parse(args, env.Stdout, env.Stderr)
+	// A subcommand (gonetstat stack …) writes its own lines to stderr:
+	// they pass through safetext as gonetstat's own do (stderr.go).
+	opt, err := parse(args, env.Stdout, safeLines{env.Stderr})
 	if opt.Ran {
 		return subcommandDone(env.Stderr, err)
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "gonetstat: %s\nTry 'gonetstat --help' for more information.\n", oneLine(err.Error()))
+		sayf(env.Stderr, "gonetstat: %v", err)
+		sayf(env.Stderr, "Try 'gonetstat --help' for more information.")
 		return exitUsage
 	}
 	if opt.Help {
@@ -131,7 +131,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return exitOK
 	}
 	for _, n := range opt.Notes {
-		fmt.Fprintf(env.Stderr, "gonetstat: note: %s\n", n)
+		sayf(env.Stderr, "gonetstat: note: %s", n)
 	}
 	var once func(context.Context) (int, bool)
 	if opt.reportFlags() != "" {
@@ -146,7 +146,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	code, interrupted := once(ctx)
 	if opt.Interval == 0 {
 		if interrupted {
-			fmt.Fprintln(env.Stderr, "gonetstat: interrupted before the table was printed")
+			sayf(env.Stderr, "gonetstat: interrupted before the table was printed")
 			return exitFailure
 		}
 		return code
@@ -170,7 +170,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 // its collector cannot be made (said on stderr).
 func newRunner(opt Options, env Env) (*runner, int) {
 	var err error
-	say := func(msg string) { fmt.Fprintf(env.Stderr, "gonetstat: %s\n", msg) }
+	say := func(msg string) { sayf(env.Stderr, "gonetstat: %s", msg) }
 	var sockets collect.Collector
 	switch {
 	case opt.NetNS == "" && !opt.AllNetNS:
@@ -181,7 +181,7 @@ func newRunner(opt Options, env Env) (*runner, int) {
 		sockets, err = env.Namespaces(opt.NetNS, opt.AllNetNS, opt.Source, say)
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "gonetstat: cannot read sockets: %v\n", err)
+		sayf(env.Stderr, "gonetstat: cannot read sockets: %v", err)
 		return nil, exitFailure
 	}
 	r := &runner{opt: opt, env: env, sockets: sockets}
@@ -204,9 +204,10 @@ func subcommandDone(stderr io.Writer, err error) int {
 		if errors.As(err, &u) && u.Command != "" {
 			help = u.Command
 		}
-		fmt.Fprintf(stderr, "gonetstat %s\nTry '%s --help' for more information.\n", oneLine(err.Error()), help)
+		sayf(stderr, "gonetstat %v", err)
+		sayf(stderr, "Try '%s --help' for more information.", help)
 	default:
-		fmt.Fprintf(stderr, "gonetstat %s\n", oneLine(err.Error()))
+		sayf(stderr, "gonetstat %v", err)
 	}
 	return code
 }
@@ -260,7 +261,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		if ctx.Err() != nil {
 			return exitOK, true
 		}
-		fmt.Fprintf(r.env.Stderr, "gonetstat: reading the socket table: %v\n", err)
+		sayf(r.env.Stderr, "gonetstat: reading the socket table: %v", err)
 		return exitFailure, false
 	}
 	if err != nil {
@@ -326,19 +327,19 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		err = render.Text(r.env.Stdout, socks, topt)
 	}
 	if err != nil {
-		fmt.Fprintf(r.env.Stderr, "gonetstat: writing the table: %v\n", err)
+		sayf(r.env.Stderr, "gonetstat: writing the table: %v", err)
 		return exitFailure, false
 	}
 	if stackNotice != "" && !r.noStackSaid {
 		r.noStackSaid = true
-		fmt.Fprintf(r.env.Stderr, "gonetstat: %s\n", stackNotice)
+		sayf(r.env.Stderr, "gonetstat: %s", stackNotice)
 	}
 	if notice != "" && !r.noticed {
 		r.noticed = true
-		fmt.Fprintf(r.env.Stderr, "gonetstat: %s\n", notice)
+		sayf(r.env.Stderr, "gonetstat: %s", notice)
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(r.env.Stderr, "gonetstat: warning: %s\n", w)
+		sayf(r.env.Stderr, "gonetstat: warning: %s", w)
 	}
 	return code, false
 }
@@ -486,23 +487,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// oneLine shows control characters of s escaped (pflag quotes an unknown
-// flag as typed, newline included): a usage error is one line on stderr,
-// and what the user typed must not drive the terminal.
-func oneLine(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, c := range s {
-		if unicode.IsControl(c) {
-			q := strconv.QuoteRune(c)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/safetext"
 	"github.com/gonetstat/gonetstat/render"
 )
 
@@ -121,11 +122,13 @@ func (r *Resolver) Prepare(ctx context.Context, socks []collect.Socket) {
 
 // shorten turns a PTR answer into what the table prints: without the
 // trailing dot, and cut to the first label without FQDN (as Windows
-// netstat does without -f). A name holding control characters is refused
-// (""): it comes from whoever controls the reverse zone, and must not
-// drive the terminal.
+// netstat does without -f). A name that internal/safetext calls unsafe
+// (a control or bidi character, bytes that are not UTF-8) is refused
+// (""), and the row keeps the address: it comes from whoever controls the
+// reverse zone, and a name shown with '?' in it would still be that
+// person's text where the number is the truth.
 func (r *Resolver) shorten(name string) string {
-	if strings.ContainsFunc(name, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
+	if !safetext.Safe(name) {
 		return ""
 	}
 	name = strings.TrimSuffix(name, ".")

@@ -13,8 +13,9 @@
 // from the getdents64 record (no path built, nothing allocated per
 // descriptor). Only processes that hold a socket get a *collect.Process and
 // have their name read: the base name of <pid>/exe (without the " (deleted)"
-// of a replaced binary) or, for kernel threads and unreadable exe links, the
-// first line of <pid>/comm. All sockets of a process share its *Process.
+// of a replaced binary, when stat through the link finds no name left: a
+// live file may be named "x (deleted)") or, for kernel threads and
+// unreadable exe links, the first line of <pid>/comm. All sockets of a process share its *Process.
 //
 // # Failures are normal
 //

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -378,5 +379,77 @@ func BenchmarkScanLive(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestScanExeDeletedSuffix: the kernel appends " (deleted)" to the exe
+// link of a program whose file was unlinked, and the scan removes it then
+// only. A live copy of sleep named "fake (deleted)" keeps its whole name;
+// a copy named "gone" that is unlinked while it runs shows as "gone"; one
+// named "x (deleted)" and unlinked shows as "x (deleted)".
+func TestScanExeDeletedSuffix(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(sleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		file   string
+		unlink bool
+		want   string
+	}{
+		{"fake (deleted)", false, "fake (deleted)"},
+		{"gone", true, "gone"},
+		{"x (deleted)", true, "x (deleted)"},
+	} {
+		path := filepath.Join(dir, tt.file)
+		if err := os.WriteFile(path, bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		u, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inode := testenv.Inode(t, u.(*net.UDPConn))
+		f, err := u.(*net.UDPConn).File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Start returns once the child has exec'd the copy, holding f.
+		cmd := exec.Command(path, "30")
+		cmd.ExtraFiles = []*os.File{f}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+		f.Close()
+		u.Close() // only the child holds it now
+		if tt.unlink {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		}
+		link, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", cmd.Process.Pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(link, " (deleted)") != (tt.unlink || strings.HasSuffix(tt.file, " (deleted)")) {
+			t.Fatalf("%s: the exe link reads %q", tt.file, link)
+		}
+
+		scan, err := (&Scanner{}).ScanOwners(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(&collect.Process{PID: cmd.Process.Pid, Name: tt.want}, scan.Owners[inode]); diff != "" {
+			t.Errorf("%s (unlinked %v), exe link %q: owner (-want +got):\n%s", tt.file, tt.unlink, link, diff)
+		}
 	}
 }

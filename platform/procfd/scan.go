@@ -358,11 +358,19 @@ func parsePID(name []byte) (int, bool) {
 	return int(v), true
 }
 
-// exeName turns an exe link target into a process name: its base name,
-// without the " (deleted)" the kernel appends when the file was replaced
-// (as during a package upgrade of a running daemon).
-func exeName(target []byte) []byte {
-	target = bytes.TrimSuffix(target, []byte(" (deleted)"))
+// deletedSuffix is what the kernel appends to the path of a file whose
+// name was unlinked (fs/d_path.c: d_path() when d_unlinked()), as the exe
+// link of a daemon whose binary a package upgrade replaced reads.
+const deletedSuffix = " (deleted)"
+
+// exeName turns an exe link target into a process name: its base name.
+// A target ending in " (deleted)" loses that suffix only when unlinked
+// confirms the file is gone: the suffix is text any file name may end
+// with, and a live program named "fake (deleted)" must show as that.
+func exeName(target []byte, unlinked func() bool) []byte {
+	if bytes.HasSuffix(target, []byte(deletedSuffix)) && unlinked() {
+		target = target[:len(target)-len(deletedSuffix)]
+	}
 	if i := bytes.LastIndexByte(target, '/'); i >= 0 {
 		target = target[i+1:]
 	}

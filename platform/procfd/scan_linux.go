@@ -169,13 +169,28 @@ func (rd *rootDir) scanProcess(pid int, st *workerState, holds *holdBuf) procRes
 	}
 }
 
+// exeUnlinked reports whether the executable of pid has no name left:
+// stat through the exe link reaches the file itself (the link is the
+// kernel's, so it resolves even when no path does, in any mount
+// namespace), and st_nlink 0 means the last name is gone. A file that
+// still has another hard link keeps the suffix: the kernel only says this
+// one name was removed. An error (the process exited) keeps it too.
+func (rd *rootDir) exeUnlinked(pid int, st *workerState) bool {
+	var s unix.Stat_t
+	p := st.pidPath(pid, "exe")
+	if err := unix.Fstatat(rd.fd, string(p[:len(p)-1]), &s, 0); err != nil {
+		return false
+	}
+	return s.Nlink == 0
+}
+
 // processName returns the base name of the process's executable, or its
 // comm name when the exe link is unreadable (kernel threads, other users'
 // processes), or "" when neither can be read (it exited meanwhile).
 func (rd *rootDir) processName(pid int, st *workerState) string {
 	st.ensureBuffers()
 	if n, err := readlinkatZ(rd.fd, st.pidPath(pid, "exe"), st.link); err == nil && n < len(st.link) {
-		if name := exeName(st.link[:n]); len(name) > 0 {
+		if name := exeName(st.link[:n], func() bool { return rd.exeUnlinked(pid, st) }); len(name) > 0 {
 			return string(name)
 		}
 	}

@@ -106,7 +106,9 @@ func TestScanFixture(t *testing.T) {
 
 	kw := &collect.Process{PID: 10, Name: "kworker/0:1"}
 	foo := &collect.Process{PID: 123, Name: "foo"}
-	bar := &collect.Process{PID: 124, Name: "bar"}
+	// The fixture's exe link is text only: nothing says the file was
+	// deleted (a live file may be named so), and the name is kept whole.
+	bar := &collect.Process{PID: 124, Name: "bar (deleted)"}
 	anon := &collect.Process{PID: 8}
 	want := collect.OwnerScan{
 		Owners:    map[uint64]*collect.Process{4242: foo, 4243: kw, 77: bar, 88: anon},
@@ -503,12 +505,25 @@ func TestParsePID(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	for in, want := range map[string]string{
-		"/usr/sbin/sshd": "sshd", "/usr/sbin/sshd (deleted)": "sshd", "sshd": "sshd",
-		"/": "", "/opt/my app/srv": "srv", "/x/ (deleted)": "",
+	for _, tt := range []struct {
+		in       string
+		unlinked bool // what the stat through the link says
+		want     string
+	}{
+		{"/usr/sbin/sshd", false, "sshd"}, {"sshd", false, "sshd"}, {"/", false, ""}, {"/opt/my app/srv", false, "srv"},
+		{"/usr/sbin/sshd (deleted)", true, "sshd"}, {"/x/ (deleted)", true, ""},
+		// A live file named so keeps its whole name.
+		{"/tmp/fake (deleted)", false, "fake (deleted)"},
+		// A file named so, then deleted.
+		{"/tmp/fake (deleted) (deleted)", true, "fake (deleted)"},
 	} {
-		if got := string(exeName([]byte(in))); got != want {
-			t.Errorf("exeName(%q) = %q, want %q", in, got, want)
+		asked := false
+		unlinked := func() bool { asked = true; return tt.unlinked }
+		if got := string(exeName([]byte(tt.in), unlinked)); got != tt.want {
+			t.Errorf("exeName(%q, unlinked %v) = %q, want %q", tt.in, tt.unlinked, got, tt.want)
+		}
+		if asked != strings.HasSuffix(tt.in, " (deleted)") {
+			t.Errorf("exeName(%q) asked whether the file was unlinked: %v", tt.in, asked)
 		}
 	}
 	for in, want := range map[string]string{"kworker/0:1\n": "kworker/0:1", "sh": "sh", "\n": "", "a\nb\n": "a"} {

@@ -15,6 +15,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/gonetstat/gonetstat/internal/safetext"
 )
 
 // MaxBytes bounds GET /bytes/N: 1 GiB, so a typo cannot keep a stack busy
@@ -71,7 +73,7 @@ func (p Page) index(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, bothEndsUnknown)
 		return
 	}
-	fmt.Fprintf(w, "<p>To see this connection from both ends, the kernel's socket and the\nmini-stack's, run <code>%s</code>\n", html.EscapeString(p.BothEnds))
+	fmt.Fprintf(w, "<p>To see this connection from both ends, the kernel's socket and the\nmini-stack's, run <code>%s</code>\n", html.EscapeString(safetext.Text(p.BothEnds)))
 }
 
 func bytesN(w http.ResponseWriter, r *http.Request) {
