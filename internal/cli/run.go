@@ -247,6 +247,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		owners = r.startOwnerScan(ctx)
 	}
 	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info})
+	tableRead := time.Now() // monotonic, as the owner scan's times are
 	if err != nil && !collect.IsPartial(err) {
 		if ctx.Err() != nil {
 			return exitOK, true
@@ -274,10 +275,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 
 	var notice string
 	if wantOwners {
-		notice, err = r.attachOwners(socks, owners)
-		if err != nil {
-			warn(err)
-		}
+		notice = r.attachOwners(ctx, socks, owners, tableRead, warn)
 		if err := r.attachContainers(socks); err != nil {
 			warn(err)
 		}
@@ -383,32 +381,75 @@ func (r *runner) startOwnerScan(ctx context.Context) <-chan ownerResult {
 	return ch
 }
 
-// attachOwners waits for the owner scan and returns the one-line notice
+// attachOwners waits for the owner scan, looks a second time for the
+// sockets it missed when the scanner can, and returns the one-line notice
 // explaining rows without an owner ("" when every row that can have one
-// has one).
-func (r *runner) attachOwners(socks []collect.Socket, owners <-chan ownerResult) (string, error) {
+// has one). tableRead is when the socket table was complete. Failures go
+// to warn: a failed second look leaves the first one's owners.
+func (r *runner) attachOwners(ctx context.Context, socks []collect.Socket, owners <-chan ownerResult, tableRead time.Time, warn func(error)) string {
 	res := <-owners
 	scan, err := res.scan, res.err
 	if r.env.Owners == nil {
-		return "", err
+		if err != nil {
+			warn(err)
+		}
+		return ""
 	}
 	if err != nil && !collect.IsPartial(err) {
-		return "", fmt.Errorf("reading process owners: %w", err)
+		warn(fmt.Errorf("reading process owners: %w", err))
+		return ""
 	}
-	st := collect.AttachOwners(socks, scan.Owners)
-	if st.Missing == 0 {
-		return "", err
+	if err != nil {
+		warn(err)
 	}
-	msg := fmt.Sprintf("%d of %d %s no owner: ", st.Missing, len(socks), plural(len(socks), "socket has", "sockets have"))
-	if scan.Denied > 0 {
-		msg += fmt.Sprintf("could not read the descriptors of %d %s (e.g. PID %d: permission denied)", scan.Denied, plural(scan.Denied, "process", "processes"), scan.DeniedExample)
-		if r.env.Euid != nil && r.env.Euid() != 0 {
-			msg += "; run as root to see them"
+	// The scan ran beside the dump: a socket opened after its process was
+	// read, and still held when the table was read, has no owner yet.
+	if again, ok := r.env.Owners.(collect.OwnerRescanner); ok {
+		if missing := collect.Unowned(socks, scan); len(missing) > 0 {
+			if err := again.RescanOwners(ctx, &scan, missing, tableRead); err != nil {
+				if !collect.IsPartial(err) {
+					err = fmt.Errorf("reading process owners again: %w", err)
+				}
+				warn(err)
+			}
 		}
-	} else {
-		msg += "held by processes outside this PID namespace or closed during the scan"
 	}
-	return msg, err
+	st := collect.AttachOwners(socks, scan)
+	if st.Missing == 0 {
+		return ""
+	}
+	return ownerNotice(st.Missing, len(socks), scan, r.env.Euid != nil && r.env.Euid() != 0)
+}
+
+// ownerNotice explains why missing of total rows have no owner, naming
+// only the causes this scan leaves possible (docs/usage.md, "Owners"): a
+// holder whose descriptors we may not read, a holder we cannot list
+// (outside our PID namespace, or hidden by /proc), and a socket that
+// appeared or changed owner while the scan ran, which is always possible
+// and, when neither of the others is, certain.
+func ownerNotice(missing, total int, scan collect.OwnerScan, notRoot bool) string {
+	var by []string
+	if scan.Denied > 0 {
+		hint := ""
+		if notRoot {
+			hint = "; run as root to see them"
+		}
+		by = append(by, fmt.Sprintf("a process whose descriptors could not be read (%d %s, e.g. PID %d: permission denied%s)",
+			scan.Denied, plural(scan.Denied, "process", "processes"), scan.DeniedExample, hint))
+	}
+	switch scan.View {
+	case collect.ViewNamespace:
+		by = append(by, "a process outside this PID namespace (not the host's)")
+	case collect.ViewHidden:
+		by = append(by, "a process that /proc hides (mounted with hidepid=)")
+	case collect.ViewUnknown:
+		by = append(by, "a process outside this PID namespace (if it is not the host's)")
+	}
+	why := "they appeared or changed owner during the scan (no process held them when it was read)"
+	if len(by) > 0 {
+		why = "held by " + strings.Join(by, ", by ") + ", or appeared or changed owner during the scan"
+	}
+	return fmt.Sprintf("%d of %d %s no owner: %s", missing, total, plural(total, "socket has", "sockets have"), why)
 }
 
 // attachContainers sets the container of every process that owns a
