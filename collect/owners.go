@@ -46,9 +46,11 @@ type OwnerScan struct {
 // ProcessRead is one process an owner scan listed, and when (after
 // OwnerScan.Began) it began reading its descriptors.
 type ProcessRead struct {
-	PID    int
-	At     time.Duration
-	Denied bool // its descriptors could not be read: a rescan does not try again
+	PID int
+	At  time.Duration
+	// Unread says its descriptors could not be read (denied, or failed
+	// and reported): a rescan does not try again.
+	Unread bool
 }
 
 // View is how much of the host's processes an owner scan could list.
@@ -86,7 +88,7 @@ type OwnerRescanner interface {
 	// missing inodes: those listed in scan.Reads whose read began before
 	// tableRead (the moment the socket table was complete; a process read
 	// after it would have shown any socket it held then) and were not
-	// denied, and those that appeared since. It adds the holders of the
+	// Unread, and those that appeared since. It adds the holders of the
 	// missing inodes it finds to scan, with their Holders counts, and
 	// sets Rescanned; other inodes are left as they were. Like
 	// ScanOwners it reports one process's failure as a *PartialError

@@ -268,10 +268,10 @@ func (s *Scanner) RescanOwners(ctx context.Context, scan *collect.OwnerScan, mis
 
 // candidates returns the PIDs listed now that a rescan reads: those the
 // first pass did not list (new, or a PID that exited and was given to a
-// new process) and those it read, or failed to read, before the table was
-// complete. A process whose read began after that would have shown every
-// socket it held when the table was read (what it opened since is not in
-// the table), and a denied one would be denied again.
+// new process) and those it read before the table was complete. A process
+// whose read began after that would have shown every socket it held when
+// the table was read (what it opened since is not in the table); a denied
+// one would be denied again, and a failed one was reported already.
 func candidates(scan *collect.OwnerScan, listed []int, tableRead time.Time) []int {
 	cut := tableRead.Sub(scan.Began)
 	before := make(map[int]collect.ProcessRead, len(scan.Reads))
@@ -281,7 +281,7 @@ func candidates(scan *collect.OwnerScan, listed []int, tableRead time.Time) []in
 	var pids []int
 	for _, pid := range listed {
 		r, ok := before[pid]
-		if !ok || (!r.Denied && r.At < cut) {
+		if !ok || (!r.Unread && r.At < cut) {
 			pids = append(pids, pid)
 		}
 	}
@@ -405,7 +405,7 @@ func merge(outs []workerOut) (collect.OwnerScan, error) {
 			case failed:
 				problems = append(problems, r.err)
 			}
-			scan.Reads = append(scan.Reads, collect.ProcessRead{PID: r.pid, At: r.at, Denied: r.outcome == denied})
+			scan.Reads = append(scan.Reads, collect.ProcessRead{PID: r.pid, At: r.at, Unread: r.outcome != read})
 		}
 		for _, chunk := range append(out.holds.full, out.holds.cur) {
 			for _, h := range chunk {

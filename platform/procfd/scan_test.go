@@ -297,8 +297,9 @@ func TestMergeHolders(t *testing.T) {
 }
 
 // TestScanReads: every process listed and not seen exiting is in Reads,
-// with when its read began and whether it was denied; one that exited is
-// not (its PID may be reused by a new process, which a rescan must read).
+// with when its read began and whether it could not be read (denied or
+// failed); one that exited is not (its PID may be reused by a new process,
+// which a rescan must read).
 func TestScanReads(t *testing.T) {
 	ms := time.Millisecond
 	out := workerOut{procs: []procResult{
@@ -311,7 +312,7 @@ func TestScanReads(t *testing.T) {
 	if !collect.IsPartial(err) {
 		t.Errorf("err = %v, want a partial error for process 8", err)
 	}
-	want := []collect.ProcessRead{{PID: 5, At: 1 * ms}, {PID: 7, At: 3 * ms, Denied: true}, {PID: 8, At: 4 * ms}}
+	want := []collect.ProcessRead{{PID: 5, At: 1 * ms}, {PID: 7, At: 3 * ms, Unread: true}, {PID: 8, At: 4 * ms, Unread: true}}
 	if diff := cmp.Diff(want, scan.Reads); diff != "" {
 		t.Errorf("Reads (-want +got):\n%s", diff)
 	}
@@ -333,7 +334,7 @@ func TestScanReads(t *testing.T) {
 		var pids []int
 		for _, r := range scan.Reads {
 			pids = append(pids, r.PID)
-			if r.At < 0 || r.At > elapsed || r.Denied {
+			if r.At < 0 || r.At > elapsed || r.Unread {
 				t.Errorf("%s: read %+v: At outside [0, %v], or denied", impl.name, r, elapsed)
 			}
 		}
@@ -353,11 +354,12 @@ func TestCandidates(t *testing.T) {
 	scan := &collect.OwnerScan{Began: began, Reads: []collect.ProcessRead{
 		{PID: 1, At: 1 * ms},               // before the cut
 		{PID: 2, At: 5 * ms},               // at the cut: its read saw the table's sockets
-		{PID: 3, At: 2 * ms, Denied: true}, // would be denied again
+		{PID: 3, At: 2 * ms, Unread: true}, // would be denied again
+		{PID: 7, At: 1 * ms, Unread: true}, // failed, and was reported
 		{PID: 4, At: 9 * ms},               // after
 		{PID: 6, At: 0},                    // exited since: not listed now
 	}}
-	got := candidates(scan, []int{5, 4, 3, 2, 1}, began.Add(5*ms))
+	got := candidates(scan, []int{5, 4, 3, 2, 1, 7}, began.Add(5*ms))
 	if diff := cmp.Diff([]int{5, 1}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -383,7 +385,7 @@ func TestRescanFixture(t *testing.T) {
 		scan := collect.OwnerScan{
 			Owners: map[uint64]*collect.Process{100: early}, Processes: 2, Denied: 1, DeniedExample: 40,
 			View: collect.ViewAll, Began: began,
-			Reads: []collect.ProcessRead{{PID: 20, At: 1 * ms}, {PID: 30, At: 9 * ms}, {PID: 40, At: 2 * ms, Denied: true}},
+			Reads: []collect.ProcessRead{{PID: 20, At: 1 * ms}, {PID: 30, At: 9 * ms}, {PID: 40, At: 2 * ms, Unread: true}},
 		}
 		missing := []uint64{101, 102, 103, 104, 105, 106}
 		err := (&Scanner{Root: root, open: impl.open}).RescanOwners(context.Background(), &scan, missing, began.Add(5*ms))
