@@ -28,16 +28,20 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 type fakeSockets struct {
-	socks []collect.Socket
-	err   error
-	calls int
-	mu    sync.Mutex
+	socks     []collect.Socket
+	err       error
+	calls     int
+	mu        sync.Mutex
+	onCollect func() // nil, or called as the table is read
 }
 
 func (f *fakeSockets) Collect(_ context.Context, q collect.Query) ([]collect.Socket, error) {
 	f.mu.Lock()
 	f.calls++
 	f.mu.Unlock()
+	if f.onCollect != nil {
+		f.onCollect()
+	}
 	return append([]collect.Socket(nil), f.socks...), f.err
 }
 
@@ -48,9 +52,15 @@ type fakeOwners struct {
 	// missing and may add owners; rescanErr is what it returns.
 	rescan    func(scan *collect.OwnerScan, missing []uint64, tableRead time.Time)
 	rescanErr error
+	onScan    func() // nil, or called as the first scan runs
 }
 
-func (f fakeOwners) ScanOwners(context.Context) (collect.OwnerScan, error) { return f.scan, f.err }
+func (f fakeOwners) ScanOwners(context.Context) (collect.OwnerScan, error) {
+	if f.onScan != nil {
+		f.onScan()
+	}
+	return f.scan, f.err
+}
 
 func (f fakeOwners) RescanOwners(_ context.Context, scan *collect.OwnerScan, missing []uint64, tableRead time.Time) error {
 	if f.rescan != nil {
@@ -592,5 +602,24 @@ func TestOwnerNoticeDocs(t *testing.T) {
 		if !lines[line] {
 			t.Errorf("docs/usage.md does not show the notice\n%s", line)
 		}
+	}
+}
+
+// TestOwnersReadAroundTheTable: the owners are read before the socket
+// table, and looked for again after it, so that each process is read
+// once on each side of its sockets' dump.
+func TestOwnersReadAroundTheTable(t *testing.T) {
+	var events []string
+	f := newFixture()
+	o := owners()
+	o.onScan = func() { events = append(events, "scan") }
+	o.rescan = func(*collect.OwnerScan, []uint64, time.Time) { events = append(events, "rescan") }
+	f.owners = o
+	f.sockets.onCollect = func() { events = append(events, "table") }
+	if r := f.run(context.Background(), []string{"-ano"}); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if diff := cmp.Diff([]string{"scan", "table", "rescan"}, events); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
 	}
 }
