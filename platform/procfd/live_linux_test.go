@@ -282,9 +282,10 @@ func TestRescanLive(t *testing.T) {
 }
 
 // TestIntegrationViewNamespace: a scan from inside a new PID namespace,
-// with its own /proc, says processes outside it may hold sockets; on the
-// host (our namespace the initial one) it says every process was listed,
-// unless /proc hides PID 1.
+// with its own /proc, says processes outside it may hold sockets; one
+// through a /proc mounted with hidepid=2, as nobody, says /proc hides
+// some; on the host (our namespace the initial one) it says every process
+// was listed, unless /proc hides PID 1.
 func TestIntegrationViewNamespace(t *testing.T) {
 	if os.Getenv("PROCFD_VIEW_CHILD") != "" {
 		scan, err := (&Scanner{}).ScanOwners(context.Background())
@@ -304,6 +305,21 @@ func TestIntegrationViewNamespace(t *testing.T) {
 	}
 	if want := fmt.Sprintf("view=%d\n", collect.ViewNamespace); !strings.Contains(string(out), want) {
 		t.Errorf("in a new PID namespace: %q, want %q", out, want)
+	}
+
+	// The host's PID namespace through a /proc mounted with hidepid=2, as
+	// nobody: init is hidden, and so may be the holders of sockets.
+	setpriv, err := exec.LookPath("setpriv")
+	testenv.SkipWithout(t, err == nil, "setpriv(1) from util-linux")
+	exe := copyForNobody(t, t.TempDir())
+	out, err = exec.Command(unshare, "--mount", "--fork", "sh", "-c",
+		`mount -t proc -o hidepid=2 proc /proc && exec "$0" --reuid=65534 --regid=65534 --clear-groups env PROCFD_VIEW_CHILD=1 "$1" -test.run=^TestIntegrationViewNamespace$`,
+		setpriv, exe).CombinedOutput()
+	if err != nil {
+		t.Fatalf("scan through a hidepid /proc: %v\n%s", err, out)
+	}
+	if want := fmt.Sprintf("view=%d\n", collect.ViewHidden); !strings.Contains(string(out), want) {
+		t.Errorf("through a hidepid /proc as nobody: %q, want %q", out, want)
 	}
 
 	ns, err := os.Readlink("/proc/self/ns/pid")
@@ -394,31 +410,7 @@ func TestIntegrationDenied(t *testing.T) {
 		checkDenied(t, root)
 		return
 	}
-	// Let nobody reach the tree and run a copy of this test binary. Only
-	// the directories t.TempDir made below TMPDIR are opened: TMPDIR and
-	// what is above it belong to the user (compared cleaned, as TMPDIR=/tmp/
-	// would otherwise walk on and chmod /tmp itself to 0755).
-	tmp := filepath.Clean(os.TempDir())
-	for dir := root; strings.HasPrefix(dir, tmp+string(filepath.Separator)); dir = filepath.Dir(dir) {
-		if err := os.Chmod(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fi, err := os.Stat(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm()&0o001 == 0 {
-		t.Fatalf("TMPDIR %s (mode %v) is not searchable by other users, so the child running as nobody cannot reach the fixture; point TMPDIR at a directory such as /tmp", tmp, fi.Mode().Perm())
-	}
-	bin, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(root, "procfd.test") // not numeric: not a process
-	if err := os.WriteFile(exe, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	exe := copyForNobody(t, root)
 	cmd := exec.Command(exe, "-test.run=^TestDeniedChild$", "-test.v")
 	cmd.Env = append(os.Environ(), "PROCFD_CHILD_ROOT="+root)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -429,6 +421,37 @@ func TestIntegrationDenied(t *testing.T) {
 	if !strings.Contains(string(out), "--- PASS: TestDeniedChild") {
 		t.Fatalf("the child scan did not run:\n%s", out)
 	}
+}
+
+// copyForNobody copies this test binary into dir, a directory made by
+// t.TempDir, and lets other users reach it; it returns the copy's path.
+// Only the directories t.TempDir made below TMPDIR are opened: TMPDIR and
+// what is above it belong to the user (compared cleaned, as TMPDIR=/tmp/
+// would otherwise walk on and chmod /tmp itself to 0755).
+func copyForNobody(t *testing.T, dir string) string {
+	t.Helper()
+	tmp := filepath.Clean(os.TempDir())
+	for d := dir; strings.HasPrefix(d, tmp+string(filepath.Separator)); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o001 == 0 {
+		t.Fatalf("TMPDIR %s (mode %v) is not searchable by other users, so a child running as nobody cannot reach %s; point TMPDIR at a directory such as /tmp", tmp, fi.Mode().Perm(), dir)
+	}
+	bin, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "procfd.test") // not numeric: not a process
+	if err := os.WriteFile(exe, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return exe
 }
 
 func TestDeniedChild(t *testing.T) {
