@@ -138,26 +138,54 @@ type OwnerStats struct {
 	Missing    int // rows with an inode that no scanned process held
 }
 
-// AttachOwners sets Owner on every socket whose inode appears in owners.
-// Sockets of another source or namespace scheme are matched by inode only,
-// which is unique per kernel.
-func AttachOwners(socks []Socket, owners map[uint64]*Process) OwnerStats {
+// AttachOwners sets Owner and Holders on every socket of the kernel whose
+// inode scan owns. Sockets of another source or namespace scheme are
+// matched by inode only, which is unique per kernel.
+func AttachOwners(socks []Socket, scan OwnerScan) OwnerStats {
 	var st OwnerStats
 	for i := range socks {
 		s := &socks[i]
-		if s.Source.Kind != "" && s.Source != Kernel {
+		if !ownable(s) {
+			if s.Inode == 0 && (s.Source.Kind == "" || s.Source == Kernel) {
+				st.Ownerless++
+			}
 			continue
 		}
-		if s.Inode == 0 {
-			st.Ownerless++
-			continue
-		}
-		if p, ok := owners[s.Inode]; ok {
+		if p, ok := scan.Owners[s.Inode]; ok {
 			s.Owner = p
+			s.Holders = 1
+			if n := scan.Holders[s.Inode]; n > 1 {
+				s.Holders = n
+			}
 			st.Attributed++
 			continue
 		}
 		st.Missing++
 	}
 	return st
+}
+
+// Unowned returns the inodes of the kernel's sockets that scan does not
+// own: what a rescan (OwnerRescanner) looks for. Each inode is listed once.
+func Unowned(socks []Socket, scan OwnerScan) []uint64 {
+	var missing []uint64
+	seen := map[uint64]bool{}
+	for i := range socks {
+		s := &socks[i]
+		if !ownable(s) || seen[s.Inode] {
+			continue
+		}
+		if _, ok := scan.Owners[s.Inode]; !ok {
+			seen[s.Inode] = true
+			missing = append(missing, s.Inode)
+		}
+	}
+	return missing
+}
+
+// ownable reports whether an owner scan can name s's owner: a kernel
+// socket that a file refers to (inode 0 is TIME_WAIT, a request or an
+// unaccepted connection, which no process holds).
+func ownable(s *Socket) bool {
+	return (s.Source.Kind == "" || s.Source == Kernel) && s.Inode != 0
 }

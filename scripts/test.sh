@@ -85,6 +85,14 @@ elif [ "${GONETSTAT_REQUIRE_PRIV:-}" = 1 ]; then
 	exit 1
 fi
 
+if [ "$(id -u)" -eq 0 ]; then
+	echo "== bench/churn.sh --smoke (200 connections/s, 3 runs of each tool; the real check is bench/churn.sh)"
+	bench/churn.sh --smoke >/dev/null
+elif [ "${GONETSTAT_REQUIRE_PRIV:-}" = 1 ]; then
+	echo "test.sh: GONETSTAT_REQUIRE_PRIV=1 but bench/churn.sh --smoke needs root" >&2
+	exit 1
+fi
+
 if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 	echo "== fuzz (${GONETSTAT_FUZZTIME} each)"
 	for pkg in $(go list ./...); do

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -250,13 +251,20 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	if kinds == 0 {
 		kinds = collect.AllKinds
 	}
-	// The owner scan reads /proc and the socket dump reads netlink: they
-	// share nothing, so the scan runs while the table is dumped.
-	var owners <-chan ownerResult
+	// Owners are read before the table is dumped, and what that first
+	// pass missed is looked for again after it (attachOwners): each
+	// process is read once before its sockets are dumped and once after,
+	// so a socket is missed only when it was opened and closed between
+	// the two reads. A scan run beside the dump instead reads some
+	// processes only after it, and misses every socket they closed since
+	// it was dumped: under churn, 0.7% of owned rows against 0.005% this
+	// way (docs/performance.md, "Owners under churn").
+	var owners ownerResult
 	if wantOwners {
-		owners = r.startOwnerScan(ctx)
+		owners = r.scanOwners(ctx)
 	}
 	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info, Bound: o.Bound})
+	tableRead := time.Now() // monotonic, as the owner scan's times are
 	if err != nil && !collect.IsPartial(err) {
 		if ctx.Err() != nil {
 			return exitOK, true
@@ -284,10 +292,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 
 	var notice string
 	if wantOwners {
-		notice, err = r.attachOwners(socks, owners)
-		if err != nil {
-			warn(err)
-		}
+		notice = r.attachOwners(ctx, socks, owners, tableRead, warn)
 		if err := r.attachContainers(socks); err != nil {
 			warn(err)
 		}
@@ -377,48 +382,83 @@ type ownerResult struct {
 	err  error
 }
 
-// startOwnerScan runs the owner scan in the background; its one result
-// arrives on the channel (which is buffered, so a scan nobody waits for
-// any more still ends).
-func (r *runner) startOwnerScan(ctx context.Context) <-chan ownerResult {
-	ch := make(chan ownerResult, 1)
+// scanOwners runs the owner scan.
+func (r *runner) scanOwners(ctx context.Context) ownerResult {
 	if r.env.Owners == nil {
-		ch <- ownerResult{err: errors.New("process owners cannot be read on this system: PIDs are left out")}
-		return ch
+		return ownerResult{err: errors.New("process owners cannot be read on this system: PIDs are left out")}
 	}
-	go func() {
-		scan, err := r.env.Owners.ScanOwners(ctx)
-		ch <- ownerResult{scan, err}
-	}()
-	return ch
+	scan, err := r.env.Owners.ScanOwners(ctx)
+	return ownerResult{scan, err}
 }
 
-// attachOwners waits for the owner scan and returns the one-line notice
+// attachOwners takes the owner scan res, looks a second time for the
+// sockets it missed when the scanner can, and returns the one-line notice
 // explaining rows without an owner ("" when every row that can have one
-// has one).
-func (r *runner) attachOwners(socks []collect.Socket, owners <-chan ownerResult) (string, error) {
-	res := <-owners
+// has one). tableRead is when the socket table was complete. Failures go
+// to warn: a failed second look leaves the first one's owners.
+func (r *runner) attachOwners(ctx context.Context, socks []collect.Socket, res ownerResult, tableRead time.Time, warn func(error)) string {
 	scan, err := res.scan, res.err
 	if r.env.Owners == nil {
-		return "", err
+		if err != nil {
+			warn(err)
+		}
+		return ""
 	}
 	if err != nil && !collect.IsPartial(err) {
-		return "", fmt.Errorf("reading process owners: %w", err)
+		warn(fmt.Errorf("reading process owners: %w", err))
+		return ""
 	}
-	st := collect.AttachOwners(socks, scan.Owners)
-	if st.Missing == 0 {
-		return "", err
+	if err != nil {
+		warn(err)
 	}
-	msg := fmt.Sprintf("%d of %d %s no owner: ", st.Missing, len(socks), plural(len(socks), "socket has", "sockets have"))
-	if scan.Denied > 0 {
-		msg += fmt.Sprintf("could not read the descriptors of %d %s (e.g. PID %d: permission denied)", scan.Denied, plural(scan.Denied, "process", "processes"), scan.DeniedExample)
-		if r.env.Euid != nil && r.env.Euid() != 0 {
-			msg += "; run as root to see them"
+	// A socket opened after its process was read, and still held when the
+	// table was read, has no owner yet.
+	if again, ok := r.env.Owners.(collect.OwnerRescanner); ok {
+		if missing := collect.Unowned(socks, scan); len(missing) > 0 {
+			if err := again.RescanOwners(ctx, &scan, missing, tableRead); err != nil {
+				if !collect.IsPartial(err) {
+					err = fmt.Errorf("reading process owners again: %w", err)
+				}
+				warn(err)
+			}
 		}
-	} else {
-		msg += "held by processes outside this PID namespace or closed during the scan"
 	}
-	return msg, err
+	st := collect.AttachOwners(socks, scan)
+	if st.Missing == 0 {
+		return ""
+	}
+	return ownerNotice(st.Missing, len(socks), scan, r.env.Euid != nil && r.env.Euid() != 0)
+}
+
+// ownerNotice explains why missing of total rows have no owner, naming
+// only the causes this scan leaves possible (docs/usage.md, "Owners"): a
+// holder whose descriptors we may not read, a holder we cannot list
+// (outside our PID namespace, or hidden by /proc), and a socket that
+// appeared or changed owner while the scan ran, which is always possible
+// and, when neither of the others is, certain.
+func ownerNotice(missing, total int, scan collect.OwnerScan, notRoot bool) string {
+	var by []string
+	if scan.Denied > 0 {
+		hint := ""
+		if notRoot {
+			hint = "; run as root to see them"
+		}
+		by = append(by, fmt.Sprintf("a process whose descriptors could not be read (%d %s, e.g. PID %d: permission denied%s)",
+			scan.Denied, plural(scan.Denied, "process", "processes"), scan.DeniedExample, hint))
+	}
+	switch scan.View {
+	case collect.ViewNamespace:
+		by = append(by, "a process outside this PID namespace (not the host's)")
+	case collect.ViewHidden:
+		by = append(by, "a process that /proc hides (mounted with hidepid=)")
+	case collect.ViewUnknown:
+		by = append(by, "a process outside this PID namespace (if it is not the host's)")
+	}
+	why := "they appeared or changed owner during the scan (no process held them when it was read)"
+	if len(by) > 0 {
+		why = "held by " + strings.Join(by, ", by ") + ", or appeared or changed owner during the scan"
+	}
+	return fmt.Sprintf("%d of %d %s no owner: %s", missing, total, plural(total, "socket has", "sockets have"), why)
 }
 
 // attachContainers sets the container of every process that owns a

@@ -29,11 +29,12 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 type fakeSockets struct {
-	socks []collect.Socket
-	err   error
-	calls int
-	last  collect.Query // the query of the last call
-	mu    sync.Mutex
+	socks     []collect.Socket
+	err       error
+	calls     int
+	last      collect.Query // the query of the last call
+	mu        sync.Mutex
+	onCollect func() // nil, or called as the table is read
 }
 
 func (f *fakeSockets) Collect(_ context.Context, q collect.Query) ([]collect.Socket, error) {
@@ -41,15 +42,35 @@ func (f *fakeSockets) Collect(_ context.Context, q collect.Query) ([]collect.Soc
 	f.calls++
 	f.last = q
 	f.mu.Unlock()
+	if f.onCollect != nil {
+		f.onCollect()
+	}
 	return append([]collect.Socket(nil), f.socks...), f.err
 }
 
 type fakeOwners struct {
 	scan collect.OwnerScan
 	err  error
+	// rescan, when set, is the second look: it gets what the CLI found
+	// missing and may add owners; rescanErr is what it returns.
+	rescan    func(scan *collect.OwnerScan, missing []uint64, tableRead time.Time)
+	rescanErr error
+	onScan    func() // nil, or called as the first scan runs
 }
 
-func (f fakeOwners) ScanOwners(context.Context) (collect.OwnerScan, error) { return f.scan, f.err }
+func (f fakeOwners) ScanOwners(context.Context) (collect.OwnerScan, error) {
+	if f.onScan != nil {
+		f.onScan()
+	}
+	return f.scan, f.err
+}
+
+func (f fakeOwners) RescanOwners(_ context.Context, scan *collect.OwnerScan, missing []uint64, tableRead time.Time) error {
+	if f.rescan != nil {
+		f.rescan(scan, missing, tableRead)
+	}
+	return f.rescanErr
+}
 
 // lookups is the reverse DNS of the test host's world, for names.Resolver.
 func lookups(_ context.Context, addr string) ([]string, error) {
@@ -100,7 +121,7 @@ func owners() fakeOwners {
 	dns := &collect.Process{PID: 455, Name: "systemd-resolved"}
 	return fakeOwners{scan: collect.OwnerScan{
 		Owners:    map[uint64]*collect.Process{10: sshd, 11: sshd, 12: web, 20: dns, 21: dns, 22: dns},
-		Processes: 40, Denied: 1, DeniedExample: 1,
+		Processes: 40, Denied: 1, DeniedExample: 1, View: collect.ViewAll,
 	}}
 }
 
@@ -204,6 +225,24 @@ func TestRunGolden(t *testing.T) {
 	partial := collect.Partial(errors.New("dumping tcp6: the table kept changing during 3 dumps (NLM_F_DUMP_INTR); rows may be missing or repeated"))
 	noDenied := owners()
 	noDenied.scan.Denied, noDenied.scan.DeniedExample, noDenied.scan.Vanished = 0, 0, 2
+	container := noDenied
+	container.scan.View = collect.ViewNamespace
+	hidden := noDenied
+	hidden.scan.View = collect.ViewHidden
+	everything := owners()
+	everything.scan.View, everything.scan.Denied = collect.ViewUnknown, 3
+	// The rescan finds the 2024 listener's owner: no notice is left.
+	found := owners()
+	found.rescan = func(scan *collect.OwnerScan, missing []uint64, _ time.Time) {
+		if len(missing) == 1 && missing[0] == 99 {
+			scan.Owners[99] = &collect.Process{PID: 1, Name: "process_api"}
+			scan.Rescanned = 12
+		}
+	}
+	rescanPartial := noDenied
+	rescanPartial.rescanErr = collect.PartialOf("owner scan", errors.New("process 4000: reading fd directory: input/output error"))
+	rescanFails := noDenied
+	rescanFails.rescanErr = errors.New("opening process directory /proc: too many open files")
 	tests := []struct {
 		name  string
 		args  []string
@@ -232,7 +271,13 @@ func TestRunGolden(t *testing.T) {
 		{name: "no_owner_support", args: []string{"-ano"}, setup: func(f *fixture) { f.owners = nil }},
 		{name: "owners_not_asked", args: []string{"-an"}, setup: func(f *fixture) { f.owners = fakeOwners{err: errors.New("must not be called")} }},
 		{name: "notice_root", args: []string{"-ano", "-p", "tcp"}, setup: func(f *fixture) { f.euid = 0 }},
-		{name: "notice_namespace", args: []string{"-ano"}, setup: func(f *fixture) { f.owners = noDenied }},
+		{name: "notice_race", args: []string{"-ano"}, setup: func(f *fixture) { f.owners = noDenied }},
+		{name: "notice_namespace", args: []string{"-ano"}, setup: func(f *fixture) { f.owners = container }},
+		{name: "notice_hidden", args: []string{"-ano", "-p", "tcp"}, setup: func(f *fixture) { f.owners = hidden }},
+		{name: "notice_every_cause", args: []string{"-ano", "-p", "tcp"}, setup: func(f *fixture) { f.owners = everything }},
+		{name: "rescan_found", args: []string{"-ano", "-p", "tcp"}, setup: func(f *fixture) { f.owners = found }},
+		{name: "rescan_partial", args: []string{"-ano", "-p", "tcp"}, setup: func(f *fixture) { f.owners = rescanPartial }},
+		{name: "rescan_fails", args: []string{"-ano", "-p", "tcp"}, setup: func(f *fixture) { f.owners = rescanFails }},
 		{name: "notice_none", args: []string{"-ano", "-p", "udp"}},
 		{name: "collect_fails", args: []string{"-ano"}, setup: func(f *fixture) { f.sockets.err = errors.New("sock_diag: receiving: EIO") }},
 		{name: "usage_anop", args: []string{"-anop"}},
@@ -549,5 +594,52 @@ func TestManyNamespacesIgnoresStackRows(t *testing.T) {
 	other.NetNS = &collect.Namespace{Inode: 4026532712}
 	if !manyNamespaces([]collect.Socket{st, k, other}) {
 		t.Error("kernel rows of two namespaces count as one")
+	}
+}
+
+// TestOwnerNoticeDocs: the notices docs/usage.md shows under "Owners" are
+// what gonetstat says in those cases, byte for byte.
+func TestOwnerNoticeDocs(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/usage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]bool{}
+	for _, l := range strings.Split(string(doc), "\n") {
+		lines[strings.TrimSpace(l)] = true
+	}
+	for _, c := range []struct {
+		missing, total int
+		scan           collect.OwnerScan
+		notRoot        bool
+	}{
+		{3, 5210, collect.OwnerScan{View: collect.ViewAll}, false},
+		{15, 120, collect.OwnerScan{View: collect.ViewAll, Denied: 82, DeniedExample: 1}, true},
+		{1, 8, collect.OwnerScan{View: collect.ViewNamespace}, false},
+		{1, 8, collect.OwnerScan{View: collect.ViewHidden}, true},
+	} {
+		line := "gonetstat: " + ownerNotice(c.missing, c.total, c.scan, c.notRoot)
+		if !lines[line] {
+			t.Errorf("docs/usage.md does not show the notice\n%s", line)
+		}
+	}
+}
+
+// TestOwnersReadAroundTheTable: the owners are read before the socket
+// table, and looked for again after it, so that each process is read
+// once on each side of its sockets' dump.
+func TestOwnersReadAroundTheTable(t *testing.T) {
+	var events []string
+	f := newFixture()
+	o := owners()
+	o.onScan = func() { events = append(events, "scan") }
+	o.rescan = func(*collect.OwnerScan, []uint64, time.Time) { events = append(events, "rescan") }
+	f.owners = o
+	f.sockets.onCollect = func() { events = append(events, "table") }
+	if r := f.run(context.Background(), []string{"-ano"}); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if diff := cmp.Diff([]string{"scan", "table", "rescan"}, events); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
 	}
 }

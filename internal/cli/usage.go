@@ -92,9 +92,13 @@ the Linux way, with a note on stderr, where nothing else can be meant:
 "-anop" alone is an error: -p needs a protocol, and the PID column is -o.
 
 A "-" in the PID column means no process was seen holding the socket: the
-kernel keeps TIME_WAIT and not-yet-accepted sockets without one, and other
-users' processes cannot be read without root. gonetstat never prints a PID
-it did not see; stderr says how many rows lack an owner and why.
+kernel keeps TIME_WAIT and not-yet-accepted sockets without one, other
+users' processes cannot be read without root, and processes outside our PID
+namespace cannot be seen. gonetstat never prints a PID it did not see;
+stderr says how many rows lack an owner and why. A socket that several
+processes hold (a listener shared after fork, a descriptor passed to
+another process) shows one PID: the lowest of its holders (--json's
+"holders" counts them).
 
 Examples:
   gonetstat -ano                  every socket with its PID

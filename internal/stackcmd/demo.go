@@ -316,7 +316,7 @@ func (d *demo) snapshot(ctx context.Context) (kernel, mini []collect.Socket, err
 	}
 	if owners, err := platform.Owners(platform.Config{}); err == nil {
 		if scan, err := owners.ScanOwners(ctx); err == nil {
-			collect.AttachOwners(all, scan.Owners)
+			collect.AttachOwners(all, scan)
 		}
 	}
 	for _, s := range all {

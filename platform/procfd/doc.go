@@ -29,12 +29,31 @@
 // *collect.PartialError beside the result for all the others. Only an
 // unreadable root or a cancelled context fail the scan.
 //
+// # A second look
+//
+// The scan runs beside the dump of the socket table, so a socket opened
+// after its process was read is in the table with no owner. RescanOwners
+// reads again, once, the processes that could hold such sockets: those
+// whose first read began before the table was complete (Reads records
+// when each began) and those started since, keeping only the missing
+// inodes. A socket still ownerless after that appeared and went, or moved
+// between processes, during the scan.
+//
+// # Exited leaders
+//
+// A process whose main thread has exited while other threads run keeps
+// its descriptors, but the kernel shows its leader's fd directory empty
+// (the zombie leader's files are released). A process whose fd directory
+// lists nothing is read through <pid>/task/<tid>/fd of its other threads.
+//
 // # What the scan cannot see
 //
 // A socket held only by a process outside our PID namespace (the host's
 // daemons, seen from a container; another container's processes) has no
-// entry under our /proc, so it has no owner in the result. The scan never
-// guesses one: such rows stay without a PID, and the CLI says why.
+// entry under our /proc, nor has one hidden by hidepid=, so it has no owner
+// in the result. The scan never guesses one: such rows stay without a PID,
+// and View tells the CLI whether that can happen at all (only in the
+// host's initial PID namespace with nothing hidden can it not).
 //
 // # Shared sockets
 //
@@ -42,6 +61,8 @@
 // passed with SCM_RIGHTS, a pre-forking server's listener). The result
 // names the lowest PID among them: deterministic from run to run whatever
 // order the workers finish in, and usually the parent that opened it.
+// Holders counts them, each process once however many descriptors it
+// holds the socket on.
 //
 // # Portability
 //

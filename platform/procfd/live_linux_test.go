@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -137,6 +139,208 @@ func TestScanChild(t *testing.T) {
 	if p := scan.Owners[sharedInode]; p == nil || p.PID != low {
 		t.Errorf("shared socket owned by %+v, want the lower PID %d (parent %d, child %d)", p, low, os.Getpid(), sharer.Process.Pid)
 	}
+	if n := scan.Holders[sharedInode]; n != 2 {
+		t.Errorf("shared socket has %d holders, want 2 (this test and its child)", n)
+	}
+	if n, ok := scan.Holders[onlyInode]; ok {
+		t.Errorf("the child's own socket is counted as shared (%d holders)", n)
+	}
+}
+
+// zleader is a process whose main thread exits (pthread_exit) while a
+// second thread keeps its listener open: the leader stays a zombie with
+// its files released, so /proc/PID/fd is empty while the socket is still
+// the process's. It prints "<port> <inode>" once the socket is open, and
+// exits when its stdin closes.
+//
+// Its stdout closes exactly when the leader's files are released, which
+// is what the test waits for: before exiting, the leader takes a table of
+// descriptors of its own (unshare(CLONE_FILES)), and the other thread
+// closes stdout in theirs, so only the leader's table still holds it.
+const zleader = `#define _GNU_SOURCE
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static pthread_barrier_t unshared;
+
+static void *hold(void *arg) {
+	char c;
+	pthread_barrier_wait(&unshared);
+	close(1);
+	while (read(0, &c, 1) > 0) {
+	}
+	return NULL; /* the last thread returning ends the process */
+}
+
+int main(void) {
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t n = sizeof a;
+	struct stat st;
+	pthread_t t;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 1) ||
+	    getsockname(fd, (struct sockaddr *)&a, &n) || fstat(fd, &st))
+		return 1;
+	if (pthread_barrier_init(&unshared, NULL, 2) || pthread_create(&t, NULL, hold, NULL))
+		return 1;
+	printf("%d %lu\n", ntohs(a.sin_port), (unsigned long)st.st_ino);
+	fflush(stdout);
+	if (unshare(CLONE_FILES))
+		return 1;
+	pthread_barrier_wait(&unshared);
+	pthread_exit(NULL);
+}
+`
+
+// TestIntegrationZombieLeader: the socket of a process whose leader has
+// exited is found through its other thread, and given the process's PID.
+func TestIntegrationZombieLeader(t *testing.T) {
+	cc, err := exec.LookPath("gcc")
+	testenv.SkipWithout(t, err == nil, "a C compiler (gcc)")
+	dir := t.TempDir()
+	src, bin := filepath.Join(dir, "zleader.c"), filepath.Join(dir, "zleader")
+	if err := os.WriteFile(src, []byte(zleader), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(cc, "-pthread", "-o", bin, src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close() // the holding thread returns, and the process ends
+		cmd.Wait()
+	})
+	out, err := io.ReadAll(stdout) // to EOF: the leader's files are released
+	if err != nil {
+		t.Fatal(err)
+	}
+	var port int
+	var inode uint64
+	if _, err := fmt.Sscan(string(out), &port, &inode); err != nil {
+		t.Fatalf("zleader said %q: %v", out, err)
+	}
+	pid := cmd.Process.Pid
+	if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err != nil || len(ents) != 0 {
+		t.Fatalf("the exited leader's fd directory lists %d entries (%v); the test needs it empty", len(ents), err)
+	}
+
+	want := &collect.Process{PID: pid, Name: "zleader"} // comm: a zombie has no exe link
+	for _, impl := range impls {
+		scan, err := (&Scanner{open: impl.open}).ScanOwners(context.Background())
+		if err != nil && !collect.IsPartial(err) {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, scan.Owners[inode]); diff != "" {
+			t.Errorf("%s: owner of zleader's listener on port %d, inode %d (-want +got):\n%s", impl.name, port, inode, diff)
+		}
+	}
+}
+
+// TestRescanLive: a socket opened after the first pass read this process
+// is found by the rescan, with its owner; one opened after the rescan is
+// not (it was not in the table either).
+func TestRescanLive(t *testing.T) {
+	s := &Scanner{}
+	scan, err := s.ScanOwners(context.Background())
+	if err != nil && !collect.IsPartial(err) {
+		t.Fatal(err)
+	}
+	late, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	in := testenv.Inode(t, late.(*net.UDPConn))
+	if _, ok := scan.Owners[in]; ok {
+		t.Fatalf("inode %d was owned before its socket was opened", in)
+	}
+	if err := s.RescanOwners(context.Background(), &scan, []uint64{in}, time.Now()); err != nil && !collect.IsPartial(err) {
+		t.Fatal(err)
+	}
+	if p := scan.Owners[in]; p == nil || p.PID != os.Getpid() {
+		t.Errorf("rescan: owner of inode %d = %+v, want PID %d", in, p, os.Getpid())
+	}
+	if scan.Rescanned < 1 {
+		t.Errorf("Rescanned = %d", scan.Rescanned)
+	}
+}
+
+// TestIntegrationViewNamespace: a scan from inside a new PID namespace,
+// with its own /proc, says processes outside it may hold sockets; one
+// through a /proc mounted with hidepid=2, as nobody, says /proc hides
+// some; on the host (our namespace the initial one) it says every process
+// was listed, unless /proc hides PID 1.
+func TestIntegrationViewNamespace(t *testing.T) {
+	if os.Getenv("PROCFD_VIEW_CHILD") != "" {
+		scan, err := (&Scanner{}).ScanOwners(context.Background())
+		if err != nil && !collect.IsPartial(err) {
+			t.Fatal(err)
+		}
+		fmt.Printf("view=%d\n", scan.View)
+		return
+	}
+	testenv.SkipUnlessRoot(t)
+	unshare, err := exec.LookPath("unshare")
+	testenv.SkipWithout(t, err == nil, "unshare(1) from util-linux")
+	out, err := exec.Command(unshare, "--pid", "--fork", "--mount-proc", "env", "PROCFD_VIEW_CHILD=1",
+		os.Args[0], "-test.run=^TestIntegrationViewNamespace$").CombinedOutput()
+	if err != nil {
+		t.Fatalf("scan in a new PID namespace: %v\n%s", err, out)
+	}
+	if want := fmt.Sprintf("view=%d\n", collect.ViewNamespace); !strings.Contains(string(out), want) {
+		t.Errorf("in a new PID namespace: %q, want %q", out, want)
+	}
+
+	// The host's PID namespace through a /proc mounted with hidepid=2, as
+	// nobody: init is hidden, and so may be the holders of sockets.
+	setpriv, err := exec.LookPath("setpriv")
+	testenv.SkipWithout(t, err == nil, "setpriv(1) from util-linux")
+	exe := copyForNobody(t, t.TempDir())
+	out, err = exec.Command(unshare, "--mount", "--fork", "sh", "-c",
+		`mount -t proc -o hidepid=2 proc /proc && exec "$0" --reuid=65534 --regid=65534 --clear-groups env PROCFD_VIEW_CHILD=1 "$1" -test.run=^TestIntegrationViewNamespace$`,
+		setpriv, exe).CombinedOutput()
+	if err != nil {
+		t.Fatalf("scan through a hidepid /proc: %v\n%s", err, out)
+	}
+	if want := fmt.Sprintf("view=%d\n", collect.ViewHidden); !strings.Contains(string(out), want) {
+		t.Errorf("through a hidepid /proc as nobody: %q, want %q", out, want)
+	}
+
+	ns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := (&Scanner{}).ScanOwners(context.Background())
+	if err != nil && !collect.IsPartial(err) {
+		t.Fatal(err)
+	}
+	_, initErr := os.Stat("/proc/1")
+	want := collect.ViewNamespace
+	switch {
+	case ns == initPIDNamespace && initErr == nil:
+		want = collect.ViewAll
+	case ns == initPIDNamespace:
+		want = collect.ViewHidden
+	}
+	if scan.View != want {
+		t.Errorf("here (%s, /proc/1: %v): View = %d, want %d", ns, initErr, scan.View, want)
+	}
 }
 
 // TestScanWhileProcessesVanish scans repeatedly while children start and
@@ -206,31 +410,7 @@ func TestIntegrationDenied(t *testing.T) {
 		checkDenied(t, root)
 		return
 	}
-	// Let nobody reach the tree and run a copy of this test binary. Only
-	// the directories t.TempDir made below TMPDIR are opened: TMPDIR and
-	// what is above it belong to the user (compared cleaned, as TMPDIR=/tmp/
-	// would otherwise walk on and chmod /tmp itself to 0755).
-	tmp := filepath.Clean(os.TempDir())
-	for dir := root; strings.HasPrefix(dir, tmp+string(filepath.Separator)); dir = filepath.Dir(dir) {
-		if err := os.Chmod(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fi, err := os.Stat(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm()&0o001 == 0 {
-		t.Fatalf("TMPDIR %s (mode %v) is not searchable by other users, so the child running as nobody cannot reach the fixture; point TMPDIR at a directory such as /tmp", tmp, fi.Mode().Perm())
-	}
-	bin, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(root, "procfd.test") // not numeric: not a process
-	if err := os.WriteFile(exe, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	exe := copyForNobody(t, root)
 	cmd := exec.Command(exe, "-test.run=^TestDeniedChild$", "-test.v")
 	cmd.Env = append(os.Environ(), "PROCFD_CHILD_ROOT="+root)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -241,6 +421,37 @@ func TestIntegrationDenied(t *testing.T) {
 	if !strings.Contains(string(out), "--- PASS: TestDeniedChild") {
 		t.Fatalf("the child scan did not run:\n%s", out)
 	}
+}
+
+// copyForNobody copies this test binary into dir, a directory made by
+// t.TempDir, and lets other users reach it; it returns the copy's path.
+// Only the directories t.TempDir made below TMPDIR are opened: TMPDIR and
+// what is above it belong to the user (compared cleaned, as TMPDIR=/tmp/
+// would otherwise walk on and chmod /tmp itself to 0755).
+func copyForNobody(t *testing.T, dir string) string {
+	t.Helper()
+	tmp := filepath.Clean(os.TempDir())
+	for d := dir; strings.HasPrefix(d, tmp+string(filepath.Separator)); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm()&0o001 == 0 {
+		t.Fatalf("TMPDIR %s (mode %v) is not searchable by other users, so a child running as nobody cannot reach %s; point TMPDIR at a directory such as /tmp", tmp, fi.Mode().Perm(), dir)
+	}
+	bin, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "procfd.test") // not numeric: not a process
+	if err := os.WriteFile(exe, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return exe
 }
 
 func TestDeniedChild(t *testing.T) {
@@ -262,7 +473,7 @@ func checkDenied(t *testing.T, root string) {
 		if err != nil {
 			t.Fatalf("%s: %v", impl.name, err)
 		}
-		if diff := cmp.Diff(want, scan); diff != "" {
+		if diff := cmp.Diff(want, scan, ignoreTimes); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", impl.name, diff)
 		}
 	}

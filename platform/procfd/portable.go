@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/gonetstat/gonetstat/collect"
 )
 
 var _ procDir = (*portableDir)(nil)
@@ -52,12 +54,46 @@ func (rd *portableDir) listPIDs() ([]int, error) {
 }
 
 // scanProcess adds the sockets of one process to holds; see the Linux
-// version for the rules.
+// version for the rules, the threads of an exited leader included.
 func (rd *portableDir) scanProcess(pid int, st *workerState, holds *holdBuf) procResult {
-	dir := filepath.Join(rd.path, strconv.Itoa(pid), "fd")
+	dir := filepath.Join(rd.path, strconv.Itoa(pid))
+	n, r := scanFDDir(pid, filepath.Join(dir, "fd"), st, holds)
+	if r.outcome != read || n > 0 {
+		return r
+	}
+	tasks, err := os.ReadDir(filepath.Join(dir, "task"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return r // as on Linux: no descriptor either way
+	}
+	if err != nil {
+		return classify(pid, "reading task directory", err)
+	}
+	var tids []int
+	for _, t := range tasks {
+		if tid, ok := parsePID([]byte(t.Name())); ok && tid != pid {
+			tids = append(tids, tid)
+		}
+	}
+	gone := 0
+	for _, tid := range tids {
+		if _, tr := scanFDDir(pid, filepath.Join(dir, "task", strconv.Itoa(tid), "fd"), st, holds); tr.outcome == vanished {
+			gone++
+		} else if tr.outcome != read {
+			return tr
+		}
+	}
+	if len(tids) > 0 && gone == len(tids) {
+		return procResult{pid: pid, outcome: vanished}
+	}
+	return procResult{pid: pid, outcome: read}
+}
+
+// scanFDDir adds the sockets of one fd directory to holds and returns how
+// many descriptors it listed.
+func scanFDDir(pid int, dir string, st *workerState, holds *holdBuf) (int, procResult) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return classify(pid, "reading fd directory", err)
+		return 0, classify(pid, "reading fd directory", err)
 	}
 	for _, e := range entries {
 		// ReadDir reports the entry's own type (lstat when the filesystem
@@ -70,14 +106,22 @@ func (rd *portableDir) scanProcess(pid int, st *workerState, holds *holdBuf) pro
 			continue // closed since the directory was read
 		}
 		if err != nil {
-			return classify(pid, "reading descriptor "+e.Name(), err)
+			return len(entries), classify(pid, "reading descriptor "+e.Name(), err)
 		}
 		st.link = append(st.link[:0], link...)
 		if inode, ok := ParseSocketLink(st.link); ok {
 			holds.add(inode)
 		}
 	}
-	return procResult{pid: pid, outcome: read}
+	return len(entries), procResult{pid: pid, outcome: read}
+}
+
+// view reads our PID namespace through the tree's self link, and whether
+// it lists PID 1 (see viewOf).
+func (rd *portableDir) view() collect.View {
+	link, err := os.Readlink(filepath.Join(rd.path, "self", "ns", "pid"))
+	_, initErr := os.Stat(filepath.Join(rd.path, "1"))
+	return viewOf([]byte(link), err == nil, initErr == nil)
 }
 
 func (rd *portableDir) processName(pid int, st *workerState) string {

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
@@ -42,6 +43,8 @@ type procDir interface {
 	scanProcess(pid int, st *workerState, holds *holdBuf) procResult
 	// processName reads a process's name; "" when it cannot be read.
 	processName(pid int, st *workerState) string
+	// view says how much of the host the tree shows (see viewOf).
+	view() collect.View
 	close()
 }
 
@@ -52,6 +55,7 @@ type workerState struct {
 	path  []byte // "<pid>/fd\x00" and friends, NUL-terminated for raw syscalls
 	dents []byte // one getdents64 batch
 	link  []byte // a readlink target
+	tids  []int  // the other threads of a process whose leader has exited
 }
 
 var _ collect.OwnerScanner = (*Scanner)(nil)
@@ -90,6 +94,9 @@ const (
 type holdBuf struct {
 	full [][]holding // full chunks (len == cap), in order
 	cur  []holding   // the chunk being filled; nil before the first add
+	// want, when not nil, keeps only these inodes: a rescan looks for a
+	// few sockets among all the descriptors it reads.
+	want map[uint64]struct{}
 }
 
 // holdMark is a position in a holdBuf: the chunk being filled when it was
@@ -110,9 +117,15 @@ func (b *holdBuf) since(m holdMark) int {
 // len is the number of holdings.
 func (b *holdBuf) len() int { return b.since(holdMark{}) }
 
-// add appends a holding of inode with a nil proc. It allocates only when
-// the current chunk is full: nothing per descriptor.
+// add appends a holding of inode with a nil proc, unless want leaves it
+// out. It allocates only when the current chunk is full: nothing per
+// descriptor.
 func (b *holdBuf) add(inode uint64) {
+	if b.want != nil {
+		if _, ok := b.want[inode]; !ok {
+			return
+		}
+	}
 	if len(b.cur) == cap(b.cur) {
 		b.grow()
 	}
@@ -171,7 +184,8 @@ const (
 type procResult struct {
 	pid     int
 	outcome outcome
-	err     error // set when outcome is failed
+	err     error         // set when outcome is failed
+	at      time.Duration // when its read began, after the pass began
 }
 
 // workerOut is everything one worker found; workers share nothing while
@@ -189,6 +203,93 @@ type workerOut struct {
 // PID, beside the scan of every other process. Only an unreadable Root or a
 // cancelled ctx make the result unusable.
 func (s *Scanner) ScanOwners(ctx context.Context) (collect.OwnerScan, error) {
+	rd, pids, err := s.list()
+	if err != nil {
+		return collect.OwnerScan{}, err
+	}
+	defer rd.close()
+	scan, err := s.pass(ctx, rd, pids, nil)
+	if err != nil && !collect.IsPartial(err) {
+		return collect.OwnerScan{}, err
+	}
+	scan.View = rd.view()
+	return scan, err
+}
+
+var _ collect.OwnerRescanner = (*Scanner)(nil)
+
+// RescanOwners reads again, once, the processes that could hold one of
+// the missing inodes (see collect.OwnerRescanner): the socket a process
+// opened after the first pass had read it, and still held when the socket
+// table was read, is found here. Only those inodes are kept, so the owners
+// and holder counts of the others stay the first pass's. A process that
+// appeared since and is denied counts in scan.Denied; one that exits is
+// counted in Vanished, as in the first pass.
+func (s *Scanner) RescanOwners(ctx context.Context, scan *collect.OwnerScan, missing []uint64, tableRead time.Time) error {
+	if len(missing) == 0 {
+		return nil
+	}
+	rd, listed, err := s.list()
+	if err != nil {
+		return err
+	}
+	defer rd.close()
+	pids := candidates(scan, listed, tableRead)
+	want := make(map[uint64]struct{}, len(missing))
+	for _, in := range missing {
+		want[in] = struct{}{}
+	}
+	again, err := s.pass(ctx, rd, pids, want)
+	if err != nil && !collect.IsPartial(err) {
+		return err
+	}
+	if scan.Owners == nil {
+		scan.Owners = make(map[uint64]*collect.Process, len(again.Owners))
+	}
+	for in, p := range again.Owners {
+		scan.Owners[in] = p
+	}
+	for in, n := range again.Holders {
+		if scan.Holders == nil {
+			scan.Holders = make(map[uint64]uint32, len(again.Holders))
+		}
+		scan.Holders[in] = n
+	}
+	scan.Rescanned += again.Processes
+	scan.Vanished += again.Vanished
+	if again.Denied > 0 {
+		if scan.Denied == 0 || again.DeniedExample < scan.DeniedExample {
+			scan.DeniedExample = again.DeniedExample
+		}
+		scan.Denied += again.Denied
+	}
+	return err
+}
+
+// candidates returns the PIDs listed now that a rescan reads: those the
+// first pass did not list (new, or a PID that exited and was given to a
+// new process) and those it read before the table was complete. A process
+// whose read began after that would have shown every socket it held when
+// the table was read (what it opened since is not in the table); a denied
+// one would be denied again, and a failed one was reported already.
+func candidates(scan *collect.OwnerScan, listed []int, tableRead time.Time) []int {
+	cut := tableRead.Sub(scan.Began)
+	before := make(map[int]collect.ProcessRead, len(scan.Reads))
+	for _, r := range scan.Reads {
+		before[r.PID] = r
+	}
+	var pids []int
+	for _, pid := range listed {
+		r, ok := before[pid]
+		if !ok || (!r.Unread && r.At < cut) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// list opens Root and lists its processes.
+func (s *Scanner) list() (procDir, []int, error) {
 	root := s.Root
 	if root == "" {
 		root = "/proc"
@@ -199,24 +300,31 @@ func (s *Scanner) ScanOwners(ctx context.Context) (collect.OwnerScan, error) {
 	}
 	rd, err := open(root)
 	if err != nil {
-		return collect.OwnerScan{}, fmt.Errorf("opening process directory %s: %w", root, err)
+		return nil, nil, fmt.Errorf("opening process directory %s: %w", root, err)
 	}
-	defer rd.close()
 	pids, err := rd.listPIDs()
 	if err != nil {
-		return collect.OwnerScan{}, fmt.Errorf("listing processes in %s: %w", root, err)
+		rd.close()
+		return nil, nil, fmt.Errorf("listing processes in %s: %w", root, err)
 	}
+	return rd, pids, nil
+}
 
+// pass reads the descriptors of pids with the worker pool, keeping only
+// the inodes in want when it is not nil.
+func (s *Scanner) pass(ctx context.Context, rd procDir, pids []int, want map[uint64]struct{}) (collect.OwnerScan, error) {
 	workers := s.Workers
 	if workers <= 0 {
 		workers = min(runtime.GOMAXPROCS(0), maxWorkers)
 	}
 	workers = max(1, min(workers, len(pids)))
 
+	began := time.Now()
 	jobs := make(chan int, 4*workers)
 	outs := make([]workerOut, workers)
 	var wg sync.WaitGroup
 	for w := range outs {
+		outs[w].holds.want = want
 		wg.Add(1)
 		go func(out *workerOut) {
 			defer wg.Done()
@@ -225,7 +333,7 @@ func (s *Scanner) ScanOwners(ctx context.Context) (collect.OwnerScan, error) {
 				if ctx.Err() != nil {
 					continue // drain: the feeder stops soon
 				}
-				scanOne(rd, pid, &st, out)
+				scanOne(rd, pid, time.Since(began), &st, out)
 			}
 		}(&outs[w])
 	}
@@ -242,13 +350,17 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return collect.OwnerScan{}, err
 	}
-	return merge(outs)
+	scan, err := merge(outs)
+	scan.Began = began
+	return scan, err
 }
 
-// scanOne reads one process's sockets and, only when it holds any, its name.
-func scanOne(rd procDir, pid int, st *workerState, out *workerOut) {
+// scanOne reads one process's sockets and, only when it holds any, its
+// name. at is when its read began.
+func scanOne(rd procDir, pid int, at time.Duration, st *workerState, out *workerOut) {
 	m := out.holds.mark()
 	r := rd.scanProcess(pid, st, &out.holds)
+	r.at = at
 	if r.outcome != read {
 		out.holds.rollback(m) // a part of a process's sockets is not its truth
 	} else if out.holds.since(m) > 0 {
@@ -259,13 +371,23 @@ func scanOne(rd procDir, pid int, st *workerState, out *workerOut) {
 
 // merge builds the scan from the workers' outputs. A socket held by several
 // processes (inherited over fork, passed with SCM_RIGHTS) goes to the lowest
-// PID, so the result does not depend on which worker ran first.
+// PID, so the result does not depend on which worker ran first, and its
+// holders are counted.
+//
+// A process that holds one socket on several descriptors (dup) counts once.
+// All holdings of one process are consecutive in its worker's output (the
+// worker reads one process at a time), so a holding whose process is the
+// last one counted for its inode is such a duplicate: for an inode seen
+// once that is its owner, and for a shared one the last holder, kept in a
+// small map beside the counts.
 func merge(outs []workerOut) (collect.OwnerScan, error) {
-	n := 0
+	n, procs := 0, 0
 	for _, out := range outs {
 		n += out.holds.len()
+		procs += len(out.procs)
 	}
-	scan := collect.OwnerScan{Owners: make(map[uint64]*collect.Process, n)}
+	scan := collect.OwnerScan{Owners: make(map[uint64]*collect.Process, n), Reads: make([]collect.ProcessRead, 0, procs)}
+	var last map[uint64]*collect.Process // the last holder counted, for shared inodes
 	var problems []error
 	for _, out := range outs {
 		for _, r := range out.procs {
@@ -274,6 +396,7 @@ func merge(outs []workerOut) (collect.OwnerScan, error) {
 				scan.Processes++
 			case vanished:
 				scan.Vanished++
+				continue // its PID is free: whatever holds it next is new
 			case denied:
 				scan.Denied++
 				if scan.DeniedExample == 0 || r.pid < scan.DeniedExample {
@@ -282,17 +405,32 @@ func merge(outs []workerOut) (collect.OwnerScan, error) {
 			case failed:
 				problems = append(problems, r.err)
 			}
+			scan.Reads = append(scan.Reads, collect.ProcessRead{PID: r.pid, At: r.at, Unread: r.outcome != read})
 		}
 		for _, chunk := range append(out.holds.full, out.holds.cur) {
 			for _, h := range chunk {
-				if cur, ok := scan.Owners[h.inode]; !ok || h.proc.PID < cur.PID {
+				cur, ok := scan.Owners[h.inode]
+				if !ok {
+					scan.Owners[h.inode] = h.proc
+					continue
+				}
+				if prev, shared := last[h.inode]; shared && prev == h.proc || !shared && cur == h.proc {
+					continue // the same process on another descriptor
+				}
+				if last == nil {
+					last = map[uint64]*collect.Process{}
+					scan.Holders = map[uint64]uint32{}
+				}
+				last[h.inode] = h.proc
+				scan.Holders[h.inode] = max(scan.Holders[h.inode], 1) + 1
+				if h.proc.PID < cur.PID {
 					scan.Owners[h.inode] = h.proc
 				}
 			}
 		}
 	}
 	sort.Slice(problems, func(i, j int) bool { return problems[i].Error() < problems[j].Error() })
-	return scan, collect.Partial(problems...)
+	return scan, collect.PartialOf("owner scan", problems...)
 }
 
 // classify sorts a per-process error into vanished, denied or a problem.
@@ -307,6 +445,39 @@ func classify(pid int, what string, err error) procResult {
 		return procResult{pid: pid, outcome: denied}
 	}
 	return procResult{pid: pid, outcome: failed, err: fmt.Errorf("process %d: %s: %w", pid, what, err)}
+}
+
+// initPIDNamespace is how the host's initial PID namespace reads as a
+// link: its inode is PROC_PID_INIT_INO (0xEFFFFFFC), fixed on every kernel
+// since 3.8 (include/linux/proc_ns.h).
+const initPIDNamespace = "pid:[4026531836]"
+
+// viewOf says how much of the host a process tree shows, from the link
+// <root>/self/ns/pid (our own PID namespace; nsOK false when unreadable)
+// and whether <root>/1 exists.
+//
+// <root>/self resolves only when we are in the tree's PID namespace or
+// below it, so when our own namespace is the initial one, the tree's is
+// too: every process is listed, unless /proc hides some (hidepid=), which
+// shows as a missing PID 1, since init always runs and is not ours to
+// trace. A namespace below the initial one may not see the processes that
+// hold its sockets; so may a tree we are not in, or one without a self link
+// (a fixture, a copy), which the view leaves unknown.
+//
+// A socket's network namespace cannot settle the question: network and PID
+// namespaces are independent (a container run with the host's network has
+// its own PID namespace), so a socket of our own network namespace may be
+// held by a process we cannot list.
+func viewOf(nsLink []byte, nsOK, initListed bool) collect.View {
+	switch {
+	case !nsOK:
+		return collect.ViewUnknown
+	case string(nsLink) != initPIDNamespace:
+		return collect.ViewNamespace
+	case !initListed:
+		return collect.ViewHidden
+	}
+	return collect.ViewAll
 }
 
 var socketPrefix = []byte("socket:[")

@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gonetstat/gonetstat/collect"
 )
 
 // rootDir is the open process directory. Its descriptor is only used as
@@ -118,23 +120,50 @@ func (st *workerState) pidPath(pid int, leaf string) []byte {
 	return st.path
 }
 
+// taskFDPath sets st.path to "<pid>/task/<tid>/fd\x00".
+func (st *workerState) taskFDPath(pid, tid int) []byte {
+	st.path = strconv.AppendInt(st.path[:0], int64(pid), 10)
+	st.path = append(st.path, "/task/"...)
+	st.path = strconv.AppendInt(st.path, int64(tid), 10)
+	st.path = append(st.path, "/fd\x00"...)
+	return st.path
+}
+
 // scanProcess adds the sockets of one process to holds (with a nil proc,
 // set by the caller). On any outcome but read the caller discards what was
 // added.
+//
+// A process whose fd directory lists no descriptor at all may be a
+// thread-group leader that has exited while its other threads run: the
+// kernel keeps the leader as a zombie, its files released, so <pid>/fd is
+// empty while the threads still hold every descriptor of the process. Its
+// sockets are then read from <pid>/task/<tid>/fd.
 func (rd *rootDir) scanProcess(pid int, st *workerState, holds *holdBuf) procResult {
 	st.ensureBuffers()
-	dir, err := openatZ(rd.fd, st.pidPath(pid, "fd"), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	n, r := rd.scanFDs(pid, st.pidPath(pid, "fd"), st, holds)
+	if r.outcome != read || n > 0 {
+		return r
+	}
+	return rd.scanThreads(pid, st, holds)
+}
+
+// scanFDs adds the sockets of the fd directory at path (relative to the
+// root, NUL-terminated) to holds and returns how many descriptors it
+// listed.
+func (rd *rootDir) scanFDs(pid int, path []byte, st *workerState, holds *holdBuf) (int, procResult) {
+	dir, err := openatZ(rd.fd, path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if err != nil {
-		return classify(pid, "opening fd directory", err)
+		return 0, classify(pid, "opening fd directory", err)
 	}
 	defer unix.Close(dir)
+	listed := 0
 	for {
 		n, err := getdents(dir, st.dents)
 		if err != nil {
-			return classify(pid, "reading fd directory", err)
+			return listed, classify(pid, "reading fd directory", err)
 		}
 		if n == 0 {
-			return procResult{pid: pid, outcome: read}
+			return listed, procResult{pid: pid, outcome: read}
 		}
 		for b := st.dents[:n]; ; {
 			name, typ, rest, ok := nextDirent(b)
@@ -142,9 +171,13 @@ func (rd *rootDir) scanProcess(pid int, st *workerState, holds *holdBuf) procRes
 				break
 			}
 			b = rest
+			if name[0] == '.' {
+				continue
+			}
+			listed++
 			// /proc reports DT_LNK; a fixture on a filesystem without
 			// d_type reports DT_UNKNOWN and readlinkat sorts it out.
-			if (typ != unix.DT_LNK && typ != unix.DT_UNKNOWN) || name[0] == '.' {
+			if typ != unix.DT_LNK && typ != unix.DT_UNKNOWN {
 				continue
 			}
 			ln, err := readlinkatZ(dir, name, st.link)
@@ -157,7 +190,7 @@ func (rd *rootDir) scanProcess(pid int, st *workerState, holds *holdBuf) procRes
 				// Vanished (ESRCH), denied (EACCES, as for PID 1 in some
 				// containers, where the directory lists but no link reads)
 				// or broken: this process's sockets cannot be known whole.
-				return classify(pid, "reading descriptor "+string(name[:len(name)-1]), err)
+				return listed, classify(pid, "reading descriptor "+string(name[:len(name)-1]), err)
 			}
 			if ln >= len(st.link) {
 				continue // truncated: far longer than any socket link
@@ -184,6 +217,58 @@ func (rd *rootDir) exeUnlinked(pid int, st *workerState) bool {
 	return s.Nlink == 0
 }
 
+// scanThreads adds the sockets of every thread of pid but the leader
+// (see scanProcess). Threads usually share one descriptor table, but a
+// thread may have unshared its own (unshare(CLONE_FILES)), so each is read;
+// a socket found twice counts once in merge. A thread that exits meanwhile
+// is skipped; when every one has, the process has exited.
+func (rd *rootDir) scanThreads(pid int, st *workerState, holds *holdBuf) procResult {
+	dir, err := openatZ(rd.fd, st.pidPath(pid, "task"), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	if err == unix.ENOENT {
+		// Exited since its fd directory was read empty, or a tree
+		// copied without task directories: no descriptor either way.
+		return procResult{pid: pid, outcome: read}
+	}
+	if err != nil {
+		return classify(pid, "opening task directory", err)
+	}
+	st.tids = st.tids[:0]
+	for {
+		n, err := getdents(dir, st.dents)
+		if err != nil {
+			unix.Close(dir)
+			return classify(pid, "reading task directory", err)
+		}
+		if n == 0 {
+			break
+		}
+		for b := st.dents[:n]; ; {
+			name, _, rest, ok := nextDirent(b)
+			if !ok {
+				break
+			}
+			b = rest
+			if tid, ok := parsePID(name[:len(name)-1]); ok && tid != pid {
+				st.tids = append(st.tids, tid)
+			}
+		}
+	}
+	unix.Close(dir)
+	r := procResult{pid: pid, outcome: read}
+	gone := 0
+	for _, tid := range st.tids {
+		if _, tr := rd.scanFDs(pid, st.taskFDPath(pid, tid), st, holds); tr.outcome == vanished {
+			gone++
+		} else if tr.outcome != read {
+			return tr
+		}
+	}
+	if len(st.tids) > 0 && gone == len(st.tids) {
+		r.outcome = vanished
+	}
+	return r
+}
+
 // processName returns the base name of the process's executable, or its
 // comm name when the exe link is unreadable (kernel threads, other users'
 // processes), or "" when neither can be read (it exited meanwhile).
@@ -204,4 +289,14 @@ func (rd *rootDir) processName(pid int, st *workerState) string {
 		return ""
 	}
 	return string(commName(st.link[:n]))
+}
+
+// view reads our PID namespace through the tree's self link, and whether
+// it lists PID 1 (see viewOf).
+func (rd *rootDir) view() collect.View {
+	buf := make([]byte, 64)
+	n, err := readlinkatZ(rd.fd, []byte("self/ns/pid\x00"), buf)
+	var stat unix.Stat_t
+	initListed := unix.Fstatat(rd.fd, "1", &stat, 0) == nil
+	return viewOf(buf[:max(n, 0)], err == nil && n < len(buf), initListed)
 }

@@ -13,11 +13,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
+
+// ignoreTimes leaves out of a comparison of scans what depends on when
+// they ran: TestScanReads checks Reads.
+var ignoreTimes = cmpopts.IgnoreFields(collect.OwnerScan{}, "Began", "Reads")
 
 // fixture describes one process directory of a fixture /proc.
 type fixture struct {
@@ -28,6 +34,10 @@ type fixture struct {
 	fdFile bool
 	// noFD leaves fd out: the process exited between readdir and open.
 	noFD bool
+	// tasks are <pid>/task/<tid>/fd directories, tid -> fd name -> link
+	// target: the threads of a leader that has exited (its own fd
+	// directory empty).
+	tasks map[string]map[string]string
 }
 
 // impls are the readers a fixture runs through: this OS's, and the
@@ -59,6 +69,13 @@ func tree(t testing.TB, procs map[string]fixture) string {
 		for fd, target := range p.fds {
 			must(os.Symlink(target, filepath.Join(dir, "fd", fd)))
 		}
+		for tid, fds := range p.tasks {
+			fdDir := filepath.Join(dir, "task", tid, "fd")
+			must(os.MkdirAll(fdDir, 0o755))
+			for fd, target := range fds {
+				must(os.Symlink(target, filepath.Join(fdDir, fd)))
+			}
+		}
 		if p.exe != "" {
 			must(os.Symlink(p.exe, filepath.Join(dir, "exe")))
 		}
@@ -78,17 +95,32 @@ func TestScanFixture(t *testing.T) {
 				"0": "/dev/null", "1": "pipe:[99]", "2": "anon_inode:[eventpoll]",
 				"3": "socket:[4242]", "5": "socket:[4243]", "6": "socket:[abc]", "7": "socket:[]",
 				"8": "socket:[18446744073709551616]", "9": "socket:[12", "10": "/tmp/socket:[5]",
+				"12": "socket:[4243]", // a dup: 123 is one holder of 4243, not two
 			},
 		},
 		// Shares 4243 (forked from 123, or passed with SCM_RIGHTS): the
 		// lower PID keeps it.
-		"124": {exe: "/usr/sbin/bar (deleted)", fds: map[string]string{"3": "socket:[4243]", "4": "socket:[77]"}},
+		"124": {exe: "/usr/sbin/bar (deleted)", fds: map[string]string{"3": "socket:[4243]", "4": "socket:[77]", "5": "socket:[4243]"}},
 		// Holds 4243 too and is the lowest PID of the three: it owns it,
 		// whichever worker finishes first.
 		"10":  {comm: "kworker/0:1\n", fds: map[string]string{"3": "socket:[4243]"}},
 		"7":   {exe: "/bin/sh", fds: map[string]string{"0": "/dev/tty"}}, // no socket: no Process, no name read
 		"8":   {fds: map[string]string{"3": "socket:[88]"}},              // no exe, no comm: no name, still owned
 		"300": {noFD: true},                                              // exited between readdir and open
+		// A leader that has exited (pthread_exit) while its threads run:
+		// its own fd directory is empty, its threads share one table
+		// (read twice, counted once), in which 4243 is a fourth holder.
+		"600": {comm: "zleader\n", fds: map[string]string{}, tasks: map[string]map[string]string{
+			"600": {},
+			"601": {"3": "socket:[6000]", "4": "socket:[6001]", "5": "socket:[4243]"},
+			"602": {"3": "socket:[6000]", "4": "socket:[6001]", "5": "socket:[4243]"},
+		}},
+		// Its threads have tables of their own (unshare(CLONE_FILES)).
+		"700": {comm: "split\n", fds: map[string]string{}, tasks: map[string]map[string]string{
+			"701": {"3": "socket:[7000]"},
+			"702": {"3": "socket:[7001]"},
+		}},
+		"800": {fds: map[string]string{}}, // no descriptor, and a tree copied without task directories
 		// Not processes.
 		"self": {fds: map[string]string{"3": "socket:[1]"}},
 		"007":  {fds: map[string]string{"3": "socket:[2]"}},
@@ -110,9 +142,13 @@ func TestScanFixture(t *testing.T) {
 	// deleted (a live file may be named so), and the name is kept whole.
 	bar := &collect.Process{PID: 124, Name: "bar (deleted)"}
 	anon := &collect.Process{PID: 8}
+	zl := &collect.Process{PID: 600, Name: "zleader"}
+	split := &collect.Process{PID: 700, Name: "split"}
 	want := collect.OwnerScan{
-		Owners:    map[uint64]*collect.Process{4242: foo, 4243: kw, 77: bar, 88: anon},
-		Processes: 5,
+		Owners: map[uint64]*collect.Process{4242: foo, 4243: kw, 77: bar, 88: anon,
+			6000: zl, 6001: zl, 7000: split, 7001: split},
+		Holders:   map[uint64]uint32{4243: 4},
+		Processes: 8,
 		Vanished:  1,
 	}
 	for _, impl := range impls {
@@ -121,7 +157,7 @@ func TestScanFixture(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s workers=%d: %v", impl.name, workers, err)
 			}
-			if diff := cmp.Diff(want, scan); diff != "" {
+			if diff := cmp.Diff(want, scan, ignoreTimes); diff != "" {
 				t.Errorf("%s workers=%d (-want +got):\n%s", impl.name, workers, diff)
 			}
 		}
@@ -155,6 +191,7 @@ type fakeDir struct {
 
 func (d *fakeDir) listPIDs() ([]int, error) { return []int{7}, nil }
 func (d *fakeDir) close()                   {}
+func (d *fakeDir) view() collect.View       { return collect.ViewUnknown }
 func (d *fakeDir) processName(int, *workerState) string {
 	d.nameReads++
 	return "seven"
@@ -194,7 +231,7 @@ func TestScanOneOutcomes(t *testing.T) {
 	for _, tt := range tests {
 		var out workerOut
 		fill(&out.holds, 0, before, other)
-		scanOne(&tt.dir, 7, &workerState{}, &out)
+		scanOne(&tt.dir, 7, 0, &workerState{}, &out)
 		all := holdings(t, &out.holds)
 		if len(all) != before+len(tt.want) {
 			t.Fatalf("%s: %d holdings, want %d", tt.name, len(all), before+len(tt.want))
@@ -219,6 +256,216 @@ func TestScanOneOutcomes(t *testing.T) {
 		}
 		if len(out.procs) != 1 || out.procs[0].outcome != tt.dir.outcome {
 			t.Errorf("%s: results %+v, want one with outcome %d", tt.name, out.procs, tt.dir.outcome)
+		}
+	}
+}
+
+// held adds one process's holdings of inodes, in order, to b.
+func held(b *holdBuf, p *collect.Process, inodes ...uint64) {
+	m := b.mark()
+	for _, in := range inodes {
+		b.add(in)
+	}
+	b.setProc(m, p)
+}
+
+// TestMergeHolders: a socket goes to its lowest holder, and its holders
+// are counted once per process however many descriptors each holds it on
+// and wherever the duplicates fall (before and after the owner changes),
+// whichever order the workers are merged in.
+func TestMergeHolders(t *testing.T) {
+	a, b := &collect.Process{PID: 50}, &collect.Process{PID: 40}
+	c, d := &collect.Process{PID: 70}, &collect.Process{PID: 90}
+	var w0, w1 workerOut
+	held(&w0.holds, a, 1, 2, 1, 3, 3)             // 1 twice, apart; 3 only here, twice
+	held(&w0.holds, c, 1)                         // a third holder of 1, after b took it
+	held(&w1.holds, b, 1, 1, 2, 1)                // lower than a: takes 1 and 2
+	held(&w1.holds, d, 2, 4, 2)                   // a third holder of 2
+	held(&w1.holds, &collect.Process{PID: 95}, 5) // alone
+	want := collect.OwnerScan{
+		Owners:  map[uint64]*collect.Process{1: b, 2: b, 3: a, 4: d, 5: {PID: 95}},
+		Holders: map[uint64]uint32{1: 3, 2: 3},
+		Reads:   []collect.ProcessRead{},
+	}
+	for _, outs := range [][]workerOut{{w0, w1}, {w1, w0}} {
+		scan, err := merge(outs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, scan); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	}
+}
+
+// TestScanReads: every process listed and not seen exiting is in Reads,
+// with when its read began and whether it could not be read (denied or
+// failed); one that exited is not (its PID may be reused by a new process,
+// which a rescan must read).
+func TestScanReads(t *testing.T) {
+	ms := time.Millisecond
+	out := workerOut{procs: []procResult{
+		{pid: 5, outcome: read, at: 1 * ms},
+		{pid: 6, outcome: vanished, at: 2 * ms},
+		{pid: 7, outcome: denied, at: 3 * ms},
+		{pid: 8, outcome: failed, err: errors.New("process 8: broken"), at: 4 * ms},
+	}}
+	scan, err := merge([]workerOut{out})
+	if !collect.IsPartial(err) {
+		t.Errorf("err = %v, want a partial error for process 8", err)
+	}
+	want := []collect.ProcessRead{{PID: 5, At: 1 * ms}, {PID: 7, At: 3 * ms, Unread: true}, {PID: 8, At: 4 * ms, Unread: true}}
+	if diff := cmp.Diff(want, scan.Reads); diff != "" {
+		t.Errorf("Reads (-want +got):\n%s", diff)
+	}
+
+	// A real pass stamps each process from its start.
+	root := tree(t, map[string]fixture{
+		"3": {fds: map[string]string{"3": "socket:[1]"}}, "4": {fds: map[string]string{"0": "/dev/null"}}, "5": {noFD: true},
+	})
+	for _, impl := range impls {
+		before := time.Now()
+		scan, err := (&Scanner{Root: root, open: impl.open}).ScanOwners(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		elapsed := time.Since(before)
+		if scan.Began.Before(before) || scan.Began.Sub(before) > elapsed {
+			t.Errorf("%s: Began %v outside the call (%v + %v)", impl.name, scan.Began, before, elapsed)
+		}
+		var pids []int
+		for _, r := range scan.Reads {
+			pids = append(pids, r.PID)
+			if r.At < 0 || r.At > elapsed || r.Unread {
+				t.Errorf("%s: read %+v: At outside [0, %v], or denied", impl.name, r, elapsed)
+			}
+		}
+		slices.Sort(pids)
+		if diff := cmp.Diff([]int{3, 4}, pids); diff != "" {
+			t.Errorf("%s: PIDs read (-want +got):\n%s", impl.name, diff)
+		}
+	}
+}
+
+// TestCandidates: a rescan reads what the first pass did not list (new
+// processes, or a PID that exited and came back) and what it read before
+// the table was complete; not what it read after, nor what was denied.
+func TestCandidates(t *testing.T) {
+	ms := time.Millisecond
+	began := time.Now()
+	scan := &collect.OwnerScan{Began: began, Reads: []collect.ProcessRead{
+		{PID: 1, At: 1 * ms},               // before the cut
+		{PID: 2, At: 5 * ms},               // at the cut: its read saw the table's sockets
+		{PID: 3, At: 2 * ms, Unread: true}, // would be denied again
+		{PID: 7, At: 1 * ms, Unread: true}, // failed, and was reported
+		{PID: 4, At: 9 * ms},               // after
+		{PID: 6, At: 0},                    // exited since: not listed now
+	}}
+	got := candidates(scan, []int{5, 4, 3, 2, 1, 7}, began.Add(5*ms))
+	if diff := cmp.Diff([]int{5, 1}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestRescanFixture: a rescan finds the missing sockets that the
+// processes it should read hold now, counts their holders among them,
+// keeps every other inode as the first pass left it, and reads neither a
+// process read after the table was complete nor one that was denied (both
+// hold a missing socket here, which a read would find).
+func TestRescanFixture(t *testing.T) {
+	root := tree(t, map[string]fixture{
+		"20": {comm: "early\n", fds: map[string]string{"3": "socket:[100]", "4": "socket:[101]", "5": "socket:[102]"}},
+		"30": {comm: "late\n", fds: map[string]string{"3": "socket:[103]"}},
+		"40": {comm: "denied\n", fds: map[string]string{"3": "socket:[104]"}},
+		"50": {comm: "new\n", fds: map[string]string{"3": "socket:[101]", "4": "socket:[105]", "5": "socket:[100]"}},
+		"19": {comm: "newlow\n", fds: map[string]string{"3": "socket:[102]"}},
+	})
+	ms := time.Millisecond
+	for _, impl := range impls {
+		early := &collect.Process{PID: 20, Name: "early"}
+		began := time.Now()
+		scan := collect.OwnerScan{
+			Owners: map[uint64]*collect.Process{100: early}, Processes: 2, Denied: 1, DeniedExample: 40,
+			View: collect.ViewAll, Began: began,
+			Reads: []collect.ProcessRead{{PID: 20, At: 1 * ms}, {PID: 30, At: 9 * ms}, {PID: 40, At: 2 * ms, Unread: true}},
+		}
+		missing := []uint64{101, 102, 103, 104, 105, 106}
+		err := (&Scanner{Root: root, open: impl.open}).RescanOwners(context.Background(), &scan, missing, began.Add(5*ms))
+		if err != nil {
+			t.Fatalf("%s: %v", impl.name, err)
+		}
+		want := collect.OwnerScan{
+			Owners: map[uint64]*collect.Process{100: early, 101: {PID: 20, Name: "early"},
+				102: {PID: 19, Name: "newlow"}, 105: {PID: 50, Name: "new"}},
+			Holders:   map[uint64]uint32{101: 2, 102: 2},
+			Processes: 2, Denied: 1, DeniedExample: 40, View: collect.ViewAll, Rescanned: 3,
+		}
+		if diff := cmp.Diff(want, scan, ignoreTimes); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", impl.name, diff)
+		}
+		if scan.Owners[100] != early {
+			t.Errorf("%s: the owner of a socket that was not missing was replaced", impl.name)
+		}
+	}
+}
+
+// TestRescanCounts: a process that appeared since the first pass and is
+// denied counts among the denied (and may be the example); nothing
+// missing reads nothing.
+func TestRescanCounts(t *testing.T) {
+	dir := &fakeDir{inodes: []uint64{9}, outcome: denied}
+	s := &Scanner{open: func(string) (procDir, error) { return dir, nil }}
+	scan := collect.OwnerScan{Denied: 1, DeniedExample: 9, Owners: map[uint64]*collect.Process{}}
+	if err := s.RescanOwners(context.Background(), &scan, nil, time.Now()); err != nil || scan.Denied != 1 {
+		t.Fatalf("nothing missing: err %v, Denied %d", err, scan.Denied)
+	}
+	if err := s.RescanOwners(context.Background(), &scan, []uint64{9}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if scan.Denied != 2 || scan.DeniedExample != 7 || len(scan.Owners) != 0 || scan.Rescanned != 0 {
+		t.Errorf("after a denied new process: %+v", scan)
+	}
+}
+
+// TestView: how much of the host a tree shows, from its self link and
+// its PID 1, through both readers.
+func TestView(t *testing.T) {
+	tests := []struct {
+		name   string
+		ns     string // our PID namespace's link; none when ""
+		noInit bool
+		want   collect.View
+	}{
+		{"host", initPIDNamespace, false, collect.ViewAll},
+		{"hidepid", initPIDNamespace, true, collect.ViewHidden},
+		{"container", "pid:[4026532198]", false, collect.ViewNamespace},
+		{"no self link", "", false, collect.ViewUnknown},
+	}
+	for _, tt := range tests {
+		procs := map[string]fixture{"123": {fds: map[string]string{}}}
+		if !tt.noInit {
+			procs["1"] = fixture{fds: map[string]string{}}
+		}
+		root := tree(t, procs)
+		if tt.ns != "" {
+			if err := os.Symlink("123", filepath.Join(root, "self")); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(root, "123", "ns"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(tt.ns, filepath.Join(root, "123", "ns", "pid")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, impl := range impls {
+			scan, err := (&Scanner{Root: root, open: impl.open}).ScanOwners(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if scan.View != tt.want {
+				t.Errorf("%s, %s: View = %d, want %d", tt.name, impl.name, scan.View, tt.want)
+			}
 		}
 	}
 }
@@ -406,7 +653,7 @@ func TestScanPartial(t *testing.T) {
 		if !strings.Contains(err.Error(), "process 400") {
 			t.Errorf("%s: err = %q, does not name the process", impl.name, err)
 		}
-		if diff := cmp.Diff(want, scan); diff != "" {
+		if diff := cmp.Diff(want, scan, ignoreTimes); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", impl.name, diff)
 		}
 	}
@@ -435,7 +682,7 @@ func TestScanEmptyRoot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(collect.OwnerScan{Owners: map[uint64]*collect.Process{}}, scan); diff != "" {
+		if diff := cmp.Diff(collect.OwnerScan{Owners: map[uint64]*collect.Process{}}, scan, ignoreTimes); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", impl.name, diff)
 		}
 	}
