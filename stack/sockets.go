@@ -298,7 +298,9 @@ func (s *Stack) writeProcNetTCP(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n")
 	for _, r := range s.Snapshot() {
-		if collect.KindOf(r.Proto, r.Family) != collect.TCP4 {
+		// /proc/net/tcp never lists a bound-inactive socket: only
+		// sock_diag dumps them (inet_diag's bhash walk, Linux 6.8).
+		if collect.KindOf(r.Proto, r.Family) != collect.TCP4 || r.State == collect.StateBoundInactive {
 			continue
 		}
 		t := r.TCP

@@ -28,6 +28,13 @@ func (e *Endpoint) Snapshot(int) collect.Socket {
 			SndWnd: e.sndWnd, RcvWnd: e.rcvWindowLocked(),
 		},
 	}
+	if e.state == stateClosed && e.bound && !e.remote.IsValid() {
+		// Bound to a port, never connected nor listening: what Linux
+		// dumps as a bound-inactive socket (sock_diag's TCPF_BOUND_INACTIVE)
+		// and Windows netstat -q shows as BOUND, so that -q and -a treat
+		// the mini-stack's rows as they treat the kernel's.
+		s.State = collect.StateBoundInactive
+	}
 	if e.state == stateListen {
 		// As ss and the kernel report a listener: Recv-Q is the accept
 		// queue, Send-Q the backlog.
