@@ -18,6 +18,7 @@ import (
 	"github.com/google/gopacket/layers"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/icmp"
 	"github.com/gonetstat/gonetstat/stack/link"
@@ -132,8 +133,8 @@ func TestCountersMoveBeforeThePacketLeaves(t *testing.T) {
 	}
 	select {
 	case <-echoed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no echo reply in 10 s")
+	case <-time.After(testenv.Patience):
+		t.Fatal("no echo reply")
 	}
 
 	// A connect to a closed port: B answers with a reset (RFC 9293
@@ -149,7 +150,7 @@ func TestCountersMoveBeforeThePacketLeaves(t *testing.T) {
 	if err := a.Connect(cli, netip.AddrPortFrom(addrB.Addr(), 9999)); err != nil {
 		t.Fatal(err)
 	}
-	a.SetReadDeadline(cli, time.Now().Add(10*time.Second))
+	a.SetReadDeadline(cli, time.Now().Add(testenv.Patience))
 	if _, err := a.Send(cli, []byte("anyone?")); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestCountersMoveBeforeThePacketLeaves(t *testing.T) {
 	if _, err := a.SendTo(cli, big, netip.AddrPortFrom(addrB.Addr(), 7)); err != nil {
 		t.Fatal(err)
 	}
-	b.SetReadDeadline(srv, time.Now().Add(10*time.Second))
+	b.SetReadDeadline(srv, time.Now().Add(testenv.Patience))
 	if n, _, err := b.RecvFrom(srv, make([]byte, 8000)); err != nil || n != len(big) {
 		t.Fatalf("fragmented datagram: %d bytes, %v", n, err)
 	}
@@ -189,12 +190,12 @@ func TestCountersMoveBeforeThePacketLeaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Write([]byte("unread"))
-	s.SetReadDeadline(time.Now().Add(10 * time.Second))
+	s.SetReadDeadline(time.Now().Add(testenv.Patience))
 	if _, err := io.ReadFull(s, make([]byte, 1)); err != nil {
 		t.Fatal(err)
 	}
 	s.Close() // five bytes left unread
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.SetReadDeadline(time.Now().Add(testenv.Patience))
 	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("read after the peer closed with unread data: %v, want ECONNRESET", err)
 	}

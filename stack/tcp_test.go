@@ -150,7 +150,7 @@ func transfer(t *testing.T, a, b *Stack, n int) time.Duration {
 			return
 		}
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(30 * time.Second))
+		c.SetDeadline(time.Now().Add(testenv.Patience))
 		wrote := make(chan struct{})
 		go func() { c.Write(data); c.(interface{ CloseWrite() error }).CloseWrite(); close(wrote) }()
 		defer func() { <-wrote }() // close only after everything is queued
@@ -171,7 +171,7 @@ func transfer(t *testing.T, a, b *Stack, n int) time.Duration {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.SetDeadline(time.Now().Add(testenv.Patience))
 	go func() { c.Write(data); c.(interface{ CloseWrite() error }).CloseWrite() }()
 	h := sha256.New()
 	if _, err := io.Copy(h, c); err != nil {
@@ -260,8 +260,8 @@ func TestBlindResetGetsChallengeAck(t *testing.T) {
 		t.Fatalf("challenge ACKs %d, want 2", got)
 	}
 	// The connection still works.
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	s.SetDeadline(time.Now().Add(5 * time.Second))
+	c.SetDeadline(time.Now().Add(testenv.Patience))
+	s.SetDeadline(time.Now().Add(testenv.Patience))
 	c.Write([]byte("still here"))
 	buf := make([]byte, 10)
 	if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "still here" {
@@ -320,7 +320,7 @@ func TestProcNetTCPReadBack(t *testing.T) {
 	}
 	defer c.Close()
 	c.Write(pattern(100_000))
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.SetReadDeadline(time.Now().Add(testenv.Patience))
 	io.ReadFull(c, make([]byte, 100_000))
 	var buf bytes.Buffer
 	if err := a.WriteProcNet(&buf, collect.TCP4); err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/stack/icmp"
 )
 
@@ -32,7 +33,7 @@ func TestIntegrationTsharkFindsNothingWrong(t *testing.T) {
 		}
 		select {
 		case <-replied:
-		case <-time.After(5 * time.Second):
+		case <-time.After(testenv.Patience):
 			t.Fatal("no echo reply from the kernel")
 		}
 	}

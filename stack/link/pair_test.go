@@ -20,6 +20,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/header"
 )
@@ -199,7 +200,7 @@ func TestRealClockKeepsOrder(t *testing.T) {
 			if n != i {
 				t.Fatalf("frame %d arrived as number %d", n, i)
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(testenv.Patience):
 			t.Fatalf("frame %d never arrived", i)
 		}
 	}
