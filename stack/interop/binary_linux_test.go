@@ -131,7 +131,12 @@ func TestIntegrationBinaryStackDemo(t *testing.T) {
 	ns := "gonetstat-demo-" + strconv.Itoa(cmd.Process.Pid)
 	exited, waitErr := watch(t, cmd)
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() }) // only if the demo failed to
-	if !stderr.Await(func(s string) bool { return strings.Contains(s, "holding everything until Ctrl-C") }, exited) {
+	// The demo writes its table to stdout, then says it holds on stderr;
+	// the two pipes are copied apart, so either may arrive first: wait for
+	// both, the table up to its last line.
+	held := stderr.Await(func(s string) bool { return strings.Contains(s, "holding everything until Ctrl-C") }, exited) &&
+		stdout.Await(func(s string) bool { return strings.Contains(s, "so it can show all of it.\n") }, exited)
+	if !held {
 		select {
 		case <-exited:
 			t.Fatalf("stack demo exited early: %v\n%s\n%s", waitErr(), stdout.String(), stderr.String())
