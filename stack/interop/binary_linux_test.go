@@ -247,12 +247,12 @@ func checkBothEnds(t *testing.T, table, kernelEnd, stackEnd, source string) {
 // httpGet fetches path from addr over a connection made on the calling
 // thread (in the namespace it is in) and returns the whole response.
 func httpGet(addr, path string) ([]byte, error) {
-	c, err := net.DialTimeout("tcp4", addr, 5*time.Second)
+	c, err := net.DialTimeout("tcp4", addr, testenv.Patience)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.SetDeadline(time.Now().Add(testenv.Patience))
 	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, addr); err != nil {
 		return nil, err
 	}
