@@ -9,7 +9,12 @@
 #   bench/netns.sh --smoke    3 x 50, one run each, checks the counts only
 #                             (scripts/test.sh runs this so it cannot rot)
 #
-# Traffic stays on each namespace's own loopback.
+# Traffic stays on each namespace's own loopback. The smoke run is a test,
+# and a test touches only what it makes: it runs in PID and mount
+# namespaces of its own (unshare), where /proc shows its own processes and
+# /run/netns is an empty tmpfs, so --all-netns and ip -all netns read the
+# bench's namespaces (and the one they run in) and never another user's,
+# which may vanish mid-read. The full benchmark measures the real machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +24,18 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench/netns.sh: needs root (it makes network namespaces)" >&2
 	exit 1
 fi
-for c in ip ss python3; do
+for c in ip ss python3 unshare; do
 	command -v $c >/dev/null || { echo "bench/netns.sh: needs $c" >&2; exit 1; }
 done
+if [ "$SMOKE" -eq 1 ] && [ -z "${GNST_NETNS_PRIVATE:-}" ]; then
+	# PID 1 of the new PID namespace: when it exits, whatever it started
+	# goes with it, and the namespaces named only in its tmpfs with them.
+	exec env GNST_NETNS_PRIVATE=1 unshare --pid --fork --mount-proc --mount --propagation private "$PWD/bench/netns.sh" "$@"
+fi
+if [ -n "${GNST_NETNS_PRIVATE:-}" ]; then
+	mkdir -p /run/netns
+	mount -t tmpfs -o mode=0755 gnst-netns-smoke /run/netns
+fi
 
 prefix="gnst-ns-bench$$-"
 tmp=$(mktemp -d)

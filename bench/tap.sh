@@ -28,18 +28,18 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 command -v ip >/dev/null || { echo "bench/tap.sh: needs ip(8) from iproute2" >&2; exit 1; }
+command -v unshare >/dev/null || { echo "bench/tap.sh: needs unshare(1) from util-linux" >&2; exit 1; }
 
 out=$(mktemp -d /tmp/gnst-tapbench.XXXXXX)
-# Each benchmark deletes the namespace it made; should a killed or crashed
-# run leave one, it is removed here and named.
-cleanup() {
-	rm -rf "$out"
-	for ns in $(ip netns list | awk '/^gnst-(bench|tapb)-/ {print $1}'); do
-		echo "bench/tap.sh: removing leftover namespace $ns" >&2
-		ip netns del "$ns"
-	done
+trap 'rm -rf "$out"' EXIT
+
+# private runs a benchmark binary in a mount namespace of its own whose
+# /run/netns is an empty tmpfs: the network namespaces it makes (ip netns
+# add) are named there only, so they vanish with it even when it is killed
+# or crashes, and nothing here ever lists or deletes anyone else's.
+private() {
+	unshare --mount --propagation private sh -c 'mkdir -p /run/netns && mount -t tmpfs -o mode=0755 gnst-tapbench /run/netns && exec "$@"' sh "$@"
 }
-trap cleanup EXIT
 go test -c -o "$out/mini.test" ./stack/interop
 (cd bench/gvisor && go test -c -o "$out/gvisor.test" .)
 
@@ -50,7 +50,7 @@ go test -c -o "$out/mini.test" ./stack/interop
 minifail=0
 for r in $(seq "$rounds"); do
 	for s in mini gvisor; do
-		if ! (cd "$out" && timeout 300 "./$s.test" -test.run='^$' -test.bench='^BenchmarkTAP$' -test.benchtime="$benchtime" >"$s.$r.txt" 2>&1); then
+		if ! (cd "$out" && private timeout 300 "./$s.test" -test.run='^$' -test.bench='^BenchmarkTAP$' -test.benchtime="$benchtime" >"$s.$r.txt" 2>&1); then
 			echo "bench/tap.sh: round $r of $s had a failure:" >&2
 			grep -E -- '--- FAIL|_test.go' "$out/$s.$r.txt" >&2 || true
 			[ "$s" = mini ] && minifail=1

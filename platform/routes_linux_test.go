@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/testenv"
@@ -118,23 +117,19 @@ func TestIntegrationRoutesNetNS(t *testing.T) {
 	}
 
 	// The kernel adds some routes (fe80::/64) on its own time after the
-	// link comes up: compare until both sides agree, for a bounded time.
+	// link comes up: compare until both sides agree (the event), and
+	// report the last difference if they never do.
 	var tab collect.RouteTable
 	var want4, want6, got4, got6 []string
-	for try := 0; try < 30; try++ {
-		if try > 0 {
-			time.Sleep(100 * time.Millisecond)
-		}
+	testenv.Poll(func() bool {
 		want4, want6 = ipRoutes(t, ns, "-4"), ipRoutes(t, ns, "-6")
 		tab, err = Routes(Config{NetNS: ns})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got4, got6 = ourRoutes(tab.IPv4), ourRoutes(tab.IPv6)
-		if slices.Equal(want4, got4) && slices.Equal(want6, got6) && slices.Equal(want6, ipRoutes(t, ns, "-6")) {
-			break
-		}
-	}
+		return slices.Equal(want4, got4) && slices.Equal(want6, got6) && slices.Equal(want6, ipRoutes(t, ns, "-6"))
+	})
 	if !slices.Equal(want4, got4) {
 		t.Errorf("IPv4 main table:\nip:     %q\nRoutes: %q", want4, got4)
 	}

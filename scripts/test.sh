@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
 # scripts/test.sh runs gonetstat's whole test suite, installing first what
 # the tests need (ss and ip from iproute2, jq, procps; curl, tshark, nftables
-# and ping for the mini-stack's interop tests over TAP in stack/interop). It is what .ci/run calls and
-# what the README tells a new machine to run.
+# and ping for the mini-stack's interop tests over TAP in stack/interop; a C
+# compiler and the kernel's uapi headers for sockdiag's ABI check). It is
+# what .ci/run calls and what the README tells a new machine to run. It
+# ends with the count of tests passed, failed and skipped, and why each
+# skipped one did.
 #
-#   GONETSTAT_REQUIRE_PRIV=1   a test that needs root and skips is a failure
+#   scripts/test.sh --deps     only install what the tests need (root)
+#   GONETSTAT_REQUIRE_PRIV=1   a test that needs root or a tool and skips is
+#                              a failure
 #   GONETSTAT_FUZZTIME=10s     also run every fuzz target for that long
+#
+# scripts/test-unprivileged.sh runs it as an ordinary user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+deps_only=0
+case ${1:-} in
+--deps) deps_only=1 ;;
+"") ;;
+*) echo "test.sh: unknown argument $1 (want --deps or nothing)" >&2; exit 2 ;;
+esac
 
 need=()
 command -v ss >/dev/null || need+=(iproute2)
@@ -18,6 +31,9 @@ command -v tshark >/dev/null || need+=(tshark)
 command -v nft >/dev/null || need+=(nftables)
 command -v ping >/dev/null || need+=(iputils-ping)
 command -v python3 >/dev/null || need+=(python3)
+command -v cc >/dev/null || need+=(gcc)
+[ -e /usr/include/linux/inet_diag.h ] || need+=(linux-libc-dev)
+command -v unshare >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "test.sh: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
@@ -30,6 +46,9 @@ if [ ${#need[@]} -gt 0 ]; then
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	apt-get update -qq >/dev/null
 	apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if [ "$deps_only" = 1 ]; then
+	exit 0
 fi
 
 echo "== gofmt"
@@ -49,7 +68,33 @@ for os in windows darwin freebsd; do
 done
 
 echo "== go test"
-go test -race -count=1 ./...
+# -json, so that the end can say what was skipped and why; the lines shown
+# are those go test prints without it, plus the output of each failed test.
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+status=0
+go test -race -count=1 -json ./... >"$out/test.json" || status=$?
+jq -j 'select((.Action == "output" and (.Test | not)) or .Action == "build-output") | .Output' "$out/test.json" | grep -v -E '^(PASS|FAIL)$' || true
+jq -js '
+	[.[] | select(.Action == "fail" and .Test) | .Package + " " + .Test] as $failed
+	| .[] | select(.Action == "output" and .Test and ((.Package + " " + .Test) as $k | $failed | index($k)))
+	| .Output' "$out/test.json"
+jq -rs '
+	[.[] | select(.Test and (.Action == "pass" or .Action == "fail" or .Action == "skip"))] as $done
+	| ($done | map(select(.Action == "pass")) | length) as $pass
+	| ($done | map(select(.Action == "fail")) | length) as $fail
+	| ($done | map(select(.Action == "skip")) | length) as $skip
+	| "go test: \($pass) passed, \($fail) failed, \($skip) skipped"' "$out/test.json"
+# Why each test skipped: its last line of output before the SKIP.
+jq -rs '
+	(reduce (.[] | select(.Action == "output" and .Test and (.Output | test("^\\s+\\S+_test\\.go:\\d+: ")))) as $e
+		({}; .[$e.Package + " " + $e.Test] = ($e.Output | sub("^\\s+"; "") | rtrimstr("\n")))) as $why
+	| .[] | select(.Action == "skip" and .Test)
+	| "  skipped \(.Package | sub("^github.com/gonetstat/gonetstat/?"; "./")) \(.Test): \($why[.Package + " " + .Test] // "(no reason printed)")"' "$out/test.json"
+if [ "$status" -ne 0 ]; then
+	echo "test.sh: go test failed" >&2
+	exit "$status"
+fi
 
 echo "== benchmarks, once each (so they cannot rot; figures come from longer runs)"
 go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
@@ -116,3 +161,4 @@ if [ -n "${GONETSTAT_FUZZTIME:-}" ]; then
 		done
 	done
 fi
+echo "test.sh: all green in ${SECONDS}s"

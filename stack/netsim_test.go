@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/link"
@@ -95,6 +96,16 @@ func netsim(t *testing.T, f link.Faults, seed uint64, size int) netsimResult {
 	connected := make(chan error, 1)
 	go func() { connected <- a.Connect(cfd, netip.AddrPortFrom(addrB.Addr(), 5001)) }()
 	// The handshake: the only moment a goroutine runs beside the driver.
+	// Connect sends its SYN, then waits; from then on everything happens
+	// inside Advance, on this goroutine, at instants the seed decides.
+	testenv.WaitFor(t, "Connect to send its SYN", func() bool {
+		for _, r := range a.Snapshot() {
+			if r.State == collect.StateSynSent {
+				return true
+			}
+		}
+		return false
+	})
 	var sfd FD
 	for sfd.Int() == 0 {
 		b.SetReadDeadline(lfd, clk.Now())
@@ -106,7 +117,6 @@ func netsim(t *testing.T, f link.Faults, seed uint64, size int) netsimResult {
 		if clk.Now().Sub(epoch) > time.Hour {
 			t.Fatal("no connection after an hour simulated")
 		}
-		time.Sleep(time.Microsecond) // lets Connect send its SYN; the handshake's outcome does not depend on it
 	}
 	if err := <-connected; err != nil {
 		t.Fatalf("connect: %v", err)

@@ -43,7 +43,7 @@ func TestTCPCaptureDecodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.SetDeadline(time.Now().Add(20 * time.Second))
+	c.SetDeadline(time.Now().Add(testenv.Patience))
 	got, err := io.ReadAll(c)
 	if err != nil || !bytes.Equal(got, pattern(300_000)) {
 		t.Fatalf("read %d bytes, %v", len(got), err)

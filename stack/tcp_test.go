@@ -18,9 +18,11 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/platform/procnet"
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/header"
@@ -148,7 +150,7 @@ func transfer(t *testing.T, a, b *Stack, n int) time.Duration {
 			return
 		}
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(30 * time.Second))
+		c.SetDeadline(time.Now().Add(testenv.Patience))
 		wrote := make(chan struct{})
 		go func() { c.Write(data); c.(interface{ CloseWrite() error }).CloseWrite(); close(wrote) }()
 		defer func() { <-wrote }() // close only after everything is queued
@@ -169,7 +171,7 @@ func transfer(t *testing.T, a, b *Stack, n int) time.Duration {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.SetDeadline(time.Now().Add(testenv.Patience))
 	go func() { c.Write(data); c.(interface{ CloseWrite() error }).CloseWrite() }()
 	h := sha256.New()
 	if _, err := io.Copy(h, c); err != nil {
@@ -251,16 +253,15 @@ func TestBlindResetGetsChallengeAck(t *testing.T) {
 	}
 	inject(row.Stack.RcvNxt+1000, header.TCPRst) // in the window, not exact
 	inject(row.Stack.RcvNxt+5, header.TCPSyn)    // a SYN on an open connection
-	deadline := time.Now().Add(5 * time.Second)
-	for b.Counters.TCPChallengeACKs.Load() < 2 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	// b takes the frames on the wire's goroutine; its counter, which
+	// moves before each challenge ACK leaves, is the event.
+	testenv.WaitFor(t, "b's two challenge ACKs", func() bool { return b.Counters.TCPChallengeACKs.Load() >= 2 })
 	if got := b.Counters.TCPChallengeACKs.Load(); got != 2 {
 		t.Fatalf("challenge ACKs %d, want 2", got)
 	}
 	// The connection still works.
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	s.SetDeadline(time.Now().Add(5 * time.Second))
+	c.SetDeadline(time.Now().Add(testenv.Patience))
+	s.SetDeadline(time.Now().Add(testenv.Patience))
 	c.Write([]byte("still here"))
 	buf := make([]byte, 10)
 	if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "still here" {
@@ -291,9 +292,10 @@ func TestBacklogIsBounded(t *testing.T) {
 	if err := a.Connect(fd, netip.AddrPortFrom(addrB.Addr(), 25)); err == nil {
 		t.Fatal("a third connection was accepted past the backlog of 2")
 	}
-	if b.Counters.TCPListenDrops.Load() == 0 {
-		t.Error("no listen drop counted")
-	}
+	// b drops the third SYN on the wire's goroutine, after the ACKs that
+	// completed the first two handshakes (the wire keeps order): once the
+	// drop is counted, both children are in the accept queue.
+	testenv.WaitFor(t, "b to count the dropped SYN", func() bool { return b.Counters.TCPListenDrops.Load() > 0 })
 	rows := b.Snapshot()
 	for _, r := range rows {
 		if r.State == collect.StateListen && (r.RecvQ != 2 || r.SendQ != 2) {
@@ -318,7 +320,7 @@ func TestProcNetTCPReadBack(t *testing.T) {
 	}
 	defer c.Close()
 	c.Write(pattern(100_000))
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.SetReadDeadline(time.Now().Add(testenv.Patience))
 	io.ReadFull(c, make([]byte, 100_000))
 	var buf bytes.Buffer
 	if err := a.WriteProcNet(&buf, collect.TCP4); err != nil {
@@ -347,36 +349,40 @@ func TestProcNetTCPReadBack(t *testing.T) {
 
 // Regression (found by stack/services over TAP): Close from another
 // goroutine left a Read blocked forever, so a server could not stop its
-// connection handlers.
+// connection handlers. In a synctest bubble, so that the Read is known to
+// be blocked (synctest.Wait) before Close, and a Read that Close does not
+// end shows as a deadlock of the bubble, not as a timeout.
 func TestCloseUnblocksRead(t *testing.T) {
-	a, b, _ := realWorld(t, link.Faults{}, 1)
-	ln, err := b.Listen(netip.MustParseAddrPort("0.0.0.0:7"), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := a.Dial(netip.MustParseAddrPort("198.18.0.2:7"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	srv, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := srv.Read(make([]byte, 10))
-		done <- err
-	}()
-	time.Sleep(20 * time.Millisecond) // let the Read block
-	srv.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, net.ErrClosed) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b, _ := realWorld(t, link.Faults{}, 1)
+		ln, err := b.Listen(netip.MustParseAddrPort("0.0.0.0:7"), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		c, err := a.Dial(netip.MustParseAddrPort("198.18.0.2:7"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		srv, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := srv.Read(make([]byte, 10))
+			done <- err
+		}()
+		synctest.Wait() // the Read is blocked
+		select {
+		case err := <-done:
+			t.Fatalf("Read returned %v before Close", err)
+		default:
+		}
+		srv.Close()
+		if err := <-done; !errors.Is(err, net.ErrClosed) {
 			t.Errorf("blocked Read after Close returned %v, want net.ErrClosed", err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close did not unblock a Read")
-	}
+	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/platform/procnet"
 	"github.com/gonetstat/gonetstat/render"
 	"github.com/gonetstat/gonetstat/stack/clock"
@@ -297,7 +298,7 @@ func echoServer(pc net.PacketConn) {
 }
 
 func query(pc net.PacketConn, to net.Addr) error {
-	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	pc.SetReadDeadline(time.Now().Add(testenv.Patience))
 	for i := 0; i < 10; i++ {
 		msg := []byte{byte(i), 'q'}
 		if _, err := pc.WriteTo(msg, to); err != nil {

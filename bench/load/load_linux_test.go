@@ -13,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -36,7 +35,7 @@ func TestIntegrationLoad(t *testing.T) {
 	// when that dies, the namespaces and everything in them go too.
 	cmd := exec.Command("unshare", "--net", "--pid", "--fork", "--mount-proc", "sh", "-c",
 		`ip link set lo up && exec "$0" -tcp 300 -udp 42 -procs 3 -idle 5 -ready "$1"`, bin, ready)
-	var stderr bytes.Buffer
+	var stderr testenv.SyncBuffer
 	cmd.Stderr = &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -49,13 +48,10 @@ func TestIntegrationLoad(t *testing.T) {
 			cmd.Wait()
 		}
 	})
+	// The generator writes the ready file once every socket is open.
 	var line []byte
-	for deadline := time.Now().Add(30 * time.Second); len(line) == 0; {
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready after 30 s; stderr: %s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-		line, _ = os.ReadFile(ready)
+	if !testenv.Poll(func() bool { line, _ = os.ReadFile(ready); return len(line) > 0 }) {
+		t.Fatalf("not ready after %v; stderr: %s", testenv.Patience, stderr.String())
 	}
 	if want := "ready tcp=300 udp=42 sockets=342 processes=8 "; !strings.HasPrefix(string(line), want) {
 		t.Fatalf("ready line %q, want it to start %q", line, want)

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gonetstat/gonetstat/internal/testenv"
 )
 
 // binary is the gonetstat executable built once by TestMain.
@@ -182,7 +184,7 @@ func openFixture(t *testing.T) *fixture {
 
 func exchange(t *testing.T, c, s net.Conn) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(testenv.Patience)
 	c.SetDeadline(deadline)
 	s.SetDeadline(deadline)
 	buf := make([]byte, 1)
@@ -204,18 +206,18 @@ func exchange(t *testing.T, c, s net.Conn) {
 
 func waitEOF(t *testing.T, c net.Conn) {
 	t.Helper()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	c.SetReadDeadline(time.Now().Add(testenv.Patience))
 	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("waiting for the peer's FIN: got %v, want EOF", err)
 	}
 }
 
-// waitStates polls ss until every fixture TCP socket is in its final state,
-// for at most 5 seconds.
+// waitStates polls ss until every fixture TCP socket is in its final state
+// (the closes end in softirq context, after Close returns).
 func waitStates(t *testing.T, f *fixture) {
 	t.Helper()
 	var missing []row
-	for try := 0; try < 50; try++ {
+	if !testenv.Poll(func() bool {
 		got := rowSet(ssRows(t, f.ports))
 		missing = missing[:0]
 		for _, w := range f.want {
@@ -224,12 +226,10 @@ func waitStates(t *testing.T, f *fixture) {
 				missing = append(missing, w)
 			}
 		}
-		if len(missing) == 0 {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+		return len(missing) == 0
+	}) {
+		t.Fatalf("fixture sockets never reached their states per ss: %v", missing)
 	}
-	t.Fatalf("fixture sockets never reached their states per ss: %v", missing)
 }
 
 func (r row) noPID() row { r.PID = 0; return r }

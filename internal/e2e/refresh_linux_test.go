@@ -87,7 +87,7 @@ func TestIntegrationIntervalRename(t *testing.T) {
 					cmd.Wait()
 				}
 			})
-			deadline := time.After(20 * time.Second)
+			deadline := time.After(testenv.Patience)
 
 			waitLine(t, lines, "[fe80::1%"+from+"]:"+strconv.Itoa(port), deadline)
 			testenv.Run(t, "ip", "-n", ns, "link", "set", from, "down")

@@ -7,7 +7,8 @@ package e2e
 import (
 	"encoding/json"
 	"testing"
-	"time"
+
+	"github.com/gonetstat/gonetstat/internal/testenv"
 )
 
 // reportsDoc is the part of a gonetstat.reports/v1 document these tests read.
@@ -77,12 +78,10 @@ func TestLiveReportsJSONNoPorts(t *testing.T) {
 	sendToClosedPort(t, datagrams)
 
 	var after int64
-	for range 20 { // loopback delivers in softirq right after the send
-		if after = noPorts(); after-before >= datagrams {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testenv.Poll(func() bool { // loopback delivers in softirq after the send returns
+		after = noPorts()
+		return after-before >= datagrams
+	})
 	if after-before < datagrams {
 		t.Errorf("protocols.Udp.NoPorts grew by %d (%d -> %d), sent %d datagrams to a closed port", after-before, before, after, datagrams)
 	}

@@ -7,9 +7,6 @@ package e2e
 
 import (
 	"context"
-	"io"
-	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,57 +19,16 @@ import (
 	"github.com/gonetstat/gonetstat/render"
 	"github.com/gonetstat/gonetstat/stack"
 	"github.com/gonetstat/gonetstat/stack/control"
-	"github.com/gonetstat/gonetstat/stack/core"
-	"github.com/gonetstat/gonetstat/stack/header"
-	"github.com/gonetstat/gonetstat/stack/link"
+	"github.com/gonetstat/gonetstat/stack/stacktest"
 )
 
 // servedStacks starts stacks "e2ea" (198.18.0.1) and "e2eb"
 // (198.18.0.2, listening on :80) on an in-memory wire, connects a to b
-// and moves data both ways, and serves both control sockets in dir.
+// and moves data, waits until their tables hold still, and serves both
+// control sockets in dir.
 func servedStacks(t *testing.T, dir string) (a, b *stack.Stack) {
 	t.Helper()
-	ea, eb := link.Pair(link.PairConfig{MACA: header.MAC{2, 0, 0, 0, 0, 0xa}, MACB: header.MAC{2, 0, 0, 0, 0, 0xb}})
-	t.Cleanup(func() { ea.Close(); eb.Close() })
-	a = stack.New(stack.Options{Options: core.Options{Name: "e2ea"}})
-	b = stack.New(stack.Options{Options: core.Options{Name: "e2eb"}})
-	if _, err := a.AddNIC(ea, netip.MustParsePrefix("198.18.0.1/24")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.AddNIC(eb, netip.MustParsePrefix("198.18.0.2/24")); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := b.Listen(netip.MustParseAddrPort("0.0.0.0:80"), 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			accepted <- c
-		}
-		close(accepted)
-	}()
-	ca, err := a.Dial(netip.MustParseAddrPort("198.18.0.2:80"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ca.Close() })
-	cb, ok := <-accepted
-	if !ok {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { cb.Close() })
-	if _, err := ca.Write(make([]byte, 50000)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(cb, make([]byte, 50000)); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond) // delayed ACKs out: the tables hold still
-
+	a, b = stacktest.Connected(t, "e2ea", "e2eb", 50000, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	var done []chan error
 	for _, st := range []*stack.Stack{a, b} {

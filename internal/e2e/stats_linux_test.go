@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gonetstat/gonetstat/internal/testenv"
 )
@@ -100,15 +99,14 @@ func TestLiveStatsCountTraffic(t *testing.T) {
 		c.Close()
 	}
 
-	// Loopback delivers in softirq right after the send; allow a moment.
+	// Loopback delivers in softirq after the send returns, and the
+	// counters are host-wide: poll until they have grown by what we sent
+	// (others' traffic only adds), and report the last values if never.
 	var udp1, tcp1 int64
-	for try := 0; try < 20; try++ {
+	testenv.Poll(func() bool {
 		udp1, tcp1 = noPorts(), opens()
-		if udp1-udp0 >= datagrams && tcp1-tcp0 >= connects {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return udp1-udp0 >= datagrams && tcp1-tcp0 >= connects
+	})
 	if udp1-udp0 < datagrams {
 		t.Errorf("UDP No Ports grew by %d (%d -> %d), sent %d datagrams to a closed port", udp1-udp0, udp0, udp1, datagrams)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 )
 
 // RequirePriv reports whether skips for missing privileges are failures.
@@ -52,16 +53,22 @@ func Inode(t testing.TB, c interface{ File() (*os.File, error) }) uint64 {
 }
 
 // SyncBuffer is a bytes buffer that a command or a goroutine may write
-// while a test reads it.
+// while a test reads it, or waits (Await) for what it must contain.
 type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed by the next Write; nil when nobody waits
 }
 
 func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+	return n, err
 }
 
 // Bytes returns a copy of what was written so far.
@@ -72,3 +79,31 @@ func (s *SyncBuffer) Bytes() []byte {
 }
 
 func (s *SyncBuffer) String() string { return string(s.Bytes()) }
+
+// Await blocks until cond holds for what was written so far, checking
+// again after every write. It gives up and reports false when done
+// closes first (the writer ended: cond is checked one last time) or after
+// Patience. done may be nil.
+func (s *SyncBuffer) Await(cond func(string) bool, done <-chan struct{}) bool {
+	timer := time.NewTimer(Patience)
+	defer timer.Stop()
+	for {
+		s.mu.Lock()
+		if cond(s.b.String()) {
+			s.mu.Unlock()
+			return true
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-done:
+			return cond(s.String())
+		case <-timer.C:
+			return false
+		}
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gonetstat/gonetstat/internal/testenv"
 	"golang.org/x/sys/unix"
@@ -105,7 +104,7 @@ func TestIntegrationDoEntersAndRestores(t *testing.T) {
 func TestIntegrationListAndOpen(t *testing.T) {
 	name := addNS(t, "list")
 	// A process inside the namespace, so its /proc entry shows it too.
-	cmd := exec.Command("ip", "netns", "exec", name, "sleep", "30")
+	cmd := exec.Command("ip", "netns", "exec", name, "sleep", "3600") // killed when the test ends
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +115,10 @@ func TestIntegrationListAndOpen(t *testing.T) {
 	}
 	// ip netns exec execs sleep once it is inside: wait until it is.
 	var byPID Namespace
-	for i := 0; ; i++ {
+	testenv.Poll(func() bool {
 		byPID, err = Open(Roots{}, Spec{Kind: ByPID, PID: cmd.Process.Pid})
-		if err == nil && byPID.Inode == byName.Inode || i == 200 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return err == nil && byPID.Inode == byName.Inode
+	})
 	if err != nil || byPID.Inode != byName.Inode || byPID.Name != name {
 		t.Fatalf("by PID: %+v, %v; by name: %+v", byPID, err, byName)
 	}

@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gonetstat/gonetstat/internal/testenv"
 )
 
 var capture = flag.Bool("capture", false, "rewrite testdata/{tcp,tcp6,udp,udp6} from this kernel's /proc/net")
@@ -46,6 +48,14 @@ func TestCaptureTestdata(t *testing.T) {
 		}
 	})
 	keep := func(c io.Closer) { closers = append(closers, c) }
+	// closing is a socket whose close ends in the kernel after Close
+	// returns, and the state (tcp_states.h) it must reach first.
+	type closing struct {
+		c     *net.TCPConn
+		state int
+	}
+	const tcpFinWait2 = 5
+	var settle []closing
 
 	for _, host := range []string{"127.0.0.1", "::1"} {
 		// A listener with a TCP Fast Open queue: get_tcp4_sock prints its
@@ -88,20 +98,22 @@ func TestCaptureTestdata(t *testing.T) {
 		// TIME_WAIT: the client closes first, then the server.
 		c, s = dial(&net.Dialer{KeepAlive: -1})
 		c.Close()
-		s.SetReadDeadline(time.Now().Add(2 * time.Second))
+		s.SetReadDeadline(time.Now().Add(testenv.Patience))
 		if _, err := s.Read(make([]byte, 1)); err != io.EOF {
 			t.Fatalf("waiting for FIN: %v", err)
 		}
 		s.Close()
+		settle = append(settle, closing{c, testenv.TCPTimeWait})
 
 		// FIN_WAIT2 (orphaned, so in its timewait form) and CLOSE_WAIT: the
 		// client closes, the server does not.
 		c, s = dial(&net.Dialer{KeepAlive: -1})
 		c.Close()
-		s.SetReadDeadline(time.Now().Add(2 * time.Second))
+		s.SetReadDeadline(time.Now().Add(testenv.Patience))
 		if _, err := s.Read(make([]byte, 1)); err != io.EOF {
 			t.Fatalf("waiting for FIN: %v", err)
 		}
+		settle = append(settle, closing{c, tcpFinWait2})
 
 		// A full send queue against a closed window: the reader has a tiny
 		// receive buffer and never reads. The loop is bounded in bytes and
@@ -163,7 +175,11 @@ func TestCaptureTestdata(t *testing.T) {
 	}
 	keep(s)
 
-	time.Sleep(50 * time.Millisecond) // the last ACKs of the closes above
+	// The closes above end in softirq context, after Close returns: wait
+	// until the kernel lists each in the state the capture is for.
+	for _, cl := range settle {
+		testenv.WaitTCPState(t, uint16(cl.c.LocalAddr().(*net.TCPAddr).Port), uint16(cl.c.RemoteAddr().(*net.TCPAddr).Port), cl.state)
+	}
 	for _, name := range []string{"tcp", "tcp6", "udp", "udp6"} {
 		data, err := os.ReadFile("/proc/net/" + name)
 		if err != nil {

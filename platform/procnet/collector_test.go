@@ -105,9 +105,8 @@ func TestCollectorCanceled(t *testing.T) {
 // The live /proc, read by the default Collector, shows sockets this test
 // opens, found by inode, with their state and exact local endpoint.
 func TestCollectorLive(t *testing.T) {
-	if _, err := os.Stat("/proc/net/tcp"); err != nil {
-		t.Skip("no /proc/net/tcp on this system")
-	}
+	_, err := os.Stat("/proc/net/tcp")
+	testenv.SkipWithout(t, err == nil, "a live /proc/net/tcp")
 	type want struct {
 		kind          collect.Kind
 		state         collect.State

@@ -112,9 +112,9 @@ func (p *Protocol) HandleFrame(nic *core.NIC, eth header.Ethernet) {
 	if forUs && a.Op() == header.ARPRequest {
 		reply := core.AllocFrame(header.ARPLen)
 		header.EncodeARP((*reply)[header.EthernetLen:], header.ARPReply, nic.MAC(), nic.Addr(), senderMAC, sender)
+		c.ARPOutReplies.Add(1)
 		nic.WriteFrame(*reply, senderMAC, header.EtherTypeARP)
 		core.FreeFrame(reply)
-		c.ARPOutReplies.Add(1)
 	}
 }
 
@@ -224,9 +224,9 @@ func (p *Protocol) retry(nic *core.NIC, ip netip.Addr) {
 func (p *Protocol) request(nic *core.NIC, ip netip.Addr) {
 	f := core.AllocFrame(header.ARPLen)
 	header.EncodeARP((*f)[header.EthernetLen:], header.ARPRequest, nic.MAC(), nic.Addr(), header.MAC{}, ip)
+	p.stack.Counters.ARPOutRequests.Add(1)
 	nic.WriteFrame(*f, header.Broadcast, header.EtherTypeARP)
 	core.FreeFrame(f)
-	p.stack.Counters.ARPOutRequests.Add(1)
 }
 
 // Neighbor is one cache entry, as `ip neigh` shows it.

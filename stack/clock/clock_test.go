@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/gonetstat/gonetstat/internal/testenv"
 )
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -53,7 +55,7 @@ func TestRealClock(t *testing.T) {
 	Real{}.AfterFunc(time.Millisecond, func() { close(done) })
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(testenv.Patience):
 		t.Fatal("real AfterFunc never ran")
 	}
 }

@@ -26,6 +26,10 @@ import (
 // for thousands of sockets, so a stack silent for this long is stuck.
 const DefaultTimeout = 2 * time.Second
 
+// defaultTimeout is DefaultTimeout; tests that end a wait by an event
+// rather than the clock set it longer.
+var defaultTimeout = DefaultTimeout
+
 // ErrTimeout is wrapped by the error of a stack that did not answer in
 // time.
 var ErrTimeout = errors.New("control: timed out")
@@ -71,10 +75,14 @@ func Collect(ctx context.Context, dir string) ([]Reply, []error) {
 	if err != nil {
 		return nil, []error{fmt.Errorf("control: %w", err)}
 	}
-	deadline := time.Now().Add(DefaultTimeout)
+	start := time.Now()
+	deadline := start.Add(defaultTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	// What a stack that does not answer is told it had: the whole
+	// allowance, not what was left when its turn came.
+	budget := max(deadline.Sub(start), 0)
 	type result struct {
 		reply Reply
 		err   error
@@ -93,7 +101,7 @@ func Collect(ctx context.Context, dir string) ([]Reply, []error) {
 		wg.Go(func() {
 			pid, stack, _ := parseSocketName(name)
 			path := filepath.Join(dir, name)
-			r, stale, err := ask(ctx, path, deadline)
+			r, stale, err := ask(ctx, path, deadline, budget)
 			if err != nil {
 				err = &StackError{Path: path, Name: stack, PID: pid, Err: err}
 			}
@@ -116,8 +124,7 @@ func Collect(ctx context.Context, dir string) ([]Reply, []error) {
 
 // ask reads one stack's table. stale reports a socket nobody serves
 // (removed when ours); that is not an error.
-func ask(ctx context.Context, path string, deadline time.Time) (Reply, bool, error) {
-	budget := time.Until(deadline)
+func ask(ctx context.Context, path string, deadline time.Time, budget time.Duration) (Reply, bool, error) {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Reply{}, true, nil // its server closed since we listed the directory

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,70 +28,21 @@ import (
 	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/render"
 	"github.com/gonetstat/gonetstat/stack"
-	"github.com/gonetstat/gonetstat/stack/core"
-	hdr "github.com/gonetstat/gonetstat/stack/header"
-	"github.com/gonetstat/gonetstat/stack/link"
+	"github.com/gonetstat/gonetstat/stack/stacktest"
 )
 
-var (
-	addrA = netip.MustParsePrefix("198.18.0.1/24")
-	addrB = netip.MustParsePrefix("198.18.0.2/24")
-)
+var addrA = stacktest.AddrA
 
-// twoStacks joins stacks "a" and "b" on an in-memory wire (real clock)
-// and opens a TCP connection from a to b:80 that has carried data both
-// ways.
+// The tests end every wait by an event: no stack here is slow, so none
+// may time out however loaded the machine. TestHungServerBounded bounds
+// Collect by its context's deadline instead.
+func init() { defaultTimeout = testenv.Patience }
+
+// twoStacks runs stacks "a" and "b" with a TCP connection from a to b:80
+// that has carried data both ways, settled so that their tables hold
+// still while compared.
 func twoStacks(t *testing.T) (a, b *stack.Stack) {
-	t.Helper()
-	ea, eb := link.Pair(link.PairConfig{MACA: hdr.MAC{2, 0, 0, 0, 0, 0xa}, MACB: hdr.MAC{2, 0, 0, 0, 0, 0xb}})
-	t.Cleanup(func() { ea.Close(); eb.Close() })
-	a = stack.New(stack.Options{Options: core.Options{Name: "a"}})
-	b = stack.New(stack.Options{Options: core.Options{Name: "b"}})
-	if _, err := a.AddNIC(ea, addrA); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.AddNIC(eb, addrB); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := b.Listen(netip.AddrPortFrom(netip.IPv4Unspecified(), 80), 8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}()
-	ca, err := a.Dial(netip.AddrPortFrom(addrB.Addr(), 80))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ca.Close() })
-	cb, ok := <-accepted
-	if !ok {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { cb.Close() })
-	if _, err := ca.Write(bytes.Repeat([]byte("x"), 10000)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(cb, make([]byte, 10000)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cb.Write([]byte("pong")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.ReadFull(ca, make([]byte, 4)); err != nil {
-		t.Fatal(err)
-	}
-	// Let delayed ACKs go out, so the tables hold still while compared.
-	time.Sleep(300 * time.Millisecond)
-	return a, b
+	return stacktest.Connected(t, "a", "b", 10000, 4)
 }
 
 // serve runs a control server for src until the test ends.
@@ -386,35 +338,85 @@ func fakeServer(t *testing.T, dir, name string, answer func(c net.Conn)) string 
 	return path
 }
 
+// TestHungServerBounded: a server that never answers costs the client
+// ctx's deadline, not DefaultTimeout. Checked by what Collect says, not
+// by a stopwatch: the server answers never, so Collect returning at all
+// is the bound at work, and the budget it names is the context's.
 func TestHungServerBounded(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	serve(t, dir, "live", func() []collect.Socket { return nil })
 	fakeServer(t, dir, "hung", nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	const bound = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
-	start := time.Now()
-	replies, errs := Collect(ctx, dir)
-	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("Collect took %v with a 300ms deadline", took)
+	var replies []Reply
+	var errs []error
+	testenv.NoHang(t, "Collect with a server that never answers", func() { replies, errs = Collect(ctx, dir) })
+	var se *StackError
+	if len(replies) != 0 || len(errs) != 1 || !errors.As(errs[0], &se) || se.Name != "hung" || se.PID != os.Getpid() || !errors.Is(errs[0], ErrTimeout) {
+		t.Fatalf("replies %v, errors %v; want one timeout naming stack \"hung\"", replies, errs)
 	}
+	m := regexp.MustCompile(`^stack "hung" \(PID \d+, [^)]+\): no answer within (\S+): `).FindStringSubmatch(errs[0].Error())
+	if m == nil {
+		t.Fatalf("error text %q", errs[0])
+	}
+	if budget, err := time.ParseDuration(m[1]); err != nil || budget > bound {
+		t.Errorf("the error names a budget of %s, want the context's %v, not DefaultTimeout (%v)", m[1], bound, DefaultTimeout)
+	}
+}
+
+// TestHungServerDoesNotHoldBackOthers: stacks are asked in parallel, so
+// a live stack's table comes back beside a hung one's error. The hung
+// wait ends by the interruption Ctrl-C makes, once the live stack's
+// client has hung up and the hung one has the request: events, not a
+// timeout.
+func TestHungServerDoesNotHoldBackOthers(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	// The live stack answers, then waits for the client to hang up, which
+	// it does once it has read the whole answer.
+	liveRead := make(chan struct{})
+	empty := `{"schema":"gonetstat.sockets/v1","host":"h","time":"2026-01-01T00:00:00Z","sockets":[]}`
+	fakeServer(t, dir, "live", func(c net.Conn) {
+		io.WriteString(c, okHeader("live", len(empty))+empty)
+		io.Copy(io.Discard, c)
+		close(liveRead)
+	})
+	// The hung one reads the request and never answers.
+	hungAsked, release := make(chan struct{}), make(chan struct{})
+	fakeServer(t, dir, "hung", func(net.Conn) { close(hungAsked); <-release })
+	t.Cleanup(func() { close(release) })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for _, ch := range []chan struct{}{liveRead, hungAsked} {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return
+			}
+		}
+		cancel()
+	}()
+	var replies []Reply
+	var errs []error
+	testenv.NoHang(t, "Collect with a live and a hung server", func() { replies, errs = Collect(ctx, dir) })
 	if len(replies) != 1 || replies[0].Info.Name != "live" {
 		t.Errorf("replies %+v, want the live stack", replies)
 	}
 	var se *StackError
-	if len(errs) != 1 || !errors.As(errs[0], &se) || se.Name != "hung" || se.PID != os.Getpid() || !errors.Is(errs[0], ErrTimeout) {
-		t.Fatalf("errors %v, want one timeout naming stack \"hung\"", errs)
+	if len(errs) != 1 || !errors.As(errs[0], &se) || se.Name != "hung" || !strings.Contains(errs[0].Error(), "interrupted") {
+		t.Errorf("errors %v, want one naming stack \"hung\" as interrupted", errs)
 	}
-	if !strings.Contains(errs[0].Error(), `stack "hung" (PID `) || !strings.Contains(errs[0].Error(), "no answer within") {
-		t.Errorf("error text %q", errs[0])
-	}
+}
+
+// okHeader is a server's header line announcing a body of length bytes
+// from stack name.
+func okHeader(name string, length int) string {
+	return `{"version":"gonetstat.control/v1","status":"ok","info":{"name":"` + name + `","pid":1,"process":"p","started":"2026-01-01T00:00:00Z"},"length":` + strconv.Itoa(length) + "}\n"
 }
 
 // TestBadServers: whatever a server sends, the client ends with an error
 // naming the stack, never a panic or a half-read table.
 func TestBadServers(t *testing.T) {
-	okHeader := func(length int) string {
-		return `{"version":"gonetstat.control/v1","status":"ok","info":{"name":"bad","pid":1,"process":"p","started":"2026-01-01T00:00:00Z"},"length":` + strconv.Itoa(length) + "}\n"
-	}
 	body := `{"schema":"gonetstat.sockets/v1","host":"h","time":"2026-01-01T00:00:00Z","sockets":[{"source":"kernel","proto":"udp","protocol":17,"family":2,"local_address":"127.0.0.1","local_port":53,"remote_address":"0.0.0.0","remote_port":0,"state":"CLOSE","send_queue":0,"recv_queue":0}]}`
 	tests := []struct{ name, send, want string }{
 		{"nothing", "", "connection closed before the response header"},
@@ -424,11 +426,11 @@ func TestBadServers(t *testing.T) {
 		{"error status", `{"version":"gonetstat.control/v1","status":"error","error":"out of memory"}` + "\n", "the stack answered: out of memory"},
 		{"bad status", `{"version":"gonetstat.control/v1","status":"maybe"}` + "\n", `status "maybe"`},
 		{"no info", `{"version":"gonetstat.control/v1","status":"ok","length":0}` + "\n", "without info"},
-		{"body too long", okHeader(MaxBody + 1), "body of 67108865 bytes"},
-		{"short body", okHeader(100) + "{}", "reading a 100-byte body: unexpected EOF"},
-		{"bad schema", okHeader(2) + "{}", "no schema field"},
-		{"kernel row", okHeader(len(body)) + body, `socket 0 is from kernel "", not from stack "bad"`},
-		{"bad name", strings.Replace(okHeader(0), `"name":"bad"`, `"name":"../x"`, 1), `stack name "../x"`},
+		{"body too long", okHeader("bad", MaxBody+1), "body of 67108865 bytes"},
+		{"short body", okHeader("bad", 100) + "{}", "reading a 100-byte body: unexpected EOF"},
+		{"bad schema", okHeader("bad", 2) + "{}", "no schema field"},
+		{"kernel row", okHeader("bad", len(body)) + body, `socket 0 is from kernel "", not from stack "bad"`},
+		{"bad name", strings.Replace(okHeader("bad", 0), `"name":"bad"`, `"name":"../x"`, 1), `stack name "../x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

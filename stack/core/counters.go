@@ -6,6 +6,14 @@ package core
 import "sync/atomic"
 
 // Counters are the stack's statistics. Every field is updated atomically.
+//
+// A counter moves before the event it counts can be seen: a packet is
+// counted before it leaves (before the link, or the loopback, has it) and
+// a received one before a socket or a waiting caller is given it. Whoever
+// sees the effect of a packet — a refused connect, an echo reply, a
+// datagram read — reads a count that already includes it, with no wait.
+// (TestCountersMoveBeforeThePacketLeaves checks the sending side frame by
+// frame.)
 type Counters struct {
 	// Link
 	LinkInErrors, LinkInOtherHost, LinkInUnknownType, LinkOutFrames atomic.Uint64

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/header"
@@ -30,8 +31,11 @@ type TransportHandler interface {
 // the ipv4 package.
 type IPv4Sender interface {
 	// SendIPv4 routes and sends one datagram whose payload is payload,
-	// fragmenting it when it exceeds the route's MTU (unless df).
-	SendIPv4(src, dst netip.Addr, proto uint8, ttl uint8, df bool, payload []byte) error
+	// fragmenting it when it exceeds the route's MTU (unless df). It adds
+	// one to each of the sent counters once the datagram is routed and
+	// before its first frame leaves, so that whoever sees the datagram
+	// arrive also sees it counted (see Counters).
+	SendIPv4(src, dst netip.Addr, proto uint8, ttl uint8, df bool, payload []byte, sent ...*atomic.Uint64) error
 }
 
 // IPv4Resolver sends an IPv4 frame to a next hop on a NIC, resolving the
@@ -129,15 +133,16 @@ func (s *Stack) Transport(proto uint8) TransportHandler {
 // ErrNoIPv4 means no IPv4 protocol was registered.
 var ErrNoIPv4 = errors.New("stack: no IPv4 protocol registered")
 
-// SendIPv4 sends a datagram through the registered IPv4 protocol.
-func (s *Stack) SendIPv4(src, dst netip.Addr, proto uint8, ttl uint8, df bool, payload []byte) error {
+// SendIPv4 sends a datagram through the registered IPv4 protocol; sent
+// are counted as IPv4Sender.SendIPv4 says.
+func (s *Stack) SendIPv4(src, dst netip.Addr, proto uint8, ttl uint8, df bool, payload []byte, sent ...*atomic.Uint64) error {
 	s.mu.RLock()
 	ip := s.ipv4
 	s.mu.RUnlock()
 	if ip == nil {
 		return ErrNoIPv4
 	}
-	return ip.SendIPv4(src, dst, proto, ttl, df, payload)
+	return ip.SendIPv4(src, dst, proto, ttl, df, payload, sent...)
 }
 
 // SendIPv4Frame hands a frame to the resolver for its next hop.

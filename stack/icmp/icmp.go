@@ -168,12 +168,9 @@ func (p *Protocol) allow() bool {
 
 func (p *Protocol) send(src, dst netip.Addr, msg []byte, typ uint8) {
 	c := &p.stack.Counters
-	if err := p.stack.SendIPv4(src, dst, header.ProtoICMP, 0, false, msg); err != nil {
+	if err := p.stack.SendIPv4(src, dst, header.ProtoICMP, 0, false, msg, &c.ICMPOutMsgs, &c.ICMPOutType[typ]); err != nil {
 		c.ICMPOutErrors.Add(1)
-		return
 	}
-	c.ICMPOutMsgs.Add(1)
-	c.ICMPOutType[typ].Add(1)
 }
 
 // Ping sends an echo request; replies with this id go to the function
@@ -182,12 +179,11 @@ func (p *Protocol) Ping(dst netip.Addr, id, seq uint16, payload []byte) error {
 	b := make([]byte, header.ICMPv4MinLen+len(payload))
 	copy(b[header.ICMPv4MinLen:], payload)
 	header.EncodeICMPv4(b, header.ICMPEchoRequest, 0, uint32(id)<<16|uint32(seq))
-	if err := p.stack.SendIPv4(netip.Addr{}, dst, header.ProtoICMP, 0, false, b); err != nil {
-		p.stack.Counters.ICMPOutErrors.Add(1)
+	c := &p.stack.Counters
+	if err := p.stack.SendIPv4(netip.Addr{}, dst, header.ProtoICMP, 0, false, b, &c.ICMPOutMsgs, &c.ICMPOutType[header.ICMPEchoRequest]); err != nil {
+		c.ICMPOutErrors.Add(1)
 		return err
 	}
-	p.stack.Counters.ICMPOutMsgs.Add(1)
-	p.stack.Counters.ICMPOutType[header.ICMPEchoRequest].Add(1)
 	return nil
 }
 

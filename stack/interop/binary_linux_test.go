@@ -40,11 +40,8 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	exited, waitErr := watch(t, cmd)
-	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "udp-echo listening"); {
-		if time.Now().After(deadline) {
-			t.Fatalf("gonetstat stack run did not come up:\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !stderr.Await(func(s string) bool { return strings.Contains(s, "udp-echo listening") }, exited) {
+		t.Fatalf("gonetstat stack run did not come up:\n%s", stderr.String())
 	}
 	for _, want := range []string{"created TAP " + name, "kernel side of " + name + " is 198.18.0.1/24, up", "http listening on tcp 198.18.0.2:80"} {
 		if !strings.Contains(stderr.String(), want) {
@@ -92,7 +89,7 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 		t.Errorf("gonetstat -ano --stack lacks the stack's HTTP listener with PID %d:\n%s", cmd.Process.Pid, table)
 	}
 
-	stopWith(t, cmd, exited, waitErr, syscall.SIGTERM, 10*time.Second, &stderr)
+	stopWith(t, cmd, exited, waitErr, syscall.SIGTERM, &stderr)
 	if out, err := exec.Command("ip", "-n", ns, "link", "show", name).CombinedOutput(); err == nil {
 		t.Errorf("TAP %s still exists after exit:\n%s", name, out)
 	}
@@ -134,16 +131,18 @@ func TestIntegrationBinaryStackDemo(t *testing.T) {
 	ns := "gonetstat-demo-" + strconv.Itoa(cmd.Process.Pid)
 	exited, waitErr := watch(t, cmd)
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() }) // only if the demo failed to
-	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), "holding everything until Ctrl-C"); {
+	// The demo writes its table to stdout, then says it holds on stderr;
+	// the two pipes are copied apart, so either may arrive first: wait for
+	// both, the table up to its last line.
+	held := stderr.Await(func(s string) bool { return strings.Contains(s, "holding everything until Ctrl-C") }, exited) &&
+		stdout.Await(func(s string) bool { return strings.Contains(s, "so it can show all of it.\n") }, exited)
+	if !held {
 		select {
 		case <-exited:
 			t.Fatalf("stack demo exited early: %v\n%s\n%s", waitErr(), stdout.String(), stderr.String())
 		default:
+			t.Fatalf("stack demo printed no table within %v:\n%s\n%s", testenv.Patience, stdout.String(), stderr.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stack demo printed no table within 30 s:\n%s\n%s", stdout.String(), stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	out := stdout.String()
 	for _, want := range []string{
@@ -187,7 +186,7 @@ func TestIntegrationBinaryStackDemo(t *testing.T) {
 	}
 	checkBothEnds(t, runPrinted(t, bin, m[1]), idle[1], "198.18.0.2:80", "stack:demo")
 
-	stopWith(t, cmd, exited, waitErr, os.Interrupt, 15*time.Second, &stderr)
+	stopWith(t, cmd, exited, waitErr, os.Interrupt, &stderr)
 	if list, _ := exec.Command("ip", "netns", "list").Output(); strings.Contains(string(list), ns) {
 		t.Errorf("namespace %s is left after the demo:\n%s", ns, list)
 	}
@@ -248,12 +247,12 @@ func checkBothEnds(t *testing.T, table, kernelEnd, stackEnd, source string) {
 // httpGet fetches path from addr over a connection made on the calling
 // thread (in the namespace it is in) and returns the whole response.
 func httpGet(addr, path string) ([]byte, error) {
-	c, err := net.DialTimeout("tcp4", addr, 5*time.Second)
+	c, err := net.DialTimeout("tcp4", addr, testenv.Patience)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.SetDeadline(time.Now().Add(testenv.Patience))
 	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, addr); err != nil {
 		return nil, err
 	}
@@ -277,8 +276,9 @@ func watch(t *testing.T, cmd *exec.Cmd) (exited chan struct{}, waitErr func() er
 	return exited, func() error { <-exited; return err }
 }
 
-// stopWith signals cmd and wants it to exit 0 within d.
-func stopWith(t *testing.T, cmd *exec.Cmd, exited chan struct{}, waitErr func() error, sig os.Signal, d time.Duration, stderr *testenv.SyncBuffer) {
+// stopWith signals cmd and wants it to exit 0 (a hang fails after
+// testenv.Patience).
+func stopWith(t *testing.T, cmd *exec.Cmd, exited chan struct{}, waitErr func() error, sig os.Signal, stderr *testenv.SyncBuffer) {
 	t.Helper()
 	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
@@ -288,7 +288,7 @@ func stopWith(t *testing.T, cmd *exec.Cmd, exited chan struct{}, waitErr func() 
 		if err := waitErr(); err != nil {
 			t.Errorf("after %v: %v, want exit 0\n%s", sig, err, stderr.String())
 		}
-	case <-time.After(d):
-		t.Fatalf("%s did not exit within %v of %v", strings.Join(cmd.Args, " "), d, sig)
+	case <-time.After(testenv.Patience):
+		t.Fatalf("%s did not exit within %v of %v", strings.Join(cmd.Args, " "), testenv.Patience, sig)
 	}
 }

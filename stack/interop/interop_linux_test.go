@@ -100,7 +100,7 @@ func upload(t *testing.T, e *env, n int64) {
 			return
 		}
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(100 * time.Second))
+		c.SetDeadline(time.Now().Add(testenv.Patience))
 		h := sha256.New()
 		m, err := io.Copy(h, c)
 		got <- result{m, h.Sum(nil), err}
@@ -110,7 +110,7 @@ func upload(t *testing.T, e *env, n int64) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetWriteDeadline(time.Now().Add(100 * time.Second))
+	c.SetWriteDeadline(time.Now().Add(testenv.Patience))
 	if _, err := io.CopyBuffer(c, services.NewPatternReader(n), make([]byte, 64<<10)); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func upload(t *testing.T, e *env, n int64) {
 		if r.err != nil || r.n != n || !bytes.Equal(r.sum, want[:]) {
 			t.Errorf("kernel received %d of %d bytes (%v), sha256 %x, want %x", r.n, n, r.err, r.sum, want)
 		}
-	case <-time.After(110 * time.Second):
+	case <-time.After(testenv.Patience):
 		t.Fatal("the kernel never finished receiving")
 	}
 }
@@ -143,7 +143,7 @@ func TestIntegrationUDPEchoBothWays(t *testing.T) {
 	}
 	defer kc.Close()
 	for i, msg := range []string{"one", strings.Repeat("x", 1400), strings.Repeat("y", 4000)} { // the last one fragments
-		kc.SetDeadline(time.Now().Add(5 * time.Second))
+		kc.SetDeadline(time.Now().Add(testenv.Patience))
 		if _, err := kc.Write([]byte(msg)); err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +180,7 @@ func TestIntegrationUDPEchoBothWays(t *testing.T) {
 		if _, err := sc.WriteTo([]byte(msg), ks.LocalAddr()); err != nil {
 			t.Fatal(err)
 		}
-		sc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		sc.SetReadDeadline(time.Now().Add(testenv.Patience))
 		buf := make([]byte, 8000)
 		n, from, err := sc.ReadFrom(buf)
 		if err != nil || string(buf[:n]) != msg || from.String() != ks.LocalAddr().String() {
@@ -246,7 +246,7 @@ func TestIntegrationARPBothWays(t *testing.T) {
 	}
 	select {
 	case <-replied:
-	case <-time.After(5 * time.Second):
+	case <-time.After(testenv.Patience):
 		t.Fatal("the kernel never answered the stack's ping")
 	}
 	found := false

@@ -104,14 +104,18 @@ func (p *Protocol) receive(nic *core.NIC, b []byte) {
 }
 
 // SendIPv4 routes and sends one datagram, fragmenting it when needed. A
-// zero src takes the outgoing NIC's address; a zero ttl the default.
-func (p *Protocol) SendIPv4(src, dst netip.Addr, proto uint8, ttl uint8, df bool, payload []byte) error {
+// zero src takes the outgoing NIC's address; a zero ttl the default. The
+// sent counters move once the datagram is routed, before its first frame
+// leaves: a datagram that cannot be routed is not counted by its
+// transport, and one that is seen arriving always is.
+func (p *Protocol) SendIPv4(src, dst netip.Addr, proto uint8, ttl uint8, df bool, payload []byte, sent ...*atomic.Uint64) error {
 	c := &p.stack.Counters
 	c.IPOutRequests.Add(1)
 	if ttl == 0 {
 		ttl = p.opt.DefaultTTL
 	}
 	if nic := p.stack.NICFor(dst); nic != nil {
+		count(sent)
 		return p.loopback(nic, src, dst, proto, ttl, payload)
 	}
 	nic, nexthop, ok := p.stack.FindRoute(dst)
@@ -125,6 +129,7 @@ func (p *Protocol) SendIPv4(src, dst netip.Addr, proto uint8, ttl uint8, df bool
 	id := uint16(p.id.Add(1))
 	mtu := nic.MTU()
 	if header.IPv4MinLen+len(payload) <= mtu {
+		count(sent)
 		return p.sendOne(nic, nexthop, header.IPv4Fields{TTL: ttl, Protocol: proto, Src: src, Dst: dst, ID: id, Flags: dfFlag(df)}, payload)
 	}
 	if df {
@@ -132,22 +137,33 @@ func (p *Protocol) SendIPv4(src, dst netip.Addr, proto uint8, ttl uint8, df bool
 		return fmt.Errorf("%w: %d bytes, MTU %d", ErrTooBig, header.IPv4MinLen+len(payload), mtu)
 	}
 	// RFC 791 §3.2 fragmentation: every fragment but the last carries a
-	// multiple of 8 bytes and More Fragments.
+	// multiple of 8 bytes and More Fragments. Each fragment is counted
+	// before it leaves, and the datagram as fragmented before its last
+	// fragment does (the peer can reassemble it from then on).
+	count(sent)
 	chunk := (mtu - header.IPv4MinLen) &^ 7
 	for off := 0; off < len(payload); off += chunk {
 		end := min(off+chunk, len(payload))
 		f := header.IPv4Fields{TTL: ttl, Protocol: proto, Src: src, Dst: dst, ID: id, FragOffset: off}
 		if end < len(payload) {
 			f.Flags = header.IPv4MoreFragments
+		} else {
+			c.IPFragOKs.Add(1)
 		}
+		c.IPFragCreates.Add(1)
 		if err := p.sendOne(nic, nexthop, f, payload[off:end]); err != nil {
 			c.IPFragFails.Add(1)
 			return err
 		}
-		c.IPFragCreates.Add(1)
 	}
-	c.IPFragOKs.Add(1)
 	return nil
+}
+
+// count adds one to each of a sender's counters.
+func count(sent []*atomic.Uint64) {
+	for _, c := range sent {
+		c.Add(1)
+	}
 }
 
 func dfFlag(df bool) uint16 {

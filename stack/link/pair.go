@@ -117,6 +117,16 @@ func (e *PairEndpoint) Stats() Stats {
 	return e.out.stats
 }
 
+// InFlight returns how many frames this end sent that the other end has
+// not finished receiving: frames on the wire, and one being handed over
+// (whose processing may still send frames of its own). Zero on both ends
+// means the wire is quiet until a timer or a caller sends again.
+func (e *PairEndpoint) InFlight() int {
+	e.out.mu.Lock()
+	defer e.out.mu.Unlock()
+	return len(e.out.queue) + e.out.delivering
+}
+
 func (e *PairEndpoint) deliver(frame []byte) {
 	e.mu.Lock()
 	d := e.disp
@@ -144,6 +154,9 @@ type wire struct {
 	// may delay a frame but not let it pass an earlier one.
 	lastAt time.Time
 	stats  Stats
+	// delivering counts frames popped from the queue whose delivery has
+	// not returned yet.
+	delivering int
 	// timer delivers the frames due at the head of the queue; armedAt is
 	// when it is set to fire (meaningful while armed).
 	timer   clock.Timer
@@ -262,10 +275,12 @@ func (w *wire) deliverDue() {
 		}
 		f := w.queue.pop()
 		w.stats.Delivered++
+		w.delivering++
 		w.mu.Unlock()
 		w.to.deliver(*f.frame)
 		w.bufs.Put(f.frame)
 		w.mu.Lock()
+		w.delivering--
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/header"
 )
@@ -199,7 +200,7 @@ func TestRealClockKeepsOrder(t *testing.T) {
 			if n != i {
 				t.Fatalf("frame %d arrived as number %d", n, i)
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(testenv.Patience):
 			t.Fatalf("frame %d never arrived", i)
 		}
 	}
@@ -273,3 +274,32 @@ func TestSnifferWritesPcap(t *testing.T) {
 }
 
 func ipOf(n byte) netip.Addr { return netip.AddrFrom4([4]byte{198, 18, 0, n}) }
+
+// TestInFlight: a frame counts as in flight from WritePacket until the
+// receiving end has finished with it, delivery included, so a frame sent
+// back during delivery is never missed by a caller waiting for a quiet
+// wire.
+func TestInFlight(t *testing.T) {
+	clk := clock.NewManual(epoch)
+	a, b := Pair(PairConfig{Clock: clk, AtoB: Faults{Delay: time.Millisecond}, BtoA: Faults{Delay: time.Millisecond}})
+	var during []int
+	b.Attach(dispatchFunc(func([]byte) {
+		during = append(during, a.InFlight())
+		b.WritePacket(numbered(2)) // the answer leaves before the delivery ends
+	}))
+	a.Attach(dispatchFunc(func([]byte) {}))
+	if err := a.WritePacket(numbered(1)); err != nil {
+		t.Fatal(err)
+	}
+	if a.InFlight() != 1 || b.InFlight() != 0 {
+		t.Fatalf("after one write: in flight %d and %d, want 1 and 0", a.InFlight(), b.InFlight())
+	}
+	clk.Advance(time.Millisecond)
+	if !slices.Equal(during, []int{1}) || a.InFlight() != 0 || b.InFlight() != 1 {
+		t.Errorf("during delivery %v (want [1]); after it %d and %d, want 0 and 1", during, a.InFlight(), b.InFlight())
+	}
+	clk.Advance(time.Millisecond)
+	if a.InFlight() != 0 || b.InFlight() != 0 {
+		t.Errorf("after the answer: in flight %d and %d, want 0 and 0", a.InFlight(), b.InFlight())
+	}
+}

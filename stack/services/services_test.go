@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/stack"
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/header"
@@ -67,8 +68,8 @@ func start(t *testing.T, name string, serve func(ctx context.Context) error) (st
 			if err != nil {
 				t.Errorf("%s returned %v", name, err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Errorf("%s did not stop within 10s of its context ending", name)
+		case <-time.After(testenv.Patience):
+			t.Errorf("%s did not stop within %v of its context ending", name, testenv.Patience)
 		}
 	}
 	t.Cleanup(stop)
@@ -219,7 +220,7 @@ func TestServicesOverTheStack(t *testing.T) {
 	if _, err := uc.WriteTo([]byte("ping over udp"), net.UDPAddrFromAddrPort(dst(7))); err != nil {
 		t.Fatal(err)
 	}
-	uc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	uc.SetReadDeadline(time.Now().Add(testenv.Patience))
 	buf := make([]byte, 100)
 	n, from, err := uc.ReadFrom(buf)
 	if err != nil || string(buf[:n]) != "ping over udp" || from.String() != "198.18.0.2:7" {
@@ -237,7 +238,7 @@ func TestServicesOverTheStack(t *testing.T) {
 	for _, stop := range stops {
 		stop()
 	}
-	open.SetReadDeadline(time.Now().Add(5 * time.Second))
+	open.SetReadDeadline(time.Now().Add(testenv.Patience))
 	if _, err := open.Read(make([]byte, 1)); err != io.EOF {
 		t.Errorf("read on an echo connection after the service stopped: %v, want EOF", err)
 	}

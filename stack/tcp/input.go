@@ -166,8 +166,8 @@ func (e *Endpoint) sndShift() uint8 {
 func (e *Endpoint) inputSynSentLocked(seg *segment) {
 	if seg.has(header.TCPAck) && (seg.ack.LessEq(e.iss) || e.sndMax.LessThan(seg.ack)) {
 		if !seg.has(header.TCPRst) {
-			e.p.sendRaw(e.local, e.remote, seg.ack, 0, header.TCPRst, 0, header.TCPOptions{}, nil)
 			e.p.stack.Counters.TCPOutRsts.Add(1)
+			e.p.sendRaw(e.local, e.remote, seg.ack, 0, header.TCPRst, 0, header.TCPOptions{}, nil)
 		}
 		return
 	}
@@ -285,8 +285,8 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	}
 	if e.state == stateSynRecv {
 		if !(e.sndUna.LessThan(seg.ack) && seg.ack.LessEq(e.sndMax)) {
-			e.p.sendRaw(e.local, e.remote, seg.ack, 0, header.TCPRst, 0, header.TCPOptions{}, nil)
 			c.TCPOutRsts.Add(1)
+			e.p.sendRaw(e.local, e.remote, seg.ack, 0, header.TCPRst, 0, header.TCPOptions{}, nil)
 			return nil
 		}
 		e.synAckedLocked(seg)

@@ -136,8 +136,8 @@ func (e *Endpoint) sendRstLocked() {
 	case stateClosed, stateListen, stateTimeWait:
 		return
 	}
-	e.p.sendRaw(e.local, e.remote, e.sndNxt, e.rcvNxt, header.TCPRst|header.TCPAck, 0, header.TCPOptions{}, nil)
 	e.p.stack.Counters.TCPOutRsts.Add(1)
+	e.p.sendRaw(e.local, e.remote, e.sndNxt, e.rcvNxt, header.TCPRst|header.TCPAck, 0, header.TCPOptions{}, nil)
 }
 
 // scheduleAckLocked acknowledges received data: at once for every second
@@ -244,13 +244,14 @@ func (e *Endpoint) trySendLocked() {
 			return // Nagle: wait for the ACK of what is in flight
 		}
 		resent := e.sndNxt.LessThan(e.sndMax)
-		seq := e.sendDataLocked(off, n)
 		if resent {
 			// Resent after a timeout's rewind: a retransmission, and no
 			// RTT sample from it (Karn, RFC 6298 §3).
 			e.p.stack.Counters.TCPRetransSegs.Add(1)
 			e.totRetrans++
-		} else if !e.rttTiming {
+		}
+		seq := e.sendDataLocked(off, n)
+		if !resent && !e.rttTiming {
 			e.rttTiming, e.rttSeq, e.rttStart = true, seq, e.p.stack.Clock.Now()
 		}
 		if !e.retrans.armed {

@@ -196,16 +196,18 @@ func (p *Protocol) listenerLocked(local netip.AddrPort) *Endpoint {
 // resetClosed answers a segment for a connection that does not exist
 // (RFC 9293 §3.10.7.1): an incoming RST is dropped; otherwise if ACK is
 // on, <SEQ=SEG.ACK><CTL=RST>, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+// The RST is counted before it leaves: the peer's connect fails as soon as
+// it arrives, and whoever sees that must see the count.
 func (p *Protocol) resetClosed(seg *segment) {
 	if seg.flags&header.TCPRst != 0 {
 		return
 	}
+	p.stack.Counters.TCPOutRsts.Add(1)
 	if seg.flags&header.TCPAck != 0 {
 		p.sendRaw(seg.dst, seg.src, seg.ack, 0, header.TCPRst, 0, header.TCPOptions{}, nil)
 	} else {
 		p.sendRaw(seg.dst, seg.src, 0, seg.seq.Add(seg.length()), header.TCPRst|header.TCPAck, 0, header.TCPOptions{}, nil)
 	}
-	p.stack.Counters.TCPOutRsts.Add(1)
 }
 
 // segBufs holds the buffers segments are built in: IPv4 copies the

@@ -450,6 +450,7 @@ func (e *Endpoint) onProbeTimeoutLocked() {
 	if len(l) == 0 {
 		return
 	}
+	e.p.stack.Counters.TCPLossProbes.Add(1)
 	before := e.sndNxt
 	e.sendNewLocked(true)
 	r.tlpRetrans = false
@@ -458,7 +459,6 @@ func (e *Endpoint) onProbeTimeoutLocked() {
 		r.tlpRetrans = true
 	}
 	r.tlpOut, r.tlpEnd = true, e.sndMax
-	e.p.stack.Counters.TCPLossProbes.Add(1)
 	e.armRetransLocked()
 }
 
@@ -504,8 +504,8 @@ func (e *Endpoint) onSACKTimeoutLocked() {
 func (e *Endpoint) retransmitSegLocked(s *txSeg) {
 	c := &e.p.stack.Counters
 	if e.finSent && s.start == e.finSeq {
-		e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
 		c.TCPRetransSegs.Add(1)
+		e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
 	} else {
 		off, n := int(s.start.Sub(e.sndUna)), int(s.len())
 		if e.finSent && s.end == e.finSeq.Add(1) {
@@ -521,8 +521,8 @@ func (e *Endpoint) retransmitSegLocked(s *txSeg) {
 			if off+done+k == len(buf) {
 				flags |= header.TCPPsh
 			}
-			e.sendLocked(s.start.Add(uint32(done)), flags, buf[off+done:off+done+k])
 			c.TCPRetransSegs.Add(1)
+			e.sendLocked(s.start.Add(uint32(done)), flags, buf[off+done:off+done+k])
 			done += k
 		}
 	}

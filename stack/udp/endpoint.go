@@ -155,15 +155,14 @@ func (e *Endpoint) WriteTo(b []byte, to netip.AddrPort) (int, error) {
 	dgram := make([]byte, header.UDPLen+len(b))
 	copy(dgram[header.UDPLen:], b)
 	header.EncodeUDP(dgram, local.Port(), to.Port(), src, to.Addr())
-	if err := e.proto.stack.SendIPv4(src, to.Addr(), header.ProtoUDP, 0, false, dgram); err != nil {
+	if err := e.proto.stack.SendIPv4(src, to.Addr(), header.ProtoUDP, 0, false, dgram, &e.proto.stack.Counters.UDPOutDatagrams); err != nil {
 		return 0, err
 	}
-	e.proto.stack.Counters.UDPOutDatagrams.Add(1)
 	return len(b), nil
 }
 
-// enqueue stores a received datagram, or reports false when the socket's
-// buffer or the stack's budget is full.
+// enqueue stores and counts a received datagram, or reports false when
+// the socket's buffer or the stack's budget is full.
 func (e *Endpoint) enqueue(data []byte, from netip.AddrPort) bool {
 	cost := int64(len(data) + datagramOverhead)
 	e.mu.Lock()
@@ -177,6 +176,9 @@ func (e *Endpoint) enqueue(data []byte, from netip.AddrPort) bool {
 	e.memUsed += cost
 	e.queue = append(e.queue, datagram{from, append([]byte(nil), data...)})
 	e.queued += len(data)
+	// Counted before the reader can see it: a reader that got the
+	// datagram finds it in InDatagrams.
+	e.proto.stack.Counters.UDPInDatagrams.Add(1)
 	e.wakeLocked()
 	return true
 }

@@ -59,9 +59,7 @@ func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 	if !ep.enqueue(u.Payload(), from) {
 		c.UDPRcvbufErrors.Add(1)
 		c.UDPInErrors.Add(1)
-		return
 	}
-	c.UDPInDatagrams.Add(1)
 }
 
 // lookup finds the best endpoint for a datagram: a connected one whose
