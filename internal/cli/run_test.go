@@ -23,6 +23,7 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/names"
+	"github.com/gonetstat/gonetstat/internal/testenv"
 	"github.com/gonetstat/gonetstat/stack/control"
 )
 
@@ -86,7 +87,7 @@ func lookups(_ context.Context, addr string) ([]string, error) {
 }
 
 func resolver(fqdn bool) Namer {
-	return names.New(names.Options{FQDN: fqdn, Services: "testdata/services", LookupAddr: lookups, Timeout: 5 * time.Second})
+	return names.New(names.Options{FQDN: fqdn, Services: "testdata/services", LookupAddr: lookups, Timeout: testenv.Patience}) // the fakes answer at once: only a stalled machine could reach a shorter bound
 }
 
 func s(p collect.Proto, local, remote string, st collect.State, inode uint64) collect.Socket {

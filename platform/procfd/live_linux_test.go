@@ -83,11 +83,11 @@ func TestScanLive(t *testing.T) {
 	}
 }
 
-// startHolder starts `sleep 30` holding f as descriptor 3 and stops it when
+// startHolder starts `sleep 3600` holding f as descriptor 3 and stops it when
 // the test ends.
 func startHolder(t testing.TB, f *os.File) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command("sleep", "30")
+	cmd := exec.Command("sleep", "3600")
 	cmd.ExtraFiles = []*os.File{f}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -352,7 +352,7 @@ func TestScanWhileProcessesVanish(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 100; i++ {
-				cmd := exec.Command("sleep", "30")
+				cmd := exec.Command("sleep", "3600")
 				if err := cmd.Start(); err != nil {
 					t.Error(err)
 					return
@@ -563,7 +563,7 @@ func BenchmarkScanLive(b *testing.B) {
 			}
 			files[j] = os.NewFile(uintptr(fd), "udp")
 		}
-		cmd := exec.Command("sleep", "60")
+		cmd := exec.Command("sleep", "3600")
 		cmd.ExtraFiles = files
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
