@@ -18,30 +18,11 @@ import (
 	"github.com/gonetstat/gonetstat/platform/sockdiag"
 )
 
-// loopbackTCP opens a TCP socket bound to 127.0.0.1 on a free port, closed
-// at cleanup, and returns its descriptor and port.
-func loopbackTCP(t *testing.T) (int, int) {
-	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fd, sa.(*unix.SockaddrInet4).Port
-}
-
 // TestLiveBound: a TCP socket bound to a loopback port without listen or
 // connect is a BOUND row of -anoq, with this process as its owner, and no
 // row of -ano; where the source cannot list it, -q says so on stderr.
 func TestLiveBound(t *testing.T) {
-	_, port := loopbackTCP(t)
+	_, port := testenv.BoundTCP(t)
 	local := "127.0.0.1:" + strconv.Itoa(port)
 	rowOf := func(out string) *row {
 		for _, r := range parseText(t, out, true) {
@@ -121,7 +102,7 @@ func qNotes(stderr string) []string {
 // TestLiveListenerSendQueue: a listener's send queue is its backlog limit
 // from sock_diag, and absent from /proc/net, which prints 0 for it.
 func TestLiveListenerSendQueue(t *testing.T) {
-	fd, port := loopbackTCP(t)
+	fd, port := testenv.BoundTCP(t)
 	const backlog = 7
 	if err := unix.Listen(fd, backlog); err != nil {
 		t.Fatal(err)
