@@ -66,7 +66,7 @@ func (r row) String() string {
 // fixture is a set of sockets of every kind held by this test process.
 type fixture struct {
 	want    []row            // the rows gonetstat must print for them
-	ports   map[portKey]bool // every local (protocol, endpoint) the fixture owns
+	ports   map[portKey]bool // the connection of every row in want
 	closers []func()
 }
 
@@ -76,15 +76,26 @@ func (f *fixture) close() {
 	}
 }
 
-// portKey is a local endpoint of one protocol: another process's socket
-// with the same port number on another address or protocol is not the
-// fixture's.
+// portKey is one socket's connection: protocol, local and remote endpoint
+// (the remote unspecified:0 for a listener or an unconnected UDP socket).
+// The local endpoint alone is not enough: an earlier test's TIME_WAIT can
+// hold a local port that the kernel gives this fixture again, towards
+// another peer, and that row is not the fixture's.
 type portKey struct {
-	proto string
-	local netip.AddrPort
+	proto         string
+	local, remote netip.AddrPort
 }
 
-func (f *fixture) port(proto string, ap netip.AddrPort) { f.ports[portKey{proto, ap}] = true }
+func key(r row) portKey { return portKey{r.Proto, r.Local, r.Remote} }
+
+// connections is the connection of every row of want.
+func connections(want []row) map[portKey]bool {
+	k := make(map[portKey]bool, len(want))
+	for _, r := range want {
+		k[key(r)] = true
+	}
+	return k
+}
 
 func addrPort(a net.Addr) netip.AddrPort {
 	switch a := a.(type) {
@@ -103,7 +114,7 @@ func addrPort(a net.Addr) netip.AddrPort {
 func openFixture(t *testing.T) *fixture {
 	t.Helper()
 	pid := os.Getpid()
-	f := &fixture{ports: map[portKey]bool{}}
+	f := &fixture{}
 	t.Cleanup(f.close)
 	for _, host := range []string{"127.0.0.1", "::1"} {
 		unspec := netip.IPv4Unspecified()
@@ -116,7 +127,6 @@ func openFixture(t *testing.T) *fixture {
 		}
 		f.closers = append(f.closers, func() { ln.Close() })
 		lap := addrPort(ln.Addr())
-		f.port("tcp", lap)
 		f.want = append(f.want, row{"tcp", lap, netip.AddrPortFrom(unspec, 0), "LISTENING", pid})
 
 		// dial returns a client and the accepted server end, after one byte
@@ -132,7 +142,6 @@ func openFixture(t *testing.T) *fixture {
 			}
 			f.closers = append(f.closers, func() { c.Close(); s.Close() })
 			exchange(t, c, s)
-			f.port("tcp", addrPort(c.LocalAddr()))
 			return c, s
 		}
 
@@ -165,7 +174,6 @@ func openFixture(t *testing.T) *fixture {
 		}
 		f.closers = append(f.closers, func() { u.Close() })
 		uap := addrPort(u.LocalAddr())
-		f.port("udp", uap)
 		f.want = append(f.want, row{"udp", uap, netip.AddrPortFrom(unspec, 0), "", pid})
 
 		cu, err := net.Dial("udp", u.LocalAddr().String())
@@ -173,9 +181,9 @@ func openFixture(t *testing.T) *fixture {
 			t.Fatalf("udp dial: %v", err)
 		}
 		f.closers = append(f.closers, func() { cu.Close() })
-		f.port("udp", addrPort(cu.LocalAddr()))
 		f.want = append(f.want, row{"udp", addrPort(cu.LocalAddr()), uap, "", pid})
 	}
+	f.ports = connections(f.want)
 	// TIME_WAIT and FIN_WAIT_2 are reached asynchronously; give the kernel
 	// a moment to settle the last ACKs before anyone reads the tables.
 	waitStates(t, f)
@@ -262,7 +270,7 @@ func ssRows(t *testing.T, ports map[portKey]bool) []row {
 		if err != nil {
 			t.Fatalf("ss row %q: %v", sc.Text(), err)
 		}
-		if ports == nil || ports[portKey{r.Proto, r.Local}] {
+		if ports == nil || ports[key(r)] {
 			rows = append(rows, r)
 		}
 	}

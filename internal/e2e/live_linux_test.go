@@ -82,7 +82,7 @@ func parseText(t *testing.T, out string, pidColumn bool) []row {
 func only(rows []row, ports map[portKey]bool) []row {
 	var out []row
 	for _, r := range rows {
-		if ports[portKey{r.Proto, r.Local}] {
+		if ports[key(r)] {
 			out = append(out, r)
 		}
 	}

@@ -172,7 +172,7 @@ func makeNamespaces(t *testing.T, n int) []*testNS {
 			if ns.want[i].PID != ns.pid {
 				t.Fatalf("helper PID %d, started %d", ns.want[i].PID, ns.pid)
 			}
-			ns.ports[portKey{ns.want[i].Proto, ns.want[i].Local}] = true
+			ns.ports[key(ns.want[i])] = true
 		}
 		nss = append(nss, ns)
 	}
