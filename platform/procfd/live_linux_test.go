@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -198,8 +199,44 @@ int main(void) {
 `
 
 // TestIntegrationZombieLeader: the socket of a process whose leader has
-// exited is found through its other thread, and given the process's PID.
+// exited is found through its other thread, and given the process's PID:
+// as root, who reads the leader's fd directory as empty, and as an
+// ordinary user, who is refused it even for a process of their own (as
+// root, that part runs in a child as nobody: TestZombieLeaderChild).
 func TestIntegrationZombieLeader(t *testing.T) {
+	if os.Getenv(zleaderChildEnv) != "" {
+		return // the child part runs in TestZombieLeaderChild
+	}
+	checkZombieLeader(t)
+	if os.Geteuid() != 0 {
+		return
+	}
+	exe := copyForNobody(t, t.TempDir())
+	cmd := exec.Command(exe, "-test.run=^TestZombieLeaderChild$", "-test.v")
+	cmd.Env = append(os.Environ(), zleaderChildEnv+"=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the zombie-leader scan as nobody failed: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS: TestZombieLeaderChild") {
+		t.Fatalf("the zombie-leader scan as nobody did not run:\n%s", out)
+	}
+}
+
+// zleaderChildEnv marks the run of TestZombieLeaderChild as nobody.
+const zleaderChildEnv = "PROCFD_ZLEADER_CHILD"
+
+func TestZombieLeaderChild(t *testing.T) {
+	if os.Getenv(zleaderChildEnv) == "" {
+		t.Skip("helper of TestIntegrationZombieLeader")
+	}
+	checkZombieLeader(t)
+}
+
+// checkZombieLeader runs zleader and finds its socket's owner with both
+// readers.
+func checkZombieLeader(t *testing.T) {
 	cc, err := exec.LookPath("gcc")
 	testenv.SkipWithout(t, err == nil, "a C compiler (gcc)")
 	dir := t.TempDir()
@@ -236,8 +273,11 @@ func TestIntegrationZombieLeader(t *testing.T) {
 		t.Fatalf("zleader said %q: %v", out, err)
 	}
 	pid := cmd.Process.Pid
-	if ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err != nil || len(ents) != 0 {
-		t.Fatalf("the exited leader's fd directory lists %d entries (%v); the test needs it empty", len(ents), err)
+	// Root reads the exited leader's fd directory as empty; anyone else
+	// may not read it at all.
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if os.Geteuid() == 0 && (err != nil || len(ents) != 0) || os.Geteuid() != 0 && !errors.Is(err, fs.ErrPermission) {
+		t.Fatalf("the exited leader's fd directory lists %d entries (%v); the test needs it empty to root and refused to others", len(ents), err)
 	}
 
 	want := &collect.Process{PID: pid, Name: "zleader"} // comm: a zombie has no exe link

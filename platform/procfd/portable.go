@@ -58,7 +58,13 @@ func (rd *portableDir) listPIDs() ([]int, error) {
 func (rd *portableDir) scanProcess(pid int, st *workerState, holds *holdBuf) procResult {
 	dir := filepath.Join(rd.path, strconv.Itoa(pid))
 	n, r := scanFDDir(pid, filepath.Join(dir, "fd"), st, holds)
-	if r.outcome != read || n > 0 {
+	switch {
+	case r.outcome == read && n == 0:
+	case r.outcome == denied:
+		if stat, err := os.ReadFile(filepath.Join(dir, "stat")); err != nil || !zombieStat(stat) {
+			return r
+		}
+	default:
 		return r
 	}
 	tasks, err := os.ReadDir(filepath.Join(dir, "task"))

@@ -137,14 +137,31 @@ func (st *workerState) taskFDPath(pid, tid int) []byte {
 // thread-group leader that has exited while its other threads run: the
 // kernel keeps the leader as a zombie, its files released, so <pid>/fd is
 // empty while the threads still hold every descriptor of the process. Its
-// sockets are then read from <pid>/task/<tid>/fd.
+// sockets are then read from <pid>/task/<tid>/fd. Root reads such an fd
+// directory as empty; anyone else is refused it, even for a process of
+// their own (proc_fd_access_allowed asks ptrace_may_access of the leader,
+// whose memory is gone), while each living thread's is open to them: so a
+// refused process whose leader is a zombie has its threads read too.
 func (rd *rootDir) scanProcess(pid int, st *workerState, holds *holdBuf) procResult {
 	st.ensureBuffers()
 	n, r := rd.scanFDs(pid, st.pidPath(pid, "fd"), st, holds)
-	if r.outcome != read || n > 0 {
-		return r
+	switch {
+	case r.outcome == read && n == 0, r.outcome == denied && rd.zombie(pid, st):
+		return rd.scanThreads(pid, st, holds)
 	}
-	return rd.scanThreads(pid, st, holds)
+	return r
+}
+
+// zombie reports whether pid's leader is a zombie; false when its stat
+// cannot be read (it exited meanwhile).
+func (rd *rootDir) zombie(pid int, st *workerState) bool {
+	f, err := openatZ(rd.fd, st.pidPath(pid, "stat"), unix.O_RDONLY|unix.O_CLOEXEC)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(f)
+	n, err := unix.Read(f, st.link)
+	return err == nil && n > 0 && zombieStat(st.link[:n])
 }
 
 // scanFDs adds the sockets of the fd directory at path (relative to the

@@ -873,3 +873,27 @@ func benchFixture(b *testing.B, procs, perProc int, workers []int) {
 		b.Run("workers="+strconv.Itoa(w), func(b *testing.B) { run(b, w) })
 	}
 }
+
+func TestZombieStat(t *testing.T) {
+	for _, tt := range []struct {
+		stat string
+		want bool
+	}{
+		{"4242 (zleader) Z 1 4242 4242 0 -1 4194380 0 0\n", true},
+		{"4242 (bash) S 1 4242 4242 34816 4242 4194304\n", false},
+		{"4242 (sleep) R 1\n", false},
+		// The comm is the process's to choose: the state follows the last ')'.
+		{"4242 (x) Z (a) S 1 4242\n", false},
+		{"4242 (a) Z) Z 1\n", true},
+		{"4242 (a b) Z 1\n", true},
+		{"4242 (zz)", false},
+		{"4242 (zz) ", false},
+		{"4242 (zz)Z", false},
+		{"Z", false},
+		{"", false},
+	} {
+		if got := zombieStat([]byte(tt.stat)); got != tt.want {
+			t.Errorf("zombieStat(%q) = %v, want %v", tt.stat, got, tt.want)
+		}
+	}
+}
