@@ -897,3 +897,19 @@ func TestZombieStat(t *testing.T) {
 		}
 	}
 }
+
+// FuzzZombieStat: any bytes, never a panic, and the answer is whether
+// " Z" follows the last ')'.
+func FuzzZombieStat(f *testing.F) {
+	f.Add([]byte("4242 (zleader) Z 1 4242\n"))
+	f.Add([]byte("4242 (x) Z (a) S 1\n"))
+	f.Add([]byte(")"))
+	f.Fuzz(func(t *testing.T, stat []byte) {
+		s := string(stat)
+		i := strings.LastIndex(s, ")")
+		want := i >= 0 && strings.HasPrefix(s[i+1:], " Z")
+		if got := zombieStat(stat); got != want {
+			t.Errorf("zombieStat(%q) = %v, want %v", stat, got, want)
+		}
+	})
+}
