@@ -211,17 +211,7 @@ func TestIntegrationZombieLeader(t *testing.T) {
 	if os.Geteuid() != 0 {
 		return
 	}
-	exe := copyForNobody(t, t.TempDir())
-	cmd := exec.Command(exe, "-test.run=^TestZombieLeaderChild$", "-test.v")
-	cmd.Env = append(os.Environ(), zleaderChildEnv+"=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the zombie-leader scan as nobody failed: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "--- PASS: TestZombieLeaderChild") {
-		t.Fatalf("the zombie-leader scan as nobody did not run:\n%s", out)
-	}
+	runAsNobody(t, t.TempDir(), "TestZombieLeaderChild", zleaderChildEnv+"=1")
 }
 
 // zleaderChildEnv marks the run of TestZombieLeaderChild as nobody.
@@ -450,16 +440,23 @@ func TestIntegrationDenied(t *testing.T) {
 		checkDenied(t, root)
 		return
 	}
-	exe := copyForNobody(t, root)
-	cmd := exec.Command(exe, "-test.run=^TestDeniedChild$", "-test.v")
-	cmd.Env = append(os.Environ(), "PROCFD_CHILD_ROOT="+root)
+	runAsNobody(t, root, "TestDeniedChild", "PROCFD_CHILD_ROOT="+root)
+}
+
+// runAsNobody runs the test named test of a copy of this binary (made in
+// dir, see copyForNobody) as nobody, with env added, and fails t unless
+// it passed.
+func runAsNobody(t *testing.T, dir, test, env string) {
+	t.Helper()
+	cmd := exec.Command(copyForNobody(t, dir), "-test.run=^"+test+"$", "-test.v")
+	cmd.Env = append(os.Environ(), env)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("child scan as nobody failed: %v\n%s", err, out)
+		t.Fatalf("%s as nobody failed: %v\n%s", test, err, out)
 	}
-	if !strings.Contains(string(out), "--- PASS: TestDeniedChild") {
-		t.Fatalf("the child scan did not run:\n%s", out)
+	if !strings.Contains(string(out), "--- PASS: "+test) {
+		t.Fatalf("%s as nobody did not run:\n%s", test, out)
 	}
 }
 
