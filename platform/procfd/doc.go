@@ -44,9 +44,9 @@
 // A process whose main thread has exited while other threads run keeps
 // its descriptors, but the kernel shows its leader's fd directory empty
 // (the zombie leader's files are released), and refuses it to anyone but
-// root. A process whose fd directory lists nothing, or is refused while
-// its <pid>/stat says the leader is a zombie, is read through
-// <pid>/task/<tid>/fd of its other threads.
+// root. A process whose fd directory lists nothing, or is refused to us
+// although it runs as our own user, is read through <pid>/task/<tid>/fd
+// of its other threads.
 //
 // # What the scan cannot see
 //

@@ -54,25 +54,33 @@ func (rd *portableDir) listPIDs() ([]int, error) {
 }
 
 // scanProcess adds the sockets of one process to holds; see the Linux
-// version for the rules, the threads of an exited leader included.
+// version for the rules, the threads of an exited leader included. A tree
+// read through the os calls gives no cheap owner of a process, so a
+// refused one always has its threads tried (a fixture or a copy is small),
+// and stays refused unless they could be read.
 func (rd *portableDir) scanProcess(pid int, st *workerState, holds *holdBuf) procResult {
 	dir := filepath.Join(rd.path, strconv.Itoa(pid))
 	n, r := scanFDDir(pid, filepath.Join(dir, "fd"), st, holds)
 	switch {
 	case r.outcome == read && n == 0:
+		_, r = scanTaskDirs(pid, dir, st, holds)
 	case r.outcome == denied:
-		if stat, err := os.ReadFile(filepath.Join(dir, "stat")); err != nil || !zombieStat(stat) {
-			return r
+		if threads, tr := scanTaskDirs(pid, dir, st, holds); tr.outcome == read && threads > 0 {
+			r = tr
 		}
-	default:
-		return r
 	}
+	return r
+}
+
+// scanTaskDirs adds the sockets of every thread of pid but the leader, and
+// returns how many threads' fd directories were read.
+func scanTaskDirs(pid int, dir string, st *workerState, holds *holdBuf) (int, procResult) {
 	tasks, err := os.ReadDir(filepath.Join(dir, "task"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return r // as on Linux: no descriptor either way
+		return 0, procResult{pid: pid, outcome: read} // as on Linux: no descriptor either way
 	}
 	if err != nil {
-		return classify(pid, "reading task directory", err)
+		return 0, classify(pid, "reading task directory", err)
 	}
 	var tids []int
 	for _, t := range tasks {
@@ -85,13 +93,13 @@ func (rd *portableDir) scanProcess(pid int, st *workerState, holds *holdBuf) pro
 		if _, tr := scanFDDir(pid, filepath.Join(dir, "task", strconv.Itoa(tid), "fd"), st, holds); tr.outcome == vanished {
 			gone++
 		} else if tr.outcome != read {
-			return tr
+			return 0, tr
 		}
 	}
 	if len(tids) > 0 && gone == len(tids) {
-		return procResult{pid: pid, outcome: vanished}
+		return 0, procResult{pid: pid, outcome: vanished}
 	}
-	return procResult{pid: pid, outcome: read}
+	return len(tids) - gone, procResult{pid: pid, outcome: read}
 }
 
 // scanFDDir adds the sockets of one fd directory to holds and returns how

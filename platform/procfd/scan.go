@@ -548,15 +548,6 @@ func exeName(target []byte, unlinked func() bool) []byte {
 	return target
 }
 
-// zombieStat reports whether a <pid>/stat line says the task is a zombie
-// (state Z): the third field, after the comm in parentheses, which may
-// itself hold ')' and spaces, so the last ')' ends it (fs/proc/array.c,
-// do_task_stat).
-func zombieStat(stat []byte) bool {
-	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && len(stat) > i+2 && stat[i+1] == ' ' && stat[i+2] == 'Z'
-}
-
 // commName returns the first line of a comm file.
 func commName(comm []byte) []byte {
 	if i := bytes.IndexByte(comm, '\n'); i >= 0 {

@@ -18,7 +18,8 @@ import (
 // the base of openat/readlinkat, which is safe from several goroutines;
 // listPIDs, which moves its offset, runs before the workers start.
 type rootDir struct {
-	fd int
+	fd   int
+	euid uint32 // ours, for the processes whose threads may be read (scanProcess)
 }
 
 var _ procDir = (*rootDir)(nil)
@@ -28,7 +29,7 @@ func openOS(root string) (procDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &rootDir{fd: fd}, nil
+	return &rootDir{fd: fd, euid: uint32(unix.Geteuid())}, nil
 }
 
 func (rd *rootDir) close() { unix.Close(rd.fd) }
@@ -137,31 +138,35 @@ func (st *workerState) taskFDPath(pid, tid int) []byte {
 // thread-group leader that has exited while its other threads run: the
 // kernel keeps the leader as a zombie, its files released, so <pid>/fd is
 // empty while the threads still hold every descriptor of the process. Its
-// sockets are then read from <pid>/task/<tid>/fd. Root reads such an fd
-// directory as empty; anyone else is refused it, even for a process of
-// their own (proc_fd_access_allowed asks ptrace_may_access of the leader,
-// whose memory is gone), while each living thread's is open to them: so a
-// refused process whose leader is a zombie has its threads read too.
+// sockets are then read from <pid>/task/<tid>/fd.
+//
+// Root reads such an fd directory as empty; anyone else is refused it,
+// even for a process of their own (proc_fd_access_allowed asks
+// ptrace_may_access of the leader, whose memory is gone from the moment
+// it began to exit), while each living thread's is open to them. So a
+// refused process of our own user has its threads read too, and counts as
+// read when they could be; other users' processes are not tried, since
+// their threads would be refused as well.
 func (rd *rootDir) scanProcess(pid int, st *workerState, holds *holdBuf) procResult {
 	st.ensureBuffers()
 	n, r := rd.scanFDs(pid, st.pidPath(pid, "fd"), st, holds)
 	switch {
-	case r.outcome == read && n == 0, r.outcome == denied && rd.zombie(pid, st):
-		return rd.scanThreads(pid, st, holds)
+	case r.outcome == read && n == 0:
+		_, r = rd.scanThreads(pid, st, holds)
+	case r.outcome == denied && rd.ours(pid, st):
+		if threads, tr := rd.scanThreads(pid, st, holds); tr.outcome == read && threads > 0 {
+			r = tr
+		}
 	}
 	return r
 }
 
-// zombie reports whether pid's leader is a zombie; false when its stat
-// cannot be read (it exited meanwhile).
-func (rd *rootDir) zombie(pid int, st *workerState) bool {
-	f, err := openatZ(rd.fd, st.pidPath(pid, "stat"), unix.O_RDONLY|unix.O_CLOEXEC)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(f)
-	n, err := unix.Read(f, st.link)
-	return err == nil && n > 0 && zombieStat(st.link[:n])
+// ours reports whether pid runs as our effective user: <pid> is owned by
+// the process's effective UID whatever its state (task_dump_owner).
+func (rd *rootDir) ours(pid int, st *workerState) bool {
+	var s unix.Stat_t
+	p := st.pidPath(pid, "")
+	return unix.Fstatat(rd.fd, string(p[:len(p)-2]), &s, 0) == nil && s.Uid == rd.euid
 }
 
 // scanFDs adds the sockets of the fd directory at path (relative to the
@@ -238,23 +243,24 @@ func (rd *rootDir) exeUnlinked(pid int, st *workerState) bool {
 // (see scanProcess). Threads usually share one descriptor table, but a
 // thread may have unshared its own (unshare(CLONE_FILES)), so each is read;
 // a socket found twice counts once in merge. A thread that exits meanwhile
-// is skipped; when every one has, the process has exited.
-func (rd *rootDir) scanThreads(pid int, st *workerState, holds *holdBuf) procResult {
+// is skipped; when every one has, the process has exited. It returns how
+// many threads' fd directories were read.
+func (rd *rootDir) scanThreads(pid int, st *workerState, holds *holdBuf) (int, procResult) {
 	dir, err := openatZ(rd.fd, st.pidPath(pid, "task"), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if err == unix.ENOENT {
 		// Exited since its fd directory was read empty, or a tree
 		// copied without task directories: no descriptor either way.
-		return procResult{pid: pid, outcome: read}
+		return 0, procResult{pid: pid, outcome: read}
 	}
 	if err != nil {
-		return classify(pid, "opening task directory", err)
+		return 0, classify(pid, "opening task directory", err)
 	}
 	st.tids = st.tids[:0]
 	for {
 		n, err := getdents(dir, st.dents)
 		if err != nil {
 			unix.Close(dir)
-			return classify(pid, "reading task directory", err)
+			return 0, classify(pid, "reading task directory", err)
 		}
 		if n == 0 {
 			break
@@ -277,13 +283,13 @@ func (rd *rootDir) scanThreads(pid int, st *workerState, holds *holdBuf) procRes
 		if _, tr := rd.scanFDs(pid, st.taskFDPath(pid, tid), st, holds); tr.outcome == vanished {
 			gone++
 		} else if tr.outcome != read {
-			return tr
+			return 0, tr
 		}
 	}
 	if len(st.tids) > 0 && gone == len(st.tids) {
 		r.outcome = vanished
 	}
-	return r
+	return len(st.tids) - gone, r
 }
 
 // processName returns the base name of the process's executable, or its
