@@ -87,6 +87,13 @@ type Query struct {
 	// source can; a source that cannot says so in a notice. Without it a
 	// source may leave them out (Filter drops them anyway).
 	Bound bool
+	// Owners says the caller wants each socket's owning process. A source
+	// whose rows name their owner (Windows' iphlpapi tables, gopsutil)
+	// sets Socket.Owner then, naming each process once per snapshot and
+	// sharing one *Process among its rows, and leaves it nil otherwise;
+	// a source that cannot tell (Linux's tables carry an inode, resolved
+	// by an OwnerScanner) ignores it.
+	Owners bool
 }
 
 // Collector reads one socket table source.

@@ -146,6 +146,9 @@ func ParseState(name string) (State, bool) {
 type Process struct {
 	PID  int
 	Name string // executable base name ("sshd"), or the comm name when the exe link is unreadable; may be ""
+	// Services names the Windows services the process hosts (svchost),
+	// which netstat -b prints above the executable; nil elsewhere.
+	Services []string
 
 	// Container is where the process runs, when its cgroup names a
 	// container runtime; nil otherwise. It lives here rather than on each

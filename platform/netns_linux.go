@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/gonetstat/gonetstat/collect"
-	"github.com/gonetstat/gonetstat/platform/container"
 	"github.com/gonetstat/gonetstat/platform/netns"
 )
 
@@ -28,9 +27,6 @@ type namespaced struct {
 var _ collect.Collector = (*namespaced)(nil)
 
 func newNamespaced(cfg Config) (collect.Collector, error) {
-	if cfg.NetNS != "" && cfg.AllNetNS {
-		return nil, errors.New("--netns and --all-netns cannot be used together")
-	}
 	n := &namespaced{cfg: cfg, roots: netns.Roots{Proc: cfg.ProcRoot}}
 	if cfg.NetNS != "" {
 		s, err := netns.ParseSpec(cfg.NetNS)
@@ -162,7 +158,7 @@ func (n *namespaced) collectOne(ctx context.Context, q collect.Query, ns netns.N
 		cfg := n.cfg
 		cfg.ProcRoot = netns.ThreadProc(n.roots)
 		cfg.Warn = n.warn
-		c, err := newSockets(cfg)
+		c, err := kernelSockets(cfg)
 		if err != nil {
 			return err
 		}
@@ -195,15 +191,6 @@ func (o *ownNamespace) Collect(ctx context.Context, q collect.Query) ([]collect.
 		}
 	}
 	return socks, err
-}
-
-// Containers returns the lookup of the container a process runs in. It
-// keeps the names it read (by container ID) for as long as it lives: make
-// one per snapshot, so that a renamed container shows its new name.
-func Containers(cfg Config) func(pid int) (*collect.Container, error) {
-	cfg = cfg.withDefaults()
-	r := &container.Resolver{Proc: cfg.ProcRoot}
-	return r.Lookup
 }
 
 func plural(n int, one, many string) string {

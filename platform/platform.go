@@ -1,8 +1,11 @@
-// platform.go holds the portable entry points and their configuration.
+// platform.go is the OS seam: the portable entry points, each calling the
+// one unexported implementation (os…) that platform_<goos>.go provides.
 
 package platform
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	"github.com/gonetstat/gonetstat/collect"
@@ -17,8 +20,10 @@ const (
 
 // Config chooses and configures collectors.
 type Config struct {
-	Source   string       // SourceAuto when ""
-	ProcRoot string       // "/proc" when ""
+	// Source picks Linux's socket table source (SourceAuto when ""); other
+	// systems have one source and accept only SourceAuto.
+	Source   string
+	ProcRoot string       // "/proc" when ""; Linux only
 	Warn     func(string) // one-line notices (such as a fallback); nil discards them
 
 	// NetNS collects the one network namespace it names (a --netns value:
@@ -41,7 +46,10 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Sockets returns the collector of the live socket table.
+// Sockets returns the collector of the live socket table. Where the
+// system's table names each socket's owner (Windows, macOS, FreeBSD), the
+// collector sets Socket.Owner when its Query asks for owners; on Linux the
+// OwnerScanner of Owners finds them.
 func Sockets(cfg Config) (collect.Collector, error) {
 	cfg = cfg.withDefaults()
 	switch cfg.Source {
@@ -50,16 +58,62 @@ func Sockets(cfg Config) (collect.Collector, error) {
 		return nil, fmt.Errorf("unknown source %q (want %s, %s or %s)", cfg.Source, SourceAuto, SourceNetlink, SourceProc)
 	}
 	if cfg.NetNS != "" || cfg.AllNetNS {
-		return newNamespaced(cfg)
+		if cfg.NetNS != "" && cfg.AllNetNS {
+			return nil, errors.New("--netns and --all-netns cannot be used together")
+		}
+		return osNamespaced(cfg)
 	}
-	c, err := newSockets(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return labelOwn(c), nil
+	return osSockets(cfg)
 }
 
-// Owners returns the scanner that maps socket inodes to processes.
+// Owners returns the scanner that maps socket inodes to processes, or
+// nil and no error where the socket table names its owners itself (see
+// Sockets): there is nothing to scan.
 func Owners(cfg Config) (collect.OwnerScanner, error) {
-	return newOwners(cfg.withDefaults())
+	return osOwners(cfg.withDefaults())
+}
+
+// ErrRoutesAllNetNS is Routes' answer to Config.AllNetNS: route print
+// shows one table, and a namespace's routes mean nothing beside another's.
+var ErrRoutesAllNetNS = errors.New("the routing table (-r) is read from one network namespace at a time: --all-netns cannot be used with it; name one with --netns NAME|PATH|PID")
+
+// Routes reads the interfaces and routes (-r) of this process's network
+// namespace, or of the one Config.NetNS names. Routes of every table are
+// returned (Route.Table says which). A table read with problems comes
+// with a *collect.PartialError; ctx ending stops the read with its error.
+func Routes(ctx context.Context, cfg Config) (collect.RouteTable, error) {
+	cfg = cfg.withDefaults()
+	if cfg.AllNetNS {
+		return collect.RouteTable{}, ErrRoutesAllNetNS
+	}
+	if err := ctx.Err(); err != nil {
+		return collect.RouteTable{}, err
+	}
+	return osRoutes(ctx, cfg)
+}
+
+// Interfaces returns the traffic counters of every interface (-e) of the
+// namespace cfg.NetNS names ("" ours); cfg.AllNetNS is not used.
+func Interfaces(ctx context.Context, cfg Config) ([]collect.InterfaceCounters, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return osInterfaces(ctx, cfg.withDefaults())
+}
+
+// Protocols returns the per-protocol counters (-s) of the namespace
+// cfg.NetNS names ("" ours).
+func Protocols(ctx context.Context, cfg Config) (collect.ProtoCounters, error) {
+	if err := ctx.Err(); err != nil {
+		return collect.ProtoCounters{}, err
+	}
+	return osProtocols(ctx, cfg.withDefaults())
+}
+
+// Containers returns the lookup of the container a process runs in, or nil
+// where containers are not looked for. A lookup keeps the names it read
+// for as long as it lives: make one per snapshot, so that a renamed
+// container shows its new name.
+func Containers(cfg Config) func(pid int) (*collect.Container, error) {
+	return osContainers(cfg.withDefaults())
 }

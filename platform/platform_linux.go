@@ -1,5 +1,6 @@
-// platform_linux.go picks Linux's collectors: sock_diag with a /proc/net
-// fallback for sockets, and the /proc/*/fd scan for owners.
+// platform_linux.go is Linux's side of the OS seam: sock_diag with a
+// /proc/net fallback for sockets, the /proc/*/fd scan for owners, and the
+// reports of reports_linux.go; network namespaces in netns_linux.go.
 
 package platform
 
@@ -14,12 +15,51 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/platform/container"
 	"github.com/gonetstat/gonetstat/platform/procfd"
 	"github.com/gonetstat/gonetstat/platform/procnet"
 	"github.com/gonetstat/gonetstat/platform/sockdiag"
 )
 
-func newSockets(cfg Config) (collect.Collector, error) {
+// The OS seam (platform.go): Linux's implementations.
+
+func osSockets(cfg Config) (collect.Collector, error) {
+	c, err := kernelSockets(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return labelOwn(c), nil
+}
+
+func osNamespaced(cfg Config) (collect.Collector, error) { return newNamespaced(cfg) }
+
+// osOwners: Linux's tables name a socket's inode, not its process; one
+// scan of /proc/*/fd maps inodes to processes.
+func osOwners(cfg Config) (collect.OwnerScanner, error) {
+	return &procfd.Scanner{Root: cfg.ProcRoot}, nil
+}
+
+func osRoutes(ctx context.Context, cfg Config) (collect.RouteTable, error) {
+	return readRoutes(ctx, cfg)
+}
+
+func osInterfaces(ctx context.Context, cfg Config) ([]collect.InterfaceCounters, error) {
+	return readInterfaces(ctx, cfg)
+}
+
+func osProtocols(ctx context.Context, cfg Config) (collect.ProtoCounters, error) {
+	return readProtocols(ctx, cfg)
+}
+
+// osContainers names containers from a process's cgroup (platform/container).
+func osContainers(cfg Config) func(pid int) (*collect.Container, error) {
+	r := &container.Resolver{Proc: cfg.ProcRoot}
+	return r.Lookup
+}
+
+// kernelSockets is the socket table of the namespace the calling thread
+// is in: sock_diag with the /proc/net fallback, as cfg.Source says.
+func kernelSockets(cfg Config) (collect.Collector, error) {
 	f := &fallback{warn: cfg.Warn, listsBound: kernelListsBound}
 	if cfg.Source != SourceProc {
 		f.primary = zoned{}
@@ -28,10 +68,6 @@ func newSockets(cfg Config) (collect.Collector, error) {
 		f.secondary = &procnet.Collector{Root: cfg.ProcRoot}
 	}
 	return f, nil
-}
-
-func newOwners(cfg Config) (collect.OwnerScanner, error) {
-	return &procfd.Scanner{Root: cfg.ProcRoot}, nil
 }
 
 // fallback reads sock_diag (primary) and, when the kernel offers none (no

@@ -1,21 +1,41 @@
 //go:build !linux
 
-// platform_other.go is the fallback for systems whose collectors are not
-// written yet: it says so instead of printing an empty table.
+// platform_other.go is the one stub of the OS seam: on a system without
+// its own platform_<goos>.go every report is refused with
+// collect.ErrUnsupported, never printed empty.
 
 package platform
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
 
-func newSockets(Config) (collect.Collector, error) {
-	return nil, fmt.Errorf("socket table on %s: %w", runtime.GOOS, collect.ErrUnsupported)
+func unsupported(what string) error {
+	return fmt.Errorf("%s on %s: %w", what, runtime.GOOS, collect.ErrUnsupported)
 }
 
-func newOwners(Config) (collect.OwnerScanner, error) {
-	return nil, fmt.Errorf("process owners on %s: %w", runtime.GOOS, collect.ErrUnsupported)
+func osSockets(Config) (collect.Collector, error) { return nil, unsupported("socket table") }
+
+func osNamespaced(Config) (collect.Collector, error) {
+	return nil, unsupported("network namespaces")
 }
+
+func osOwners(Config) (collect.OwnerScanner, error) { return nil, unsupported("process owners") }
+
+func osRoutes(context.Context, Config) (collect.RouteTable, error) {
+	return collect.RouteTable{}, unsupported("routing table")
+}
+
+func osInterfaces(context.Context, Config) ([]collect.InterfaceCounters, error) {
+	return nil, unsupported("interface statistics")
+}
+
+func osProtocols(context.Context, Config) (collect.ProtoCounters, error) {
+	return collect.ProtoCounters{}, unsupported("protocol statistics")
+}
+
+func osContainers(Config) func(pid int) (*collect.Container, error) { return nil }

@@ -4,6 +4,7 @@
 package platform
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,7 +124,7 @@ func TestIntegrationRoutesNetNS(t *testing.T) {
 	var want4, want6, got4, got6 []string
 	testenv.Poll(func() bool {
 		want4, want6 = ipRoutes(t, ns, "-4"), ipRoutes(t, ns, "-6")
-		tab, err = Routes(Config{NetNS: ns})
+		tab, err = Routes(context.Background(), Config{NetNS: ns})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,14 +201,14 @@ func TestIntegrationRoutesNetNS(t *testing.T) {
 }
 
 func TestRoutesRefusesAllNetNS(t *testing.T) {
-	_, err := Routes(Config{AllNetNS: true})
+	_, err := Routes(context.Background(), Config{AllNetNS: true})
 	if !errors.Is(err, ErrRoutesAllNetNS) || !strings.Contains(err.Error(), "--netns") {
 		t.Errorf("Routes with AllNetNS: %v", err)
 	}
 }
 
 func TestRoutesUnknownNetNS(t *testing.T) {
-	_, err := Routes(Config{NetNS: "gnst-rt-does-not-exist"})
+	_, err := Routes(context.Background(), Config{NetNS: "gnst-rt-does-not-exist"})
 	var ne *netns.Error
 	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "gnst-rt-does-not-exist") {
 		t.Errorf("Routes in a missing namespace: %v", err)
@@ -215,11 +216,27 @@ func TestRoutesUnknownNetNS(t *testing.T) {
 }
 
 func TestRoutesOwnNamespace(t *testing.T) {
-	tab, err := Routes(Config{})
+	tab, err := Routes(context.Background(), Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if lo := tab.Interface(1); lo == nil || lo.Name != "lo" {
 		t.Errorf("interface 1 = %+v, want lo", lo)
+	}
+}
+
+// TestReportsHonourCtx: every report refuses to start once ctx has ended
+// (an interval loop's Ctrl-C between two reports).
+func TestReportsHonourCtx(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Routes(ctx, Config{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Routes: err = %v, want context.Canceled", err)
+	}
+	if _, err := Interfaces(ctx, Config{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Interfaces: err = %v, want context.Canceled", err)
+	}
+	if _, err := Protocols(ctx, Config{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Protocols: err = %v, want context.Canceled", err)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
@@ -76,6 +78,7 @@ type wireSocket struct {
 	PID           *uint64   `json:"pid"`
 	Holders       *uint64   `json:"holders"`
 	ProcessName   *string   `json:"process_name"`
+	Services      []string  `json:"services"`
 	Container     *wireCtr  `json:"container"`
 	UID           *uint64   `json:"uid"`
 	Inode         *uint64   `json:"inode"`
@@ -245,6 +248,7 @@ type sharedValues struct {
 type procKey struct {
 	pid          int
 	name         string
+	services     string // Services joined by NUL, which no service name holds
 	container    collect.Container
 	hasContainer bool
 }
@@ -351,6 +355,12 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 		if w.ProcessName != nil {
 			key.name = *w.ProcessName
 		}
+		if w.Services != nil {
+			if len(w.Services) == 0 {
+				return fieldErr("services", "an empty list (the writer omits it when the process hosts no service)")
+			}
+			key.services = strings.Join(w.Services, "\x00")
+		}
 		if w.Container != nil {
 			if key.container, err = decodeContainer(w.Container); err != nil {
 				return err
@@ -360,6 +370,9 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 		p, ok := shared.procs[key]
 		if !ok {
 			p = &collect.Process{PID: key.pid, Name: key.name}
+			if w.Services != nil {
+				p.Services = slices.Clone(w.Services)
+			}
 			if key.hasContainer {
 				if p.Container = shared.containers[key.container]; p.Container == nil {
 					p.Container = &key.container
@@ -386,7 +399,7 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 		for _, f := range [...]struct {
 			name string
 			set  bool
-		}{{"holders", w.Holders != nil}, {"process_name", w.ProcessName != nil}, {"container", w.Container != nil}} {
+		}{{"holders", w.Holders != nil}, {"process_name", w.ProcessName != nil}, {"services", w.Services != nil}, {"container", w.Container != nil}} {
 			if f.set {
 				return fieldErr(f.name, "set without a pid")
 			}

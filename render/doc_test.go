@@ -214,7 +214,7 @@ func fullSocket() collect.Socket {
 		Source: collect.Source{Kind: "stack", Name: "demo"}, NetNS: &collect.Namespace{Inode: 4026531840, Name: "gnst-ns-a"},
 		Proto: collect.ProtoTCP, Family: collect.FamilyIPv6,
 		Local: netip.MustParseAddrPort("[fe80::1%eth0]:22"), Remote: netip.MustParseAddrPort("[fe80::2%eth0]:40100"),
-		State: collect.StateEstablished, Owner: &collect.Process{PID: 9, Name: "sshd",
+		State: collect.StateEstablished, Owner: &collect.Process{PID: 9, Name: "sshd", Services: []string{"sshd"},
 			Container: &collect.Container{Runtime: "containerd", ID: strings.Repeat("ab", 32), Name: "postgres", PodName: "db-0", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}},
 		Holders: 2, UID: 1000, HasUID: true,
 		Inode: 77, Cookie: 88, SendQ: 1, RecvQ: 2,

@@ -48,7 +48,7 @@ func hostileTable(next func() string) (Envelope, Reports) {
 			NetNS:  &collect.Namespace{Inode: 4026532000 + uint64(i), Name: next()},
 			Proto:  collect.ProtoTCP, Family: collect.FamilyIPv6, State: state,
 			Local: ap("fe80::1", 22), Remote: ap("fe80::2", 50000),
-			Owner: &collect.Process{PID: 100 + i, Name: next(), Container: container(i == 0)},
+			Owner: &collect.Process{PID: 100 + i, Name: next(), Services: []string{next(), next()}, Container: container(i == 0)},
 			TCP:   &collect.TCPInfo{Timer: collect.TimerKeepalive},
 			Stack: &collect.StackInfo{FD: 3},
 		}

@@ -128,6 +128,16 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 			b = append(b, `,"process_name":`...)
 			b = appendString(b, s.Owner.Name)
 		}
+		if len(s.Owner.Services) > 0 {
+			b = append(b, `,"services":[`...)
+			for i, svc := range s.Owner.Services {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, svc)
+			}
+			b = append(b, ']')
+		}
 	}
 	if c := s.Container(); c != nil {
 		b = appendContainer(b, c)

@@ -111,6 +111,8 @@ func goldenSockets() []collect.Socket {
 		tcp("[::ffff:198.18.0.1]:8080", "[::ffff:198.18.0.9]:5000", collect.StateTimeWait, nil),
 		udp("0.0.0.0:53", "0.0.0.0:0", &collect.Process{PID: 455, Name: "systemd-resolved"}),
 		udp("127.0.0.1:5353", "127.0.0.1:53", nil),
+		udp("0.0.0.0:5355", "0.0.0.0:0", &collect.Process{PID: 1316, Name: "svchost.exe", Services: []string{"Dnscache"}}),
+		udp("0.0.0.0:123", "0.0.0.0:0", &collect.Process{PID: 1320, Name: "svchost.exe", Services: []string{"W32Time", "LanmanWorkstation"}}),
 		udp("[::]:546", "[::]:0", &collect.Process{PID: 1, Name: "weird\tname\u009b2J\xff"}),
 		udp("[fe80::a:b:c:d%enp0s31f6]:5353", "[fe80::1:2:3:4%enp0s31f6]:5353", &collect.Process{PID: 880, Name: "avahi-daemon"}),
 	)

@@ -61,6 +61,11 @@ func leaves(t *testing.T, v reflect.Value, path string, alloc bool, out map[stri
 		return
 	}
 	switch v.Kind() {
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.String {
+			t.Fatalf("%s is a %s: teach the round-trip guard to fill and compare it", path, v.Type())
+		}
+		add(path, v)
 	case reflect.Bool, reflect.String,
 		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
@@ -96,6 +101,8 @@ func fillAll(t *testing.T, s *collect.Socket, next *int) {
 			v.SetBool(true)
 		case v.Kind() == reflect.String:
 			v.SetString(fmt.Sprintf("v%d", n))
+		case v.Kind() == reflect.Slice: // of strings: two, to catch a writer that keeps one
+			v.Set(reflect.ValueOf([]string{fmt.Sprintf("v%d", n), fmt.Sprintf("v%d.2", n)}))
 		case v.CanInt():
 			v.SetInt(int64(n))
 		case v.CanUint():
@@ -181,6 +188,10 @@ func roundTripLosses(t *testing.T, want, got []collect.Socket) []string {
 			case gv.Kind() == reflect.Pointer || w[p].Kind() == reflect.Pointer:
 				if !(w[p].Kind() == reflect.Pointer && gv.Kind() == reflect.Pointer && w[p].IsNil() && gv.IsNil()) {
 					lost = append(lost, fmt.Sprintf("row %d %s: wrote %s, read back %s", i, p, show(w[p]), show(gv)))
+				}
+			case gv.Kind() == reflect.Slice:
+				if !reflect.DeepEqual(gv.Interface(), w[p].Interface()) {
+					lost = append(lost, fmt.Sprintf("row %d %s: wrote %v, read back %v", i, p, w[p], gv))
 				}
 			case !gv.Equal(w[p]):
 				lost = append(lost, fmt.Sprintf("row %d %s: wrote %v, read back %v", i, p, w[p], gv))

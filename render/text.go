@@ -118,6 +118,19 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 		bw.Write(line)
 		bw.WriteString(eol)
 		if opt.Exe {
+			// Windows puts the services a process hosts (svchost) on a
+			// line of their own, above the executable.
+			if s.Owner != nil && len(s.Owner.Services) > 0 {
+				line = append(line[:0], "  "...)
+				for i, svc := range s.Owner.Services {
+					if i > 0 {
+						line = append(line, ", "...)
+					}
+					line = safetext.AppendText(line, svc)
+				}
+				bw.Write(line)
+				bw.WriteString(eol)
+			}
 			line = append(line[:0], ' ')
 			if s.Owner != nil && s.Owner.Name != "" {
 				line = append(line, '[')

@@ -62,9 +62,10 @@ fi
 echo "== go vet"
 go vet ./...
 
-echo "== cross-compile (windows, darwin, freebsd)"
+echo "== cross-compile and vet (windows, darwin, freebsd)"
 for os in windows darwin freebsd; do
 	GOOS=$os GOARCH=amd64 go build -o /dev/null ./...
+	GOOS=$os GOARCH=amd64 go vet ./...
 done
 
 echo "== go test"

@@ -172,25 +172,6 @@ func (t *tool) runOnce(owner map[netip.Addr]int) error {
 	return nil
 }
 
-// numbersOut replaces each run of digits with N, so notes that differ
-// only in their counts are counted together.
-func numbersOut(s string) string {
-	var b strings.Builder
-	digits := false
-	for _, c := range s {
-		if c >= '0' && c <= '9' {
-			if !digits {
-				b.WriteByte('N')
-			}
-			digits = true
-			continue
-		}
-		digits = false
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 // group is the running workers.
 type group struct {
 	cmds   []*exec.Cmd

@@ -186,3 +186,22 @@ func (t *tally) share() float64 {
 	}
 	return 100 * float64(t.NoPID) / float64(t.Owned)
 }
+
+// numbersOut replaces each run of digits with N, so notes that differ
+// only in their counts are counted together.
+func numbersOut(s string) string {
+	var b strings.Builder
+	digits := false
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			if !digits {
+				b.WriteByte('N')
+			}
+			digits = true
+			continue
+		}
+		digits = false
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -67,19 +67,19 @@ func hostileEnv(name string, stdout, stderr *strings.Builder) Env {
 			s.Stack = &collect.StackInfo{FD: 3}
 			return []control.Reply{{Path: name, Sockets: []collect.Socket{s}}}, []error{&control.StackError{Path: name, Name: name, Err: bad}}
 		},
-		Interfaces: func(ns string) ([]collect.InterfaceCounters, error) {
+		Interfaces: func(_ context.Context, ns string) ([]collect.InterfaceCounters, error) {
 			if ns != "" {
 				return nil, fmt.Errorf("network namespace %s: %w", ns, bad)
 			}
 			return []collect.InterfaceCounters{{Name: name}}, nil
 		},
-		Protocols: func(ns string) (collect.ProtoCounters, error) {
+		Protocols: func(_ context.Context, ns string) (collect.ProtoCounters, error) {
 			if ns != "" {
 				return protos, fmt.Errorf("network namespace %s: %w", ns, bad)
 			}
 			return protos, nil
 		},
-		Routes: func(string) (collect.RouteTable, error) {
+		Routes: func(context.Context, string) (collect.RouteTable, error) {
 			return collect.RouteTable{
 				Interfaces: []collect.Interface{{Index: 2, Name: name, Up: true}},
 				IPv4:       []collect.Route{{Dst: netip.MustParsePrefix("198.18.0.0/15"), IfIndex: 2, IfName: name, Table: collect.RouteTableMain}},

@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -21,10 +22,10 @@ import (
 type report struct {
 	flag  string
 	want  func(Options) bool
-	print func(Options, Env) error // reads and writes; an error names what failed
+	print func(context.Context, Options, Env) error // reads and writes; an error names what failed
 	// fill reads the report into a JSON document (--json, --ndjson); an
 	// error names what failed, and what was read is still filled in.
-	fill func(Options, Env, *render.Reports) error
+	fill func(context.Context, Options, Env, *render.Reports) error
 	// gap: a blank line goes before this report when another precedes
 	// it. -s starts with one of its own, as Windows' does.
 	gap bool
@@ -38,11 +39,13 @@ var reports = []report{
 
 // printReports prints every report asked for and returns the exit code:
 // a report that fails is said on stderr and the others are still printed.
-func printReports(opt Options, env Env) int {
+// When ctx ends (Ctrl-C) it stops where it is, says nothing of the report
+// it was reading, and returns interrupted.
+func printReports(ctx context.Context, opt Options, env Env) (code int, interrupted bool) {
 	if opt.JSON || opt.NDJSON {
-		return printReportsJSON(opt, env)
+		return printReportsJSON(ctx, opt, env)
 	}
-	code := exitOK
+	code = exitOK
 	first := true
 	for _, r := range reports {
 		if !r.want(opt) {
@@ -52,12 +55,15 @@ func printReports(opt Options, env Env) int {
 			io.WriteString(env.Stdout, "\n")
 		}
 		first = false
-		if err := r.print(opt, env); err != nil {
+		if err := r.print(ctx, opt, env); err != nil {
+			if ctx.Err() != nil {
+				return code, true
+			}
 			sayf(env.Stderr, "gonetstat: %s", reportError(r, err))
 			code = exitFailure
 		}
 	}
-	return code
+	return code, false
 }
 
 // reportError is what is said of a report that failed or is incomplete.
@@ -72,14 +78,17 @@ func reportError(r report, err error) string {
 // gonetstat.reports/v1 document (docs/reports-json.md). A report that
 // failed is left out and one that is incomplete kept: both are in the
 // document's warnings and on stderr, and make the exit 1, as in text.
-func printReportsJSON(opt Options, env Env) int {
+func printReportsJSON(ctx context.Context, opt Options, env Env) (code int, interrupted bool) {
 	host, _ := env.Hostname()
 	doc := render.Reports{Host: host, Time: env.Now().UTC(), Sections: opt.Sections}
 	for _, r := range reports {
 		if !r.want(opt) {
 			continue
 		}
-		if err := r.fill(opt, env, &doc); err != nil {
+		if err := r.fill(ctx, opt, env, &doc); err != nil {
+			if ctx.Err() != nil {
+				return exitOK, true // a document cut short is not written
+			}
 			doc.Warnings = append(doc.Warnings, reportError(r, err))
 		}
 	}
@@ -91,21 +100,21 @@ func printReportsJSON(opt Options, env Env) int {
 	}
 	if err != nil {
 		sayf(env.Stderr, "gonetstat: writing the reports: %v", err)
-		return exitFailure
+		return exitFailure, false
 	}
 	for _, w := range doc.Warnings {
 		sayf(env.Stderr, "gonetstat: warning: %s", w)
 	}
 	if len(doc.Warnings) > 0 {
-		return exitFailure
+		return exitFailure, false
 	}
-	return exitOK
+	return exitOK, false
 }
 
 // printRoutes prints the table even when part of it could not be read
 // (a *collect.PartialError), then reports what is missing.
-func printRoutes(opt Options, env Env) error {
-	t, ok, err := readRoutes(opt, env)
+func printRoutes(ctx context.Context, opt Options, env Env) error {
+	t, ok, err := readRoutes(ctx, opt, env)
 	if !ok {
 		return err
 	}
@@ -115,8 +124,8 @@ func printRoutes(opt Options, env Env) error {
 	return err
 }
 
-func fillRoutes(opt Options, env Env, doc *render.Reports) error {
-	t, ok, err := readRoutes(opt, env)
+func fillRoutes(ctx context.Context, opt Options, env Env, doc *render.Reports) error {
+	t, ok, err := readRoutes(ctx, opt, env)
 	if ok {
 		doc.Routes = &t
 	}
@@ -125,24 +134,24 @@ func fillRoutes(opt Options, env Env, doc *render.Reports) error {
 
 // readRoutes reads the routing table; ok when there is a table to show,
 // which err (an "incomplete routing table") may say is partial.
-func readRoutes(opt Options, env Env) (t collect.RouteTable, ok bool, err error) {
+func readRoutes(ctx context.Context, opt Options, env Env) (t collect.RouteTable, ok bool, err error) {
 	if env.Routes == nil {
 		return t, false, collect.ErrUnsupported
 	}
-	t, err = env.Routes(opt.NetNS)
+	t, err = env.Routes(ctx, opt.NetNS)
 	return t, err == nil || collect.IsPartial(err), err
 }
 
-func printInterfaces(opt Options, env Env) error {
-	ifs, err := readInterfaces(opt, env)
+func printInterfaces(ctx context.Context, opt Options, env Env) error {
+	ifs, err := readInterfaces(ctx, opt, env)
 	if err != nil {
 		return err
 	}
 	return render.InterfaceStats(env.Stdout, ifs)
 }
 
-func fillInterfaces(opt Options, env Env, doc *render.Reports) error {
-	ifs, err := readInterfaces(opt, env)
+func fillInterfaces(ctx context.Context, opt Options, env Env, doc *render.Reports) error {
+	ifs, err := readInterfaces(ctx, opt, env)
 	if err != nil {
 		return err
 	}
@@ -150,23 +159,23 @@ func fillInterfaces(opt Options, env Env, doc *render.Reports) error {
 	return nil
 }
 
-func readInterfaces(opt Options, env Env) ([]collect.InterfaceCounters, error) {
+func readInterfaces(ctx context.Context, opt Options, env Env) ([]collect.InterfaceCounters, error) {
 	if env.Interfaces == nil {
 		return nil, collect.ErrUnsupported
 	}
-	return env.Interfaces(opt.NetNS)
+	return env.Interfaces(ctx, opt.NetNS)
 }
 
-func printStatistics(opt Options, env Env) error {
-	c, err := readProtocols(opt, env)
+func printStatistics(ctx context.Context, opt Options, env Env) error {
+	c, err := readProtocols(ctx, opt, env)
 	if err != nil {
 		return err
 	}
 	return render.ProtocolStats(env.Stdout, c, opt.Sections)
 }
 
-func fillStatistics(opt Options, env Env, doc *render.Reports) error {
-	c, err := readProtocols(opt, env)
+func fillStatistics(ctx context.Context, opt Options, env Env, doc *render.Reports) error {
+	c, err := readProtocols(ctx, opt, env)
 	if err != nil {
 		return err
 	}
@@ -174,9 +183,9 @@ func fillStatistics(opt Options, env Env, doc *render.Reports) error {
 	return nil
 }
 
-func readProtocols(opt Options, env Env) (collect.ProtoCounters, error) {
+func readProtocols(ctx context.Context, opt Options, env Env) (collect.ProtoCounters, error) {
 	if env.Protocols == nil {
 		return collect.ProtoCounters{}, collect.ErrUnsupported
 	}
-	return env.Protocols(opt.NetNS)
+	return env.Protocols(ctx, opt.NetNS)
 }

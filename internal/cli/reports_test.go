@@ -94,7 +94,7 @@ func fakeRoutes() collect.RouteTable {
 
 func TestReportsGolden(t *testing.T) {
 	noIPv6 := func(f *fixture) {
-		f.protocols = func(string) (collect.ProtoCounters, error) {
+		f.protocols = func(context.Context, string) (collect.ProtoCounters, error) {
 			c := fakeProtocols()
 			delete(c.Groups, "Ip6")
 			delete(c.Groups, "Icmp6")
@@ -109,7 +109,7 @@ func TestReportsGolden(t *testing.T) {
 	}{
 		{name: "stats_e", args: []string{"-e"}},
 		{name: "stats_e_fails", args: []string{"-e"}, setup: func(f *fixture) {
-			f.interfaces = func(string) ([]collect.InterfaceCounters, error) {
+			f.interfaces = func(context.Context, string) ([]collect.InterfaceCounters, error) {
 				return nil, &fs.PathError{Op: "open", Path: "/proc/self/net/dev", Err: fs.ErrPermission}
 			}
 		}},
@@ -119,34 +119,34 @@ func TestReportsGolden(t *testing.T) {
 		{name: "stats_es_ano", args: []string{"-anos", "-e", "-p", "UDPv6", "-p", "icmp"}},
 		{name: "stats_s_no_ipv6", args: []string{"-s", "-p", "ipv6", "-p", "udp"}, setup: noIPv6},
 		{name: "stats_s_fails", args: []string{"-es"}, setup: func(f *fixture) {
-			f.protocols = func(string) (collect.ProtoCounters, error) {
+			f.protocols = func(context.Context, string) (collect.ProtoCounters, error) {
 				return collect.ProtoCounters{}, errors.New("/proc/self/net/snmp: netcounters: line 4: 3 values for the 4 names of group Icmp on line 3")
 			}
 		}},
 		{name: "routes", args: []string{"-r"}},
 		{name: "routes_partial", args: []string{"-rn"}, setup: func(f *fixture) {
-			f.routes = func(string) (collect.RouteTable, error) {
+			f.routes = func(context.Context, string) (collect.RouteTable, error) {
 				t := fakeRoutes()
 				t.IPv6 = nil
 				return t, collect.PartialOf("routing table", errors.New("dumping IPv6 routes: interrupted 3 times"))
 			}
 		}},
 		{name: "routes_fails", args: []string{"-r"}, setup: func(f *fixture) {
-			f.routes = func(string) (collect.RouteTable, error) {
+			f.routes = func(context.Context, string) (collect.RouteTable, error) {
 				return collect.RouteTable{}, errors.New("netlink: socket: permission denied")
 			}
 		}},
 		{name: "routes_es", args: []string{"-ser", "-p", "tcp"}},
 		{name: "routes_json", args: []string{"-r", "--json"}},
 		{name: "routes_partial_json", args: []string{"-r", "--json"}, setup: func(f *fixture) {
-			f.routes = func(string) (collect.RouteTable, error) {
+			f.routes = func(context.Context, string) (collect.RouteTable, error) {
 				t := fakeRoutes()
 				t.IPv6 = nil
 				return t, collect.PartialOf("routing table", errors.New("dumping IPv6 routes: interrupted 3 times"))
 			}
 		}},
 		{name: "routes_fails_ndjson", args: []string{"-res", "--ndjson", "-p", "udp"}, setup: func(f *fixture) {
-			f.routes = func(string) (collect.RouteTable, error) {
+			f.routes = func(context.Context, string) (collect.RouteTable, error) {
 				return collect.RouteTable{}, errors.New("netlink: socket: permission denied")
 			}
 		}},
@@ -188,15 +188,15 @@ func TestReportsOrder(t *testing.T) {
 func TestReportsNetNS(t *testing.T) {
 	f := newFixture()
 	var asked []string
-	f.interfaces = func(ns string) ([]collect.InterfaceCounters, error) {
+	f.interfaces = func(_ context.Context, ns string) ([]collect.InterfaceCounters, error) {
 		asked = append(asked, "e:"+ns)
 		return fakeInterfaces(), nil
 	}
-	f.protocols = func(ns string) (collect.ProtoCounters, error) {
+	f.protocols = func(_ context.Context, ns string) (collect.ProtoCounters, error) {
 		asked = append(asked, "s:"+ns)
 		return fakeProtocols(), nil
 	}
-	f.routes = func(ns string) (collect.RouteTable, error) {
+	f.routes = func(_ context.Context, ns string) (collect.RouteTable, error) {
 		asked = append(asked, "r:"+ns)
 		return fakeRoutes(), nil
 	}
@@ -215,15 +215,17 @@ func TestReportsUnsupported(t *testing.T) {
 		want  string
 	}{
 		{[]string{"-e"}, func(f *fixture) {
-			f.interfaces = func(string) ([]collect.InterfaceCounters, error) { return nil, unsupported }
+			f.interfaces = func(context.Context, string) ([]collect.InterfaceCounters, error) { return nil, unsupported }
 		}, "gonetstat: -e is not available on " + runtime.GOOS + "\n"},
 		{[]string{"-s"}, func(f *fixture) {
-			f.protocols = func(string) (collect.ProtoCounters, error) { return collect.ProtoCounters{}, unsupported }
+			f.protocols = func(context.Context, string) (collect.ProtoCounters, error) {
+				return collect.ProtoCounters{}, unsupported
+			}
 		}, "gonetstat: -s is not available on " + runtime.GOOS + "\n"},
 		{[]string{"-s"}, func(f *fixture) { f.protocols = nil }, "gonetstat: -s is not available on " + runtime.GOOS + "\n"},
 		{[]string{"-e"}, func(f *fixture) { f.interfaces = nil }, "gonetstat: -e is not available on " + runtime.GOOS + "\n"},
 		{[]string{"-r"}, func(f *fixture) {
-			f.routes = func(string) (collect.RouteTable, error) { return collect.RouteTable{}, unsupported }
+			f.routes = func(context.Context, string) (collect.RouteTable, error) { return collect.RouteTable{}, unsupported }
 		}, "gonetstat: -r is not available on " + runtime.GOOS + "\n"},
 		{[]string{"-r"}, func(f *fixture) { f.routes = nil }, "gonetstat: -r is not available on " + runtime.GOOS + "\n"},
 	} {
@@ -245,7 +247,7 @@ func TestReportsInterval(t *testing.T) {
 	f := newFixture()
 	f.after = (&ticker{t: t, want: 5 * time.Second, n: 2, cancel: cancel}).after
 	reads := 0
-	f.interfaces = func(string) ([]collect.InterfaceCounters, error) {
+	f.interfaces = func(context.Context, string) ([]collect.InterfaceCounters, error) {
 		reads++
 		ifs := fakeInterfaces()
 		ifs[1].RxBytes += uint64(reads) // traffic between the reads
@@ -266,7 +268,7 @@ func TestReportsInterval(t *testing.T) {
 	f = newFixture()
 	f.after = (&ticker{t: t, want: time.Second, n: 1, cancel: cancel}).after
 	reads = 0
-	f.interfaces = func(string) ([]collect.InterfaceCounters, error) {
+	f.interfaces = func(context.Context, string) ([]collect.InterfaceCounters, error) {
 		reads++
 		if reads == 1 {
 			return nil, errors.New("reading /proc/self/net/dev: input/output error")
@@ -283,7 +285,7 @@ func TestReportsInterval(t *testing.T) {
 	f = newFixture()
 	f.after = (&ticker{t: t, want: time.Second, n: 1, cancel: cancel}).after
 	reads = 0
-	f.protocols = func(string) (collect.ProtoCounters, error) {
+	f.protocols = func(context.Context, string) (collect.ProtoCounters, error) {
 		reads++
 		if reads == 1 {
 			return collect.ProtoCounters{}, errors.New("reading /proc/self/net/snmp: input/output error")
@@ -305,7 +307,7 @@ func TestReportsNDJSONInterval(t *testing.T) {
 	f := newFixture()
 	f.after = (&ticker{t: t, want: 2 * time.Second, n: 2, cancel: cancel}).after
 	reads := 0
-	f.protocols = func(string) (collect.ProtoCounters, error) {
+	f.protocols = func(context.Context, string) (collect.ProtoCounters, error) {
 		reads++
 		c := fakeProtocols()
 		c.Set("Udp", "NoPorts", int64(100+reads))
@@ -328,6 +330,55 @@ func TestReportsNDJSONInterval(t *testing.T) {
 		if doc.Schema != "gonetstat.reports/v1" || len(doc.Interfaces) != 3 || len(doc.Protocols) != 1 ||
 			doc.Protocols["Udp"]["NoPorts"] != int64(101+i) {
 			t.Errorf("line %d: %+v", i+1, doc)
+		}
+	}
+}
+
+// TestReportsInterruptedMidDump: Ctrl-C while -r 5 is reading its second
+// table ends the loop at once, exit 0, with the first table printed and
+// no error for the read it cut short; without an interval, the same
+// Ctrl-C prints nothing and says it was interrupted (exit 1).
+func TestReportsInterruptedMidDump(t *testing.T) {
+	for _, tt := range []struct {
+		args     []string
+		cutAt    int // which read Ctrl-C interrupts
+		code     int
+		tables   int
+		stderr   string
+		jsonDocs int
+	}{
+		{args: []string{"-r", "5"}, cutAt: 2, code: 0, tables: 1},
+		{args: []string{"-r"}, cutAt: 1, code: 1, tables: 0, stderr: "gonetstat: interrupted before the table was printed\n"},
+		{args: []string{"-r", "--ndjson", "5"}, cutAt: 2, code: 0, jsonDocs: 1},
+		{args: []string{"-re", "--json"}, cutAt: 1, code: 1, stderr: "gonetstat: interrupted before the table was printed\n"},
+	} {
+		f := newFixture()
+		ctx, cancel := context.WithCancel(context.Background())
+		reads := 0
+		f.routes = func(ctx context.Context, _ string) (collect.RouteTable, error) {
+			reads++
+			if reads == tt.cutAt {
+				cancel() // Ctrl-C arrives during the dump, which sees it and stops
+				<-ctx.Done()
+				return collect.RouteTable{}, ctx.Err()
+			}
+			return fakeRoutes(), nil
+		}
+		f.after = func(time.Duration) <-chan time.Time { // the interval passes at once
+			ch := make(chan time.Time, 1)
+			ch <- time.Time{}
+			return ch
+		}
+		r := f.run(ctx, tt.args)
+		cancel()
+		if r.code != tt.code || r.stderr != tt.stderr {
+			t.Errorf("%v: %s", tt.args, r)
+		}
+		if got := strings.Count(r.stdout, "IPv4 Route Table"); got != tt.tables {
+			t.Errorf("%v: %d tables printed, want %d:\n%s", tt.args, got, tt.tables, r)
+		}
+		if got := strings.Count(r.stdout, `"schema"`); got != tt.jsonDocs {
+			t.Errorf("%v: %d JSON documents, want %d:\n%s", tt.args, got, tt.jsonDocs, r)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -35,7 +36,10 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	// Sockets returns the collector for a --source value.
 	Sockets func(source string, warn func(string)) (collect.Collector, error)
-	Owners  collect.OwnerScanner // nil: owners cannot be read on this OS
+	// Owners finds the processes holding the sockets (Linux: by inode);
+	// nil where the socket collector names them itself, asked through
+	// collect.Query.Owners (Windows, macOS, FreeBSD).
+	Owners collect.OwnerScanner
 	// Names resolves endpoints for the non-numeric table; nil: numeric.
 	Names    func(fqdn bool) Namer
 	Hostname func() (string, error)
@@ -59,12 +63,13 @@ type Env struct {
 	Containers func() func(pid int) (*collect.Container, error)
 	// Interfaces and Protocols read the counters of -e and -s in the
 	// network namespace a --netns value names ("" ours); nil, or an error
-	// wrapping collect.ErrUnsupported: not on this OS.
-	Interfaces func(netns string) ([]collect.InterfaceCounters, error)
-	Protocols  func(netns string) (collect.ProtoCounters, error)
+	// wrapping collect.ErrUnsupported: not on this OS. ctx ending (Ctrl-C)
+	// stops a read with ctx's error.
+	Interfaces func(ctx context.Context, netns string) ([]collect.InterfaceCounters, error)
+	Protocols  func(ctx context.Context, netns string) (collect.ProtoCounters, error)
 	// Routes reads the routing tables (-r) of that namespace; the same
-	// nil and ErrUnsupported rules.
-	Routes func(netns string) (collect.RouteTable, error)
+	// nil, ErrUnsupported and ctx rules.
+	Routes func(ctx context.Context, netns string) (collect.RouteTable, error)
 }
 
 // Namer is a render.Namer that resolves a table's names in bulk first.
@@ -78,10 +83,17 @@ type Namer interface {
 func Main(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	owners, err := platform.Owners(platform.Config{})
-	if err != nil {
+	if runtime.GOOS == "windows" {
+		// Windows netstat ends its lines in CRLF; so does everything we
+		// print there (the table, the reports, --help).
+		stdout = &crlfWriter{w: stdout}
+	}
+	var owners collect.OwnerScanner
+	if o, err := platform.Owners(platform.Config{}); err != nil {
 		// Said only when -o or -b asks for owners.
 		owners = failedOwners{err}
+	} else if o != nil {
+		owners = o
 	}
 	env := Env{
 		Stdout: stdout,
@@ -101,14 +113,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return platform.Sockets(platform.Config{Source: source, Warn: warn, NetNS: spec, AllNetNS: all})
 		},
 		Containers: func() func(int) (*collect.Container, error) { return platform.Containers(platform.Config{}) },
-		Interfaces: func(ns string) ([]collect.InterfaceCounters, error) {
-			return platform.Interfaces(platform.Config{NetNS: ns})
+		Interfaces: func(ctx context.Context, ns string) ([]collect.InterfaceCounters, error) {
+			return platform.Interfaces(ctx, platform.Config{NetNS: ns})
 		},
-		Protocols: func(ns string) (collect.ProtoCounters, error) {
-			return platform.Protocols(platform.Config{NetNS: ns})
+		Protocols: func(ctx context.Context, ns string) (collect.ProtoCounters, error) {
+			return platform.Protocols(ctx, platform.Config{NetNS: ns})
 		},
-		Routes: func(ns string) (collect.RouteTable, error) {
-			return platform.Routes(platform.Config{NetNS: ns})
+		Routes: func(ctx context.Context, ns string) (collect.RouteTable, error) {
+			return platform.Routes(ctx, platform.Config{NetNS: ns})
 		},
 	}
 	return Run(ctx, args, env)
@@ -136,7 +148,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	}
 	var once func(context.Context) (int, bool)
 	if opt.reportFlags() != "" {
-		once = func(context.Context) (int, bool) { return printReports(opt, env), false }
+		once = func(ctx context.Context) (int, bool) { return printReports(ctx, opt, env) }
 	} else {
 		r, code := newRunner(opt, env)
 		if r == nil {
@@ -161,6 +173,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 		case <-ctx.Done():
 			return worst
 		case <-env.After(time.Duration(opt.Interval) * time.Second):
+		}
+		if ctx.Err() != nil {
+			return worst // the interval and Ctrl-C came together: Ctrl-C wins
 		}
 		code, _ := once(ctx)
 		worst = max(worst, code)
@@ -263,7 +278,7 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	if wantOwners {
 		owners = r.scanOwners(ctx)
 	}
-	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info, Bound: o.Bound})
+	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info, Bound: o.Bound, Owners: wantOwners})
 	tableRead := time.Now() // monotonic, as the owner scan's times are
 	if err != nil && !collect.IsPartial(err) {
 		if ctx.Err() != nil {
@@ -279,13 +294,14 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	if o.Stack {
 		var rows []collect.Socket
 		rows, stackNotice = r.collectStacks(ctx, warn)
-		if !wantOwners {
-			// PIDs only when asked for, as for the kernel's rows.
-			for i := range rows {
-				rows[i].Owner = nil
-			}
-		}
 		socks = append(socks, rows...)
+	}
+	if !wantOwners {
+		// PIDs only when asked for: a mini-stack's rows, and those of a
+		// collector that names owners whatever the query says, carry them.
+		for i := range socks {
+			socks[i].Owner, socks[i].Holders = nil, 0
+		}
 	}
 	socks = collect.Filter{Kinds: kinds, All: o.All, ListeningOnly: o.Listening, Bound: o.Bound}.Apply(socks)
 	collect.Sort(socks)
@@ -385,7 +401,7 @@ type ownerResult struct {
 // scanOwners runs the owner scan.
 func (r *runner) scanOwners(ctx context.Context) ownerResult {
 	if r.env.Owners == nil {
-		return ownerResult{err: errors.New("process owners cannot be read on this system: PIDs are left out")}
+		return ownerResult{} // the socket table names its owners itself
 	}
 	scan, err := r.env.Owners.ScanOwners(ctx)
 	return ownerResult{scan, err}
@@ -399,10 +415,7 @@ func (r *runner) scanOwners(ctx context.Context) ownerResult {
 func (r *runner) attachOwners(ctx context.Context, socks []collect.Socket, res ownerResult, tableRead time.Time, warn func(error)) string {
 	scan, err := res.scan, res.err
 	if r.env.Owners == nil {
-		if err != nil {
-			warn(err)
-		}
-		return ""
+		return "" // the rows came with their owners
 	}
 	if err != nil && !collect.IsPartial(err) {
 		warn(fmt.Errorf("reading process owners: %w", err))

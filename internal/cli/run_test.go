@@ -30,7 +30,11 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 type fakeSockets struct {
-	socks     []collect.Socket
+	socks []collect.Socket
+	// owned, when set, names each row's owner by inode as Windows' and
+	// gopsutil's tables do: whatever the query says, so that the CLI's
+	// own rule (owners only with -o or -b) is what is tested.
+	owned     map[uint64]*collect.Process
 	err       error
 	calls     int
 	last      collect.Query // the query of the last call
@@ -46,7 +50,13 @@ func (f *fakeSockets) Collect(_ context.Context, q collect.Query) ([]collect.Soc
 	if f.onCollect != nil {
 		f.onCollect()
 	}
-	return append([]collect.Socket(nil), f.socks...), f.err
+	socks := append([]collect.Socket(nil), f.socks...)
+	for i := range socks {
+		if p := f.owned[socks[i].Inode]; p != nil {
+			socks[i].Owner = p
+		}
+	}
+	return socks, f.err
 }
 
 type fakeOwners struct {
@@ -143,10 +153,10 @@ type fixture struct {
 	stackErr []error
 	// interfaces and protocols read the counters of -e and -s (nil: not
 	// on this OS).
-	interfaces func(ns string) ([]collect.InterfaceCounters, error)
-	protocols  func(ns string) (collect.ProtoCounters, error)
+	interfaces func(_ context.Context, ns string) ([]collect.InterfaceCounters, error)
+	protocols  func(_ context.Context, ns string) (collect.ProtoCounters, error)
 	// routes reads the routing table of -r (nil: not on this OS).
-	routes func(ns string) (collect.RouteTable, error)
+	routes func(_ context.Context, ns string) (collect.RouteTable, error)
 }
 
 func newFixture() *fixture {
@@ -156,9 +166,9 @@ func newFixture() *fixture {
 		euid:       1000,
 		after:      time.After,
 		now:        func() time.Time { return time.Date(2026, 11, 25, 4, 10, 0, 0, time.UTC) },
-		interfaces: func(string) ([]collect.InterfaceCounters, error) { return fakeInterfaces(), nil },
-		protocols:  func(string) (collect.ProtoCounters, error) { return fakeProtocols(), nil },
-		routes:     func(string) (collect.RouteTable, error) { return fakeRoutes(), nil },
+		interfaces: func(context.Context, string) ([]collect.InterfaceCounters, error) { return fakeInterfaces(), nil },
+		protocols:  func(context.Context, string) (collect.ProtoCounters, error) { return fakeProtocols(), nil },
+		routes:     func(context.Context, string) (collect.RouteTable, error) { return fakeRoutes(), nil },
 	}
 }
 
@@ -269,7 +279,8 @@ func TestRunGolden(t *testing.T) {
 		{name: "owner_platform_fails", args: []string{"-ano", "--json", "-p", "tcp"}, setup: func(f *fixture) {
 			f.owners = failedOwners{errors.New("process owners: not supported on this platform")}
 		}},
-		{name: "no_owner_support", args: []string{"-ano"}, setup: func(f *fixture) { f.owners = nil }},
+		{name: "owners_in_rows", args: []string{"-anob"}, setup: ownersInRows},
+		{name: "owners_in_rows_not_asked", args: []string{"-an", "--json"}, setup: ownersInRows},
 		{name: "owners_not_asked", args: []string{"-an"}, setup: func(f *fixture) { f.owners = fakeOwners{err: errors.New("must not be called")} }},
 		{name: "notice_root", args: []string{"-ano", "-p", "tcp"}, setup: func(f *fixture) { f.euid = 0 }},
 		{name: "notice_race", args: []string{"-ano"}, setup: func(f *fixture) { f.owners = noDenied }},
@@ -642,5 +653,31 @@ func TestOwnersReadAroundTheTable(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"scan", "table", "rescan"}, events); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
+
+// ownersInRows is a platform whose socket table names its owners itself
+// (Windows, gopsutil): no owner scanner, the rows carry them.
+func ownersInRows(f *fixture) {
+	f.owners = nil
+	f.sockets.owned = owners().scan.Owners
+	f.sockets.owned[10] = &collect.Process{PID: 1316, Name: "svchost.exe", Services: []string{"RpcSs"}}
+}
+
+// TestOwnersAskedOfTheCollector: the query says whether owners are
+// wanted, so a collector that names them does the work only then.
+func TestOwnersAskedOfTheCollector(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{{[]string{"-an"}, false}, {[]string{"-ano"}, true}, {[]string{"-anb"}, true}, {[]string{"-an", "--json"}, false}} {
+		f := newFixture()
+		ownersInRows(f)
+		if r := f.run(context.Background(), tt.args); r.code != 0 {
+			t.Fatalf("%v: %s", tt.args, r)
+		}
+		if got := f.sockets.last.Owners; got != tt.want {
+			t.Errorf("%v: Query.Owners = %v, want %v", tt.args, got, tt.want)
+		}
 	}
 }

@@ -244,7 +244,7 @@ func TestScanOneOutcomes(t *testing.T) {
 		var got []uint64
 		for _, h := range all[before:] {
 			got = append(got, h.inode)
-			if h.proc == nil || h.proc != all[before].proc || *h.proc != (collect.Process{PID: 7, Name: "seven"}) {
+			if h.proc == nil || h.proc != all[before].proc || h.proc.PID != 7 || h.proc.Name != "seven" {
 				t.Errorf("%s: holding %d has owner %+v, want one shared {7 seven}", tt.name, h.inode, h.proc)
 			}
 		}

@@ -58,7 +58,7 @@ func TestCapture(t *testing.T) {
 // TestDumpLive reads this machine's table and checks it against a decode
 // of the same dumps made by hand: Dump's loop loses nothing.
 func TestDumpLive(t *testing.T) {
-	got, err := Dump()
+	got, err := Dump(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestDumpLive(t *testing.T) {
 func BenchmarkDump(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Dump(); err != nil {
+		if _, err := Dump(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 	}

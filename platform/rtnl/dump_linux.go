@@ -15,30 +15,30 @@ import (
 )
 
 // maxDatagrams bounds one dump: a table so large it needs more is not a
-// routing table route print could show, and Dump has no ctx to be
-// cancelled through.
+// routing table route print could show.
 const maxDatagrams = 1 << 16
 
 // Dump reads the interfaces, addresses and routes of the network namespace
 // the calling thread is in (a netlink socket belongs to the namespace it
 // was opened in: to read another, call Dump on a locked thread that has
 // entered it, see platform/netns). Routes of every table are returned; the
-// Table field says which.
+// Table field says which. ctx ending stops the dump (within nlmsg's poll
+// slice) with ctx's error.
 //
 // A message that could not be decoded, or a dump still interrupted after
 // nlmsg.Tries, gives the table read plus a *collect.PartialError; a failure
 // of the socket or a refusal by the kernel gives an error naming the dump.
-func Dump() (collect.RouteTable, error) {
+func Dump(ctx context.Context) (collect.RouteTable, error) {
 	sock, err := nlmsg.Dial(unix.NETLINK_ROUTE)
 	if err != nil {
 		return collect.RouteTable{}, fmt.Errorf("opening a NETLINK_ROUTE socket: %w", err)
 	}
 	defer sock.Close()
-	return dumpAll(sock, make([]byte, nlmsg.RecvBufSize))
+	return dumpAll(ctx, sock, make([]byte, nlmsg.RecvBufSize))
 }
 
 // dumpAll runs the four dumps of Dump on cn.
-func dumpAll(cn nlmsg.Conn, buf []byte) (collect.RouteTable, error) {
+func dumpAll(ctx context.Context, cn nlmsg.Conn, buf []byte) (collect.RouteTable, error) {
 	var all Messages
 	var problems []error
 	for _, d := range [...]struct {
@@ -60,8 +60,11 @@ func dumpAll(cn nlmsg.Conn, buf []byte) (collect.RouteTable, error) {
 			Reset:        func() { m = Messages{} },
 			MaxDatagrams: maxDatagrams,
 		}
-		bad, err := dump.Run(context.Background(), cn, buf)
+		bad, err := dump.Run(ctx, cn, buf)
 		if err != nil {
+			if ctx.Err() != nil {
+				return collect.RouteTable{}, ctx.Err()
+			}
 			if d.family == afInet6 && errors.Is(err, unix.EAFNOSUPPORT) {
 				continue // IPv6 is off in this kernel: there is no table
 			}

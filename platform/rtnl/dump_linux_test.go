@@ -4,6 +4,7 @@
 package rtnl
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"syscall"
@@ -62,7 +63,7 @@ func TestDumpRetriesInterrupted(t *testing.T) {
 		}
 		return done
 	})
-	tab, err := dumpAll(f, make([]byte, nlmsg.RecvBufSize))
+	tab, err := dumpAll(context.Background(), f, make([]byte, nlmsg.RecvBufSize))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestDumpPartial(t *testing.T) {
 		}
 		return done
 	})
-	tab, err := dumpAll(f, make([]byte, nlmsg.RecvBufSize))
+	tab, err := dumpAll(context.Background(), f, make([]byte, nlmsg.RecvBufSize))
 	var pe *collect.PartialError
 	if !errors.As(err, &pe) || len(pe.Problems) != 2 {
 		t.Fatalf("err = %v, want a PartialError of two problems", err)
@@ -123,7 +124,7 @@ func TestDumpRefused(t *testing.T) {
 		}
 		return cat(link(7, "veth0"), done)
 	})
-	if tab, err := dumpAll(f, make([]byte, nlmsg.RecvBufSize)); err != nil || tab.IPv6 != nil {
+	if tab, err := dumpAll(context.Background(), f, make([]byte, nlmsg.RecvBufSize)); err != nil || tab.IPv6 != nil {
 		t.Errorf("without IPv6: %+v, %v", tab, err)
 	}
 	// Any other refusal is the error, naming the dump.
@@ -133,8 +134,31 @@ func TestDumpRefused(t *testing.T) {
 		}
 		return done
 	})
-	_, err := dumpAll(f, make([]byte, nlmsg.RecvBufSize))
+	_, err := dumpAll(context.Background(), f, make([]byte, nlmsg.RecvBufSize))
 	if !errors.Is(err, syscall.EPERM) || !strings.Contains(err.Error(), "dumping IPv4 routes (RTM_GETROUTE)") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestDumpStopsWhenCtxEnds: Ctrl-C in the middle of -r (here: while the
+// routes are asked for, after the links were read) ends the dump with
+// ctx's error and no table, not a half table or "a failed dump".
+func TestDumpStopsWhenCtxEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := msg(nlmsg.Done, 0, u32(0))
+	f := newFakeConn(func(typ uint16, fam uint8, try int) []byte {
+		if typ == RTMGetRoute {
+			cancel()
+			return route4(6) // the rest of the dump never comes
+		}
+		return cat(link(7, "veth0"), done)
+	})
+	tab, err := dumpAll(ctx, f, make([]byte, nlmsg.RecvBufSize))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("dumpAll after ctx ended: err = %v, want context.Canceled", err)
+	}
+	if len(tab.Interfaces)+len(tab.IPv4)+len(tab.IPv6) != 0 {
+		t.Errorf("dumpAll after ctx ended returned a partial table %+v", tab)
 	}
 }
