@@ -4,8 +4,10 @@
 package collect
 
 import (
+	"cmp"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 )
 
@@ -194,4 +196,19 @@ func (t *RouteTable) LocalAddr(r Route) netip.Addr {
 		return first
 	}
 	return firstLinkLocal
+}
+
+// SortRoutes sorts routes by destination, prefix length, interface index
+// and metric, as Windows' route print sorts them, keeping the kernel's
+// order among equals (the same route in two tables). The -r text and the
+// reports' JSON share it.
+func SortRoutes(rs []Route) {
+	slices.SortStableFunc(rs, func(a, b Route) int {
+		return cmp.Or(
+			a.Dst.Addr().Compare(b.Dst.Addr()),
+			cmp.Compare(a.Dst.Bits(), b.Dst.Bits()),
+			cmp.Compare(a.IfIndex, b.IfIndex),
+			cmp.Compare(a.Metric, b.Metric),
+		)
+	})
 }

@@ -252,6 +252,21 @@ func (s *Socket) Container() *Container {
 	return s.Owner.Container
 }
 
+// OrUnspecified returns ep (s.Local or s.Remote), or, when a collector
+// left it unset, what the kernel reports for an unbound socket or one
+// without a peer: the unspecified address of the socket's family and port
+// 0 ("0.0.0.0:0", "[::]:0"), so that a TCP listener reads the same from
+// every source and in every output.
+func (s *Socket) OrUnspecified(ep netip.AddrPort) netip.AddrPort {
+	if ep.IsValid() {
+		return ep
+	}
+	if s.Family == FamilyIPv6 || s.Local.Addr().Is6() {
+		return netip.AddrPortFrom(netip.IPv6Unspecified(), 0)
+	}
+	return netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
+}
+
 // StackInfo is the part of a mini-stack socket's control block that no
 // kernel interface reports: how the application reaches it (the
 // descriptor), the memory the stack's memory manager lent it, and TCP's

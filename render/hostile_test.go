@@ -12,12 +12,11 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/safetext"
 	"github.com/gonetstat/gonetstat/internal/safetext/safetexttest"
@@ -25,7 +24,7 @@ import (
 
 // hostileTable builds a whole table, with every string field of every
 // row and report (and the IPv6 zones) taken from next in turn.
-func hostileTable(next func() string) (Envelope, Reports) {
+func hostileTable(next func() string) (codec.Envelope, codec.Reports) {
 	zoned := func(a string) netip.Addr {
 		z := next()
 		if z == "" {
@@ -58,12 +57,12 @@ func hostileTable(next func() string) (Envelope, Reports) {
 		}
 		socks = append(socks, s)
 	}
-	env := Envelope{Host: next(), Time: time.Unix(1700000000, 0), Sockets: socks, Warnings: []string{next(), next()}}
+	env := codec.Envelope{Host: next(), Time: time.Unix(1700000000, 0), Sockets: socks, Warnings: []string{next(), next()}}
 
 	var protos collect.ProtoCounters
 	protos.Set("Tcp", next(), 1)
 	protos.Set(next(), next(), 2)
-	rep := Reports{
+	rep := codec.Reports{
 		Host: next(), Time: env.Time, Warnings: []string{next()},
 		Routes: &collect.RouteTable{
 			Interfaces: []collect.Interface{{Index: 2, Name: next(), MAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, Up: true,
@@ -95,27 +94,31 @@ func (n hostileNamer) Endpoint(netip.AddrPort, collect.Proto, bool) string {
 var writers = []struct {
 	name  string
 	json  bool
-	write func(io.Writer, Envelope, Reports, string) error
+	write func(io.Writer, codec.Envelope, codec.Reports, string) error
 }{
-	{"-ano -b", false, func(w io.Writer, e Envelope, _ Reports, _ string) error {
+	{"-ano -b", false, func(w io.Writer, e codec.Envelope, _ codec.Reports, _ string) error {
 		return Text(w, e.Sockets, TextOptions{PID: true, Exe: true})
 	}},
-	{"-ano Namespace Source CRLF", false, func(w io.Writer, e Envelope, _ Reports, _ string) error {
+	{"-ano Namespace Source CRLF", false, func(w io.Writer, e codec.Envelope, _ codec.Reports, _ string) error {
 		return Text(w, e.Sockets, TextOptions{PID: true, Source: true, NetNS: true, CRLF: true})
 	}},
-	{"-a names", false, func(w io.Writer, e Envelope, _ Reports, name string) error {
+	{"-a names", false, func(w io.Writer, e codec.Envelope, _ codec.Reports, name string) error {
 		return Text(w, e.Sockets, TextOptions{Exe: true, Names: hostileNamer{name}})
 	}},
-	{"--info", false, func(w io.Writer, e Envelope, _ Reports, _ string) error {
+	{"--info", false, func(w io.Writer, e codec.Envelope, _ codec.Reports, _ string) error {
 		return Info(w, e.Sockets, InfoOptions{PID: true, Source: true, Stack: true})
 	}},
-	{"-r", false, func(w io.Writer, _ Envelope, r Reports, _ string) error { return Routes(w, *r.Routes) }},
-	{"-e", false, func(w io.Writer, _ Envelope, r Reports, _ string) error { return InterfaceStats(w, r.Interfaces) }},
-	{"-s", false, func(w io.Writer, _ Envelope, r Reports, _ string) error { return ProtocolStats(w, *r.Protocols, 0) }},
-	{"--json", true, func(w io.Writer, e Envelope, _ Reports, _ string) error { return JSON(w, e) }},
-	{"--ndjson", true, func(w io.Writer, e Envelope, _ Reports, _ string) error { return NDJSON(w, e) }},
-	{"-res --json", true, func(w io.Writer, _ Envelope, r Reports, _ string) error { return ReportsJSON(w, r) }},
-	{"-res --ndjson", true, func(w io.Writer, _ Envelope, r Reports, _ string) error { return ReportsNDJSON(w, r) }},
+	{"-r", false, func(w io.Writer, _ codec.Envelope, r codec.Reports, _ string) error { return Routes(w, *r.Routes) }},
+	{"-e", false, func(w io.Writer, _ codec.Envelope, r codec.Reports, _ string) error {
+		return InterfaceStats(w, r.Interfaces)
+	}},
+	{"-s", false, func(w io.Writer, _ codec.Envelope, r codec.Reports, _ string) error {
+		return ProtocolStats(w, *r.Protocols, 0)
+	}},
+	{"--json", true, func(w io.Writer, e codec.Envelope, _ codec.Reports, _ string) error { return codec.SocketsJSON(w, e) }},
+	{"--ndjson", true, func(w io.Writer, e codec.Envelope, _ codec.Reports, _ string) error { return codec.SocketsNDJSON(w, e) }},
+	{"-res --json", true, func(w io.Writer, _ codec.Envelope, r codec.Reports, _ string) error { return codec.ReportsJSON(w, r) }},
+	{"-res --ndjson", true, func(w io.Writer, _ codec.Envelope, r codec.Reports, _ string) error { return codec.ReportsNDJSON(w, r) }},
 }
 
 func TestHostileNamesEveryWriter(t *testing.T) {
@@ -272,48 +275,4 @@ func FuzzHostileTable(f *testing.F) {
 			}
 		}
 	})
-}
-
-// TestJSONStringsDoc: the examples of "## Strings" in docs/json.md are
-// what the writer prints.
-func TestJSONStringsDoc(t *testing.T) {
-	data, err := os.ReadFile("../docs/json.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, sec, ok := strings.Cut(string(data), "\n## Strings\n")
-	if !ok {
-		t.Fatal("docs/json.md has no ## Strings section")
-	}
-	sec, _, _ = strings.Cut(sec, "\n## ")
-	rows := 0
-	for _, line := range strings.Split(sec, "\n") {
-		cells := strings.Split(line, " | ")
-		if len(cells) != 2 || !strings.HasPrefix(line, "| `") {
-			continue
-		}
-		in, zone := strings.CutSuffix(strings.TrimPrefix(cells[0], "| "), " (a zone)")
-		want := strings.TrimSuffix(cells[1], " |")
-		s, err := strconv.Unquote(strings.Trim(in, "`"))
-		if err != nil {
-			t.Fatalf("%q: %v", in, err)
-		}
-		var got []byte
-		if zone {
-			a, err := netip.ParseAddr(s)
-			if err != nil {
-				t.Fatalf("%q: %v", s, err)
-			}
-			got = appendAddrJSON(nil, a)
-		} else {
-			got = appendString(nil, s)
-		}
-		if "`"+string(got)+"`" != want {
-			t.Errorf("docs/json.md says %s is written %s; it is `%s`", in, want, got)
-		}
-		rows++
-	}
-	if rows < 10 {
-		t.Errorf("%d examples in docs/json.md ## Strings, want 10", rows)
-	}
 }

@@ -59,8 +59,8 @@ func Info(w io.Writer, socks []collect.Socket, opt InfoOptions) error {
 			proto, state = "UDP", ""
 		}
 		row = append(row, proto,
-			string(AppendEndpoint(nil, orUnspecified(s.Local, s))),
-			string(AppendEndpoint(nil, orUnspecified(s.Remote, s))),
+			string(AppendEndpoint(nil, s.OrUnspecified(s.Local))),
+			string(AppendEndpoint(nil, s.OrUnspecified(s.Remote))),
 			state)
 		if opt.PID {
 			pid := "-"

@@ -71,24 +71,6 @@ Active Connections
 	}
 }
 
-func TestJSONNamespaceAndContainer(t *testing.T) {
-	s := tcp("127.0.0.1:5432", "0.0.0.0:0", collect.StateListen, pid(812))
-	s.NetNS = &collect.Namespace{Inode: 4026532712, Name: "gnst-ns-a"}
-	s.Owner.Container = &collect.Container{Runtime: "podman", ID: strings.Repeat("ab", 32), Name: "pg\"1"}
-	var out bytes.Buffer
-	if err := NDJSON(&out, Envelope{Sockets: []collect.Socket{s}}); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
-		`"net_namespace":4026532712,"net_namespace_name":"gnst-ns-a","proto":"tcp"`,
-		`"pid":812,"container":{"runtime":"podman","id":"` + strings.Repeat("ab", 32) + `","name":"pg\"1"},"send_queue"`,
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("no %s in %s", want, out.String())
-		}
-	}
-}
-
 // --stack with --all-netns: the Source column, then the Namespace column,
 // each header over its cells.
 func TestTextSourceAndNamespaceColumns(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/collect/collecttest"
 )
 
 var update = flag.Bool("update", false, "rewrite render/testdata golden files")
@@ -221,25 +222,13 @@ func TestAppendEndpoint(t *testing.T) {
 	}
 }
 
-type failWriter struct{ after int }
-
-var errDiskFull = errors.New("disk full")
-
-func (f *failWriter) Write(p []byte) (int, error) {
-	if f.after <= 0 {
-		return 0, errDiskFull
-	}
-	f.after--
-	return len(p), nil
-}
-
 // TestTextWriteError: a failing writer is reported, at the start or in
 // the middle of a large table.
 func TestTextWriteError(t *testing.T) {
 	for _, after := range []int{0, 1} {
-		err := Text(&failWriter{after: after}, benchSockets(10000), TextOptions{PID: true})
-		if !errors.Is(err, errDiskFull) {
-			t.Errorf("after %d writes: err = %v, want %v", after, err, errDiskFull)
+		err := Text(&collecttest.FailWriter{After: after}, collecttest.Sockets(10000), TextOptions{PID: true})
+		if !errors.Is(err, collecttest.ErrDiskFull) {
+			t.Errorf("after %d writes: err = %v, want %v", after, err, collecttest.ErrDiskFull)
 		}
 	}
 }
@@ -248,7 +237,7 @@ func TestTextWriteError(t *testing.T) {
 // table (no per-row garbage), names and -b included.
 func TestTextAllocsConstant(t *testing.T) {
 	count := func(n int) float64 {
-		socks := benchSockets(n)
+		socks := collecttest.Sockets(n)
 		names := addrNames{}
 		for _, s := range socks {
 			names[s.Local] = "host-" + s.Local.String()
@@ -269,19 +258,8 @@ func TestTextAllocsConstant(t *testing.T) {
 	}
 }
 
-func benchSockets(n int) []collect.Socket {
-	p := &collect.Process{PID: 4242, Name: "haproxy"}
-	socks := make([]collect.Socket, n)
-	for i := range socks {
-		socks[i] = collect.Socket{Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
-			Local:  netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, byte(i >> 16), byte(i >> 8)}), uint16(i)),
-			Remote: netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 1, 0, 1}), 8080), State: collect.StateEstablished, Owner: p}
-	}
-	return socks
-}
-
 func BenchmarkText100k(b *testing.B) {
-	socks := benchSockets(100000)
+	socks := collecttest.Sockets(100000)
 	for name, opt := range map[string]TextOptions{"ano": {PID: true}, "anob": {PID: true, Exe: true}} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -291,15 +269,5 @@ func BenchmarkText100k(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-func BenchmarkJSON100k(b *testing.B) {
-	env := Envelope{Host: "h", Sockets: benchSockets(100000)}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := JSON(io.Discard, env); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

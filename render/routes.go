@@ -4,10 +4,8 @@
 package render
 
 import (
-	"cmp"
 	"io"
 	"net/netip"
-	"slices"
 	"strconv"
 
 	"github.com/gonetstat/gonetstat/collect"
@@ -108,22 +106,8 @@ func shownRoutes(rs []collect.Route) []collect.Route {
 			out = append(out, r)
 		}
 	}
-	sortRoutes(out)
+	collect.SortRoutes(out)
 	return out
-}
-
-// sortRoutes sorts routes by destination, prefix length, interface index
-// and metric, keeping the kernel's order among equals (the same route in
-// two tables). The text table and the JSON reports share it.
-func sortRoutes(rs []collect.Route) {
-	slices.SortStableFunc(rs, func(a, b collect.Route) int {
-		return cmp.Or(
-			a.Dst.Addr().Compare(b.Dst.Addr()),
-			cmp.Compare(a.Dst.Bits(), b.Dst.Bits()),
-			cmp.Compare(a.IfIndex, b.IfIndex),
-			cmp.Compare(a.Metric, b.Metric),
-		)
-	})
 }
 
 // gateway is the Gateway column: the next hop, "On-link", or the kind of

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/collect/collecttest"
 )
 
 func mac(s string) net.HardwareAddr {
@@ -211,7 +212,7 @@ func TestRoutesDoesNotReorderItsInput(t *testing.T) {
 }
 
 func TestRoutesWriteError(t *testing.T) {
-	if err := Routes(&failWriter{}, linuxTable()); !errors.Is(err, errDiskFull) {
+	if err := Routes(&collecttest.FailWriter{}, linuxTable()); !errors.Is(err, collecttest.ErrDiskFull) {
 		t.Errorf("Routes = %v, want the writer's error", err)
 	}
 }

@@ -12,27 +12,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/safetext"
-)
-
-// StatsSection is one section of -s; a set of them selects what is
-// printed (-s -p PROTO).
-type StatsSection uint16
-
-// The sections of -s, in the order printed (Windows netstat's order).
-const (
-	StatsIPv4 StatsSection = 1 << iota
-	StatsIPv6
-	StatsICMPv4
-	StatsICMPv6
-	// StatsTCP is one section for IPv4 and IPv6: Linux keeps one TCP MIB
-	// for both ("Tcp:" in /proc/net/snmp), so there is no truthful split.
-	StatsTCP
-	StatsUDPv4
-	StatsUDPv6
-
-	AllStats = StatsIPv4 | StatsIPv6 | StatsICMPv4 | StatsICMPv6 | StatsTCP | StatsUDPv4 | StatsUDPv6
 )
 
 // mibRow is one "Name = value" row: Windows' name, the kernel's counter.
@@ -120,36 +102,35 @@ var icmp6Rows = []icmpRow{
 	{"Redirects", "InRedirects", "OutRedirects"},
 }
 
-// statsSection is one section of -s: its title, the kernel's counter
-// group it shows (the group of /proc/net/snmp{,6}) and its rows.
+// statsSection is one section of -s: which it is (its Group is the
+// kernel's counter group it shows), its title and its rows.
 type statsSection struct {
-	which        StatsSection
-	title, group string
-	note         string
-	rows         []mibRow
-	icmp         []icmpRow
+	which       codec.StatsSection
+	title, note string
+	rows        []mibRow
+	icmp        []icmpRow
 }
 
-// statsSectionList is every section in the order printed; the JSON
-// reports (ReportsJSON) take their groups from it too.
+// statsSectionList is every section in the order printed (that of
+// codec.StatsGroups, whose group each shows).
 var statsSectionList = []statsSection{
-	{which: StatsIPv4, title: "IPv4 Statistics", group: "Ip", rows: ipRows("ForwDatagrams")},
-	{which: StatsIPv6, title: "IPv6 Statistics", group: "Ip6", rows: ipRows("OutForwDatagrams")},
-	{which: StatsICMPv4, title: "ICMPv4 Statistics", group: "Icmp", icmp: icmp4Rows},
-	{which: StatsICMPv6, title: "ICMPv6 Statistics", group: "Icmp6", icmp: icmp6Rows},
-	{which: StatsTCP, title: "TCP Statistics for IPv4 and IPv6", group: "Tcp", rows: tcpRows,
+	{which: codec.StatsIPv4, title: "IPv4 Statistics", rows: ipRows("ForwDatagrams")},
+	{which: codec.StatsIPv6, title: "IPv6 Statistics", rows: ipRows("OutForwDatagrams")},
+	{which: codec.StatsICMPv4, title: "ICMPv4 Statistics", icmp: icmp4Rows},
+	{which: codec.StatsICMPv6, title: "ICMPv6 Statistics", icmp: icmp6Rows},
+	{which: codec.StatsTCP, title: "TCP Statistics for IPv4 and IPv6", rows: tcpRows,
 		note: "(Linux keeps one set of TCP counters for IPv4 and IPv6 together)"},
-	{which: StatsUDPv4, title: "UDP Statistics for IPv4", group: "Udp", rows: udpRows},
-	{which: StatsUDPv6, title: "UDP Statistics for IPv6", group: "Udp6", rows: udpRows},
+	{which: codec.StatsUDPv4, title: "UDP Statistics for IPv4", rows: udpRows},
+	{which: codec.StatsUDPv6, title: "UDP Statistics for IPv6", rows: udpRows},
 }
 
 // ProtocolStats writes the -s report: the selected sections (0: all) in
 // Windows netstat's order and layout. A counter the kernel does not keep
 // is a row left out, never a 0; a group it does not keep at all (IPv6
 // disabled) is a section saying so.
-func ProtocolStats(w io.Writer, c collect.ProtoCounters, sections StatsSection) error {
+func ProtocolStats(w io.Writer, c collect.ProtoCounters, sections codec.StatsSection) error {
 	if sections == 0 {
-		sections = AllStats
+		sections = codec.AllStats
 	}
 	bw := bufio.NewWriter(w)
 	for _, s := range statsSectionList {
@@ -161,24 +142,25 @@ func ProtocolStats(w io.Writer, c collect.ProtoCounters, sections StatsSection) 
 			fmt.Fprintf(bw, "%s\n", s.note)
 		}
 		bw.WriteString("\n")
-		if !c.Has(s.group) {
-			if strings.HasSuffix(s.group, "6") {
+		group := s.which.Group()
+		if !c.Has(group) {
+			if strings.HasSuffix(group, "6") {
 				bw.WriteString("  (none: this system keeps no IPv6 counters; IPv6 is disabled)\n")
 			} else {
-				fmt.Fprintf(bw, "  (none: this system keeps no %s counters)\n", s.group)
+				fmt.Fprintf(bw, "  (none: this system keeps no %s counters)\n", group)
 			}
 			continue
 		}
 		for _, r := range s.rows {
-			if v, ok := c.Get(s.group, r.counter); ok {
+			if v, ok := c.Get(group, r.counter); ok {
 				fmt.Fprintf(bw, "  %-35s= %d\n", r.label, v)
 			}
 		}
 		if s.icmp != nil {
 			fmt.Fprintf(bw, "  %-25s %-12s%s\n", "", "Received", "Sent")
 			for _, r := range s.icmp {
-				in, inOK := c.Get(s.group, r.in)
-				out, outOK := c.Get(s.group, r.out)
+				in, inOK := c.Get(group, r.in)
+				out, outOK := c.Get(group, r.out)
 				if !inOK && !outOK {
 					continue
 				}

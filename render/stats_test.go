@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
 )
 
@@ -143,7 +144,7 @@ func TestProtocolStatsSections(t *testing.T) {
 	delete(c.Groups["Ip"], "ReasmReqds") // an older kernel's missing counter
 	delete(c.Groups, "Udp6")             // IPv6 disabled
 	var b bytes.Buffer
-	if err := ProtocolStats(&b, c, StatsIPv4|StatsTCP|StatsUDPv6); err != nil {
+	if err := ProtocolStats(&b, c, codec.StatsIPv4|codec.StatsTCP|codec.StatsUDPv6); err != nil {
 		t.Fatal(err)
 	}
 	statsGolden(t, "stats_s_some.txt", b.Bytes())

@@ -84,7 +84,7 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 		} else if s.Proto != collect.ProtoTCP {
 			proto = s.Proto.String()
 		}
-		local = appendEndpoint(local[:0], orUnspecified(s.Local, s), s.Proto, true, opt.Names)
+		local = appendEndpoint(local[:0], s.OrUnspecified(s.Local), s.Proto, true, opt.Names)
 		var state string
 		if s.Proto == collect.ProtoUDP {
 			// UDP has no state column. Windows' UDP table has no
@@ -98,7 +98,7 @@ func Text(w io.Writer, socks []collect.Socket, opt TextOptions) error {
 				foreign = appendEndpoint(foreign[:0], s.Remote, s.Proto, false, opt.Names)
 			}
 		} else {
-			foreign = appendEndpoint(foreign[:0], orUnspecified(s.Remote, s), s.Proto, false, opt.Names)
+			foreign = appendEndpoint(foreign[:0], s.OrUnspecified(s.Remote), s.Proto, false, opt.Names)
 			state = s.State.WindowsName()
 		}
 		scratch = scratch[:0]
@@ -273,20 +273,6 @@ func appendEndpoint(dst []byte, ep netip.AddrPort, proto collect.Proto, local bo
 		}
 	}
 	return AppendEndpoint(dst, ep)
-}
-
-// orUnspecified returns ep, or, when a collector left it unset, what the
-// kernel reports for an unbound socket or one without a peer: the
-// unspecified address of the socket's family and port 0 ("0.0.0.0:0",
-// "[::]:0"), so that a TCP listener reads the same from every source.
-func orUnspecified(ep netip.AddrPort, s *collect.Socket) netip.AddrPort {
-	if ep.IsValid() {
-		return ep
-	}
-	if s.Family == collect.FamilyIPv6 || s.Local.Addr().Is6() {
-		return netip.AddrPortFrom(netip.IPv6Unspecified(), 0)
-	}
-	return netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
 }
 
 // AppendEndpoint formats an endpoint numerically the netstat way:

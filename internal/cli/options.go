@@ -13,10 +13,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/stackcmd"
 	"github.com/gonetstat/gonetstat/platform/netns"
-	"github.com/gonetstat/gonetstat/render"
 )
 
 // Options is a parsed command line.
@@ -32,7 +32,7 @@ type Options struct {
 	// instead of the socket table; Sections are the -s sections -p chose
 	// (0: all).
 	Routes, Interfaces, Statistics bool
-	Sections                       render.StatsSection
+	Sections                       codec.StatsSection
 	Source                         string
 	NetNS                          string // --netns NAME|PATH|PID; "" for our own namespace
 	AllNetNS                       bool   // --all-netns
@@ -65,9 +65,9 @@ var protocols = map[string]collect.Kind{
 // statsSections maps -p values (lower case) to -s sections. Linux keeps
 // one TCP MIB for IPv4 and IPv6, so TCP and TCPv6 both name its one
 // section.
-var statsSections = map[string]render.StatsSection{
-	"tcp": render.StatsTCP, "tcpv6": render.StatsTCP, "udp": render.StatsUDPv4, "udpv6": render.StatsUDPv6,
-	"ip": render.StatsIPv4, "ipv6": render.StatsIPv6, "icmp": render.StatsICMPv4, "icmpv6": render.StatsICMPv6,
+var statsSections = map[string]codec.StatsSection{
+	"tcp": codec.StatsTCP, "tcpv6": codec.StatsTCP, "udp": codec.StatsUDPv4, "udpv6": codec.StatsUDPv6,
+	"ip": codec.StatsIPv4, "ipv6": codec.StatsIPv6, "icmp": codec.StatsICMPv4, "icmpv6": codec.StatsICMPv6,
 }
 
 // linuxLetters are the letters that mean the same in Linux netstat as

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
-	"github.com/gonetstat/gonetstat/render"
 )
 
 func TestParse(t *testing.T) {
@@ -110,10 +110,10 @@ func TestParse(t *testing.T) {
 		{args: []string{"-s"}, want: def(Options{Statistics: true})},
 		{args: []string{"--ethernet", "--statistics"}, want: def(Options{Interfaces: true, Statistics: true})},
 		{args: []string{"-es", "5"}, want: def(Options{Interfaces: true, Statistics: true, Interval: 5})},
-		{args: []string{"-s", "-p", "tcpv6"}, want: def(Options{Statistics: true, Sections: render.StatsTCP})},
-		{args: []string{"-p", "TCP", "-s"}, want: def(Options{Statistics: true, Sections: render.StatsTCP})},
-		{args: []string{"-sp", "ICMPv6", "-p", "ip", "-p", "udp"}, want: def(Options{Statistics: true, Sections: render.StatsICMPv6 | render.StatsIPv4 | render.StatsUDPv4})},
-		{args: []string{"-s", "-p", "ipv6", "-p", "icmp", "-p", "udpv6"}, want: def(Options{Statistics: true, Sections: render.StatsIPv6 | render.StatsICMPv4 | render.StatsUDPv6})},
+		{args: []string{"-s", "-p", "tcpv6"}, want: def(Options{Statistics: true, Sections: codec.StatsTCP})},
+		{args: []string{"-p", "TCP", "-s"}, want: def(Options{Statistics: true, Sections: codec.StatsTCP})},
+		{args: []string{"-sp", "ICMPv6", "-p", "ip", "-p", "udp"}, want: def(Options{Statistics: true, Sections: codec.StatsICMPv6 | codec.StatsIPv4 | codec.StatsUDPv4})},
+		{args: []string{"-s", "-p", "ipv6", "-p", "icmp", "-p", "udpv6"}, want: def(Options{Statistics: true, Sections: codec.StatsIPv6 | codec.StatsICMPv4 | codec.StatsUDPv6})},
 		{args: []string{"-s", "--netns", "blue"}, want: def(Options{Statistics: true, NetNS: "blue"})},
 		{args: []string{"-s", "-p", "igmp"}, err: `unknown protocol "igmp" for -s -p: want TCP, UDP, TCPv6, UDPv6, IP, IPv6, ICMP or ICMPv6`},
 		{args: []string{"-p", "icmp"}, err: "-p icmp chooses a section of the statistics: add -s"},

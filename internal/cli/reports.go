@@ -12,6 +12,7 @@ import (
 	"io"
 	"runtime"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/render"
 )
@@ -25,7 +26,7 @@ type report struct {
 	print func(context.Context, Options, Env) error // reads and writes; an error names what failed
 	// fill reads the report into a JSON document (--json, --ndjson); an
 	// error names what failed, and what was read is still filled in.
-	fill func(context.Context, Options, Env, *render.Reports) error
+	fill func(context.Context, Options, Env, *codec.Reports) error
 	// gap: a blank line goes before this report when another precedes
 	// it. -s starts with one of its own, as Windows' does.
 	gap bool
@@ -80,7 +81,7 @@ func reportError(r report, err error) string {
 // document's warnings and on stderr, and make the exit 1, as in text.
 func printReportsJSON(ctx context.Context, opt Options, env Env) (code int, interrupted bool) {
 	host, _ := env.Hostname()
-	doc := render.Reports{Host: host, Time: env.Now().UTC(), Sections: opt.Sections}
+	doc := codec.Reports{Host: host, Time: env.Now().UTC(), Sections: opt.Sections}
 	for _, r := range reports {
 		if !r.want(opt) {
 			continue
@@ -94,9 +95,9 @@ func printReportsJSON(ctx context.Context, opt Options, env Env) (code int, inte
 	}
 	var err error
 	if opt.JSON {
-		err = render.ReportsJSON(env.Stdout, doc)
+		err = codec.ReportsJSON(env.Stdout, doc)
 	} else {
-		err = render.ReportsNDJSON(env.Stdout, doc)
+		err = codec.ReportsNDJSON(env.Stdout, doc)
 	}
 	if err != nil {
 		sayf(env.Stderr, "gonetstat: writing the reports: %v", err)
@@ -124,7 +125,7 @@ func printRoutes(ctx context.Context, opt Options, env Env) error {
 	return err
 }
 
-func fillRoutes(ctx context.Context, opt Options, env Env, doc *render.Reports) error {
+func fillRoutes(ctx context.Context, opt Options, env Env, doc *codec.Reports) error {
 	t, ok, err := readRoutes(ctx, opt, env)
 	if ok {
 		doc.Routes = &t
@@ -150,7 +151,7 @@ func printInterfaces(ctx context.Context, opt Options, env Env) error {
 	return render.InterfaceStats(env.Stdout, ifs)
 }
 
-func fillInterfaces(ctx context.Context, opt Options, env Env, doc *render.Reports) error {
+func fillInterfaces(ctx context.Context, opt Options, env Env, doc *codec.Reports) error {
 	ifs, err := readInterfaces(ctx, opt, env)
 	if err != nil {
 		return err
@@ -174,7 +175,7 @@ func printStatistics(ctx context.Context, opt Options, env Env) error {
 	return render.ProtocolStats(env.Stdout, c, opt.Sections)
 }
 
-func fillStatistics(ctx context.Context, opt Options, env Env, doc *render.Reports) error {
+func fillStatistics(ctx context.Context, opt Options, env Env, doc *codec.Reports) error {
 	c, err := readProtocols(ctx, opt, env)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/names"
 	"github.com/gonetstat/gonetstat/internal/stackcmd"
@@ -332,11 +333,11 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		err = render.Info(r.env.Stdout, socks, render.InfoOptions{PID: o.Owner, Source: o.Stack, Stack: hasStackRows})
 	case o.JSON || o.NDJSON:
 		host, _ := r.env.Hostname()
-		env := render.Envelope{Host: host, Time: r.env.Now().UTC(), Sockets: socks, Warnings: warnings}
+		env := codec.Envelope{Host: host, Time: r.env.Now().UTC(), Sockets: socks, Warnings: warnings}
 		if o.JSON {
-			err = render.JSON(r.env.Stdout, env)
+			err = codec.SocketsJSON(r.env.Stdout, env)
 		} else {
-			err = render.NDJSON(r.env.Stdout, env)
+			err = codec.SocketsNDJSON(r.env.Stdout, env)
 		}
 	default:
 		// -b alone adds the program line, not the PID column, as on

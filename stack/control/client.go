@@ -17,8 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
-	"github.com/gonetstat/gonetstat/render"
 )
 
 // DefaultTimeout bounds each stack's answer when ctx has no earlier
@@ -187,7 +187,7 @@ func exchange(c *net.UnixConn) (Reply, error) {
 	if pid, ok := peerPID(c); ok {
 		info.PID = pid
 	}
-	env, err := render.DecodeJSON(body)
+	env, err := codec.DecodeSockets(body)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -24,9 +24,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/testenv"
-	"github.com/gonetstat/gonetstat/render"
 	"github.com/gonetstat/gonetstat/stack"
 	"github.com/gonetstat/gonetstat/stack/stacktest"
 )
@@ -85,10 +85,10 @@ var moving = cmp.Options{
 func viaSchema(t *testing.T, socks []collect.Socket, owner *collect.Process) []collect.Socket {
 	t.Helper()
 	var b bytes.Buffer
-	if err := render.JSON(&b, render.Envelope{Host: "h", Time: time.Now(), Sockets: socks}); err != nil {
+	if err := codec.SocketsJSON(&b, codec.Envelope{Host: "h", Time: time.Now(), Sockets: socks}); err != nil {
 		t.Fatal(err)
 	}
-	env, err := render.DecodeJSON(b.Bytes())
+	env, err := codec.DecodeSockets(b.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@
 // in proto.go, documented in docs/control.md): a JSON request line naming
 // the protocol version, a JSON header line with the stack's Info and the
 // body's length, then the body, a gonetstat.sockets/v1 document
-// (docs/json.md) read back with render.DecodeJSON. Every size is bounded
+// (docs/json.md) read back with codec.DecodeSockets. Every size is bounded
 // and every read has a deadline, so neither side can hang or exhaust the
 // other.
 //

@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
-	"github.com/gonetstat/gonetstat/render"
 )
 
 // connTimeout bounds one exchange on the server side, so a client that
@@ -189,8 +189,8 @@ func (s *Server) serveConn(c *net.UnixConn) {
 		return
 	}
 	var body bytes.Buffer
-	env := render.Envelope{Host: s.host, Time: time.Now().UTC(), Sockets: s.src()}
-	if err := render.NDJSON(&body, env); err != nil {
+	env := codec.Envelope{Host: s.host, Time: time.Now().UTC(), Sockets: s.src()}
+	if err := codec.SocketsNDJSON(&body, env); err != nil {
 		writeLine(c, header{Version: Version, Status: "error", Error: err.Error()})
 		return
 	}

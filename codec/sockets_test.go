@@ -1,8 +1,8 @@
-// json_test.go checks the JSON and NDJSON writers: the exact socket fields,
+// sockets_test.go checks the JSON and NDJSON writers: the exact socket fields,
 // their omission rules, one line per NDJSON snapshot, the string escaper
 // (fuzzed), write errors and the allocation bound.
 
-package render
+package codec
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/collect/collecttest"
 )
 
 func decode(t *testing.T, b []byte) map[string]any {
@@ -31,7 +32,7 @@ func decode(t *testing.T, b []byte) map[string]any {
 func firstSocket(t *testing.T, env Envelope) map[string]any {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := JSON(&buf, env); err != nil {
+	if err := SocketsJSON(&buf, env); err != nil {
 		t.Fatal(err)
 	}
 	socks, ok := decode(t, buf.Bytes())["sockets"].([]any)
@@ -54,7 +55,7 @@ func TestJSONSocketKernel(t *testing.T) {
 			BytesAcked: 51234, BytesReceived: 8731, Timer: collect.TimerRetrans, TimerExpires: 180},
 	}
 	var buf bytes.Buffer
-	if err := NDJSON(&buf, Envelope{Host: "h", Sockets: []collect.Socket{s}}); err != nil {
+	if err := SocketsNDJSON(&buf, Envelope{Host: "h", Sockets: []collect.Socket{s}}); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"source":"kernel","net_namespace":4026531993,"proto":"tcp","protocol":6,"family":10,` +
@@ -103,7 +104,7 @@ func TestJSONOmissions(t *testing.T) {
 func TestJSONEnvelope(t *testing.T) {
 	ts := time.Date(2026, 11, 25, 5, 10, 0, 120000000, time.FixedZone("CET", 3600))
 	var buf bytes.Buffer
-	if err := JSON(&buf, Envelope{Host: "h\"ost", Time: ts}); err != nil {
+	if err := SocketsJSON(&buf, Envelope{Host: "h\"ost", Time: ts}); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"schema":"gonetstat.sockets/v1","host":"h\"ost","time":"2026-11-25T04:10:00.12Z","sockets":[]}` + "\n"
@@ -111,7 +112,7 @@ func TestJSONEnvelope(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	buf.Reset()
-	if err := NDJSON(&buf, Envelope{Host: "h", Time: ts, Warnings: []string{"owners: permission denied for 3 processes", "x\ny"}}); err != nil {
+	if err := SocketsNDJSON(&buf, Envelope{Host: "h", Time: ts, Warnings: []string{"owners: permission denied for 3 processes", "x\ny"}}); err != nil {
 		t.Fatal(err)
 	}
 	doc := decode(t, buf.Bytes())
@@ -125,14 +126,14 @@ func TestNDJSONIsOneLine(t *testing.T) {
 	env := exampleEnvelope()
 	env.Warnings = []string{"line one\nline two"}
 	env.Sockets[0].Owner = &collect.Process{PID: 1, Name: "evil\nname\u2028"}
-	if err := NDJSON(&got, env); err != nil {
+	if err := SocketsNDJSON(&got, env); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(got.String(), "\n"); n != 1 || !strings.HasSuffix(got.String(), "\n") {
 		t.Fatalf("NDJSON has %d newlines:\n%s", n, got.String())
 	}
 	var indented, compact bytes.Buffer
-	if err := JSON(&indented, env); err != nil {
+	if err := SocketsJSON(&indented, env); err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Compact(&compact, indented.Bytes()); err != nil {
@@ -144,11 +145,11 @@ func TestNDJSONIsOneLine(t *testing.T) {
 }
 
 func TestJSONWriteError(t *testing.T) {
-	env := Envelope{Host: "h", Sockets: benchSockets(10000)}
-	for _, write := range []func(io.Writer, Envelope) error{JSON, NDJSON} {
+	env := Envelope{Host: "h", Sockets: collecttest.Sockets(10000)}
+	for _, write := range []func(io.Writer, Envelope) error{SocketsJSON, SocketsNDJSON} {
 		for _, after := range []int{0, 1} {
-			if err := write(&failWriter{after: after}, env); !errors.Is(err, errDiskFull) {
-				t.Errorf("after %d writes: err = %v, want %v", after, err, errDiskFull)
+			if err := write(&collecttest.FailWriter{After: after}, env); !errors.Is(err, collecttest.ErrDiskFull) {
+				t.Errorf("after %d writes: err = %v, want %v", after, err, collecttest.ErrDiskFull)
 			}
 		}
 	}
@@ -158,12 +159,12 @@ func TestJSONWriteError(t *testing.T) {
 // table.
 func TestJSONAllocsConstant(t *testing.T) {
 	count := func(n int) float64 {
-		env := Envelope{Host: "h", Sockets: benchSockets(n)}
+		env := Envelope{Host: "h", Sockets: collecttest.Sockets(n)}
 		for i := range env.Sockets {
 			env.Sockets[i].TCP = &collect.TCPInfo{Timer: collect.TimerKeepalive}
 		}
 		return testing.AllocsPerRun(5, func() {
-			if err := JSON(io.Discard, env); err != nil {
+			if err := SocketsJSON(io.Discard, env); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -186,5 +187,35 @@ func TestStackInfoOmissions(t *testing.T) {
 	}
 	if sock["stack_name"] != "demo" || sock["source"] != "stack" {
 		t.Errorf("source %v, stack_name %v", sock["source"], sock["stack_name"])
+	}
+}
+
+func BenchmarkSocketsJSON100k(b *testing.B) {
+	env := Envelope{Host: "h", Sockets: collecttest.Sockets(100000)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := SocketsJSON(io.Discard, env); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestJSONNamespaceAndContainer(t *testing.T) {
+	s := collect.Socket{Source: collect.Kernel, Proto: collect.ProtoTCP, Family: collect.FamilyIPv4,
+		Local: netip.MustParseAddrPort("127.0.0.1:5432"), Remote: netip.MustParseAddrPort("0.0.0.0:0"), State: collect.StateListen,
+		Owner: &collect.Process{PID: 812}}
+	s.NetNS = &collect.Namespace{Inode: 4026532712, Name: "gnst-ns-a"}
+	s.Owner.Container = &collect.Container{Runtime: "podman", ID: strings.Repeat("ab", 32), Name: "pg\"1"}
+	var out bytes.Buffer
+	if err := SocketsNDJSON(&out, Envelope{Sockets: []collect.Socket{s}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"net_namespace":4026532712,"net_namespace_name":"gnst-ns-a","proto":"tcp"`,
+		`"pid":812,"container":{"runtime":"podman","id":"` + strings.Repeat("ab", 32) + `","name":"pg\"1"},"send_queue"`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no %s in %s", want, out.String())
+		}
 	}
 }

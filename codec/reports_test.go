@@ -1,8 +1,8 @@
-// reports_json_test.go checks the gonetstat.reports/v1 document: against
+// reports_test.go checks the gonetstat.reports/v1 document: against
 // docs/reports-json.md (field tables and example), as valid JSON read back
 // with encoding/json, and its route order and counter-group selection.
 
-package render
+package codec
 
 import (
 	"bytes"

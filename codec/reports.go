@@ -1,8 +1,8 @@
-// reports_json.go writes the gonetstat.reports/v1 document
+// reports.go writes the gonetstat.reports/v1 document
 // (docs/reports-json.md): the routing table (-r), interface counters (-e)
-// and protocol counters (-s) as JSON, with json.go's appenders.
+// and protocol counters (-s) as JSON, with sockets.go's appenders.
 
-package render
+package codec
 
 import (
 	"bufio"
@@ -17,6 +17,47 @@ import (
 // ReportsSchema names the reports document's version. Adding a field
 // keeps it; renaming or retyping one needs v2 (docs/reports-json.md).
 const ReportsSchema = "gonetstat.reports/v1"
+
+// StatsSection is one section of -s; a set of them selects the counter
+// groups a document holds (-s -p PROTO), and the -s text's sections.
+type StatsSection uint16
+
+// The sections of -s, in the order printed (Windows netstat's order).
+const (
+	StatsIPv4 StatsSection = 1 << iota
+	StatsIPv6
+	StatsICMPv4
+	StatsICMPv6
+	// StatsTCP is one section for IPv4 and IPv6: Linux keeps one TCP MIB
+	// for both ("Tcp:" in /proc/net/snmp), so there is no truthful split.
+	StatsTCP
+	StatsUDPv4
+	StatsUDPv6
+
+	AllStats = StatsIPv4 | StatsIPv6 | StatsICMPv4 | StatsICMPv6 | StatsTCP | StatsUDPv4 | StatsUDPv6
+)
+
+// StatsGroups pairs each section with the kernel's counter group it shows
+// (the group of /proc/net/snmp{,6}), in the order -s prints them; the
+// document's "protocols" holds its groups in this order.
+var StatsGroups = [...]struct {
+	Section StatsSection
+	Group   string
+}{
+	{StatsIPv4, "Ip"}, {StatsIPv6, "Ip6"}, {StatsICMPv4, "Icmp"}, {StatsICMPv6, "Icmp6"},
+	{StatsTCP, "Tcp"}, {StatsUDPv4, "Udp"}, {StatsUDPv6, "Udp6"},
+}
+
+// Group returns the kernel's counter group of one section ("Tcp"), "" for
+// a value that is not one section.
+func (s StatsSection) Group() string {
+	for _, g := range StatsGroups {
+		if g.Section == s {
+			return g.Group
+		}
+	}
+	return ""
+}
 
 // Reports is one snapshot of the reports asked for. A nil report is left
 // out of the document: it was not asked for, or could not be read at all
@@ -56,7 +97,7 @@ func writeReports(w io.Writer, r Reports, indent string) error {
 			routes []collect.Route
 		}{{`,"ipv4":`, t.IPv4}, {`,"ipv6":`, t.IPv6}} {
 			rs := slices.Clone(fam.routes)
-			sortRoutes(rs)
+			collect.SortRoutes(rs)
 			b = append(b, fam.key...)
 			b = appendItems(b, indent, len(rs), func(b []byte, i int) []byte {
 				return appendRouteJSON(b, &rs[i])
@@ -183,9 +224,9 @@ func appendGroups(b []byte, indent string, c collect.ProtoCounters, sections Sta
 		sections = AllStats
 	}
 	n := 0
-	for _, s := range statsSectionList {
-		g, ok := c.Groups[s.group]
-		if sections&s.which == 0 || !ok {
+	for _, s := range StatsGroups {
+		g, ok := c.Groups[s.Group]
+		if sections&s.Section == 0 || !ok {
 			continue
 		}
 		if n > 0 {
@@ -193,7 +234,7 @@ func appendGroups(b []byte, indent string, c collect.ProtoCounters, sections Sta
 		}
 		n++
 		b = append(b, indent...)
-		b = appendString(b, s.group)
+		b = appendString(b, s.Group)
 		b = append(b, `:{`...)
 		names := make([]string, 0, len(g))
 		for name := range g {

@@ -1,9 +1,9 @@
-// decode_test.go checks DecodeJSON against the encoder: every field of
+// decode_sockets_test.go checks DecodeSockets against the encoder: every field of
 // collect.Socket round-trips, bad documents fail naming the row and
 // field, and the fuzz target holds decode(encode(decode(x))) ==
 // decode(x).
 
-package render
+package codec
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/collect/collecttest"
 )
 
 // fullTable is a realistic table, at the units the schema carries (µs for
@@ -94,9 +95,9 @@ var equateAddrPort = cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b
 func encode(t testing.TB, env Envelope, ndjson bool) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	write := JSON
+	write := SocketsJSON
 	if ndjson {
-		write = NDJSON
+		write = SocketsNDJSON
 	}
 	if err := write(&b, env); err != nil {
 		t.Fatal(err)
@@ -107,7 +108,7 @@ func encode(t testing.TB, env Envelope, ndjson bool) []byte {
 func TestDecodeRoundTrip(t *testing.T) {
 	for _, ndjson := range []bool{false, true} {
 		want := fullTable()
-		got, err := DecodeJSON(encode(t, want, ndjson))
+		got, err := DecodeSockets(encode(t, want, ndjson))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +129,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 		}
 	}
 	empty := Envelope{Host: "h", Time: time.Unix(0, 0).UTC(), Sockets: []collect.Socket{}}
-	got, err := DecodeJSON(encode(t, empty, false))
+	got, err := DecodeSockets(encode(t, empty, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 func TestDecodeIgnoresUnknownFields(t *testing.T) {
 	doc := `{"schema":"gonetstat.sockets/v1","host":"h","time":"2026-01-01T00:00:00Z","future":[1,2],"sockets":[
 {"source":"kernel","proto":"udp","protocol":17,"family":2,"local_address":"127.0.0.1","local_port":53,"remote_address":"0.0.0.0","remote_port":0,"state":"CLOSE","send_queue":0,"recv_queue":0,"new_field":{"x":1}}]}`
-	env, err := DecodeJSON([]byte(doc))
+	env, err := DecodeSockets([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := DecodeJSON([]byte(tt.doc))
+			_, err := DecodeSockets([]byte(tt.doc))
 			if err == nil {
 				t.Fatalf("no error for %s", tt.doc)
 			}
@@ -238,7 +239,7 @@ func TestDecodeDurationLimits(t *testing.T) {
 	doc := `{"schema":"gonetstat.sockets/v1","host":"h","time":"2026-01-01T00:00:00Z","sockets":[` +
 		`{"source":"kernel","proto":"tcp","protocol":6,"family":2,"local_address":"127.0.0.1","local_port":22,"remote_address":"127.0.0.1","remote_port":40000,"state":"ESTABLISHED","send_queue":0,"recv_queue":0,` +
 		`"tcp_info":{"rtt_us":4294967295,"rttvar_us":4294967295,"rto_us":4294967295,"snd_cwnd":0,"snd_ssthresh":0,"snd_mss":0,"rcv_mss":0,"retransmits":0,"total_retrans":0,"unacked":0,"bytes_acked":0,"bytes_received":0,"timer":"keepalive","timer_expires_ms":4294967295}}]}`
-	env, err := DecodeJSON([]byte(doc))
+	env, err := DecodeSockets([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,27 +254,48 @@ func TestDecodeDurationLimits(t *testing.T) {
 	}
 }
 
-// FuzzDecodeJSON: no input panics, and what decodes survives the round
+// FuzzDecodeSockets: no input panics, and what decodes survives the round
 // trip through the encoder unchanged.
-func FuzzDecodeJSON(f *testing.F) {
+func FuzzDecodeSockets(f *testing.F) {
 	f.Add(encode(f, fullTable(), false))
 	f.Add(encode(f, fullTable(), true))
 	f.Add([]byte(`{"schema":"gonetstat.sockets/v1","host":"","time":"2026-01-01T00:00:00+02:00","sockets":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		env, err := DecodeJSON(data)
-		if err != nil {
-			var de *DecodeError
-			if !errors.As(err, &de) {
-				t.Fatalf("error %T is not a *DecodeError: %v", err, err)
-			}
-			return
-		}
-		again, err := DecodeJSON(encode(t, env, false))
-		if err != nil {
-			t.Fatalf("re-encoded document does not decode: %v", err)
-		}
-		if diff := cmp.Diff(env, again, equateAddrPort); diff != "" {
-			t.Fatalf("decode(encode(decode(x))) != decode(x) (-first +second):\n%s", diff)
-		}
+		checkDecodeRoundTrip(t, data, DecodeSockets, func(env Envelope) []byte { return encode(t, env, false) }, equateAddrPort)
 	})
+}
+
+// checkDecodeRoundTrip is the fuzz targets' invariant: decoding data fails
+// with a *DecodeError, or what it gives survives the encoder unchanged,
+// decode(encode(decode(x))) == decode(x).
+func checkDecodeRoundTrip[T any](t *testing.T, data []byte, decode func([]byte) (T, error), encode func(T) []byte, opts ...cmp.Option) {
+	t.Helper()
+	first, err := decode(data)
+	if err != nil {
+		var de *DecodeError
+		if !errors.As(err, &de) {
+			t.Fatalf("error %T is not a *DecodeError: %v", err, err)
+		}
+		return
+	}
+	again, err := decode(encode(first))
+	if err != nil {
+		t.Fatalf("re-encoded document does not decode: %v", err)
+	}
+	if diff := cmp.Diff(first, again, opts...); diff != "" {
+		t.Fatalf("decode(encode(decode(x))) != decode(x) (-first +second):\n%s", diff)
+	}
+}
+
+// BenchmarkDecodeSockets100k: what --from pays to read a bundle of a busy
+// host's table.
+func BenchmarkDecodeSockets100k(b *testing.B) {
+	doc := encode(b, Envelope{Host: "h", Sockets: collecttest.Sockets(100000)}, false)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeSockets(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,15 +1,13 @@
-// decode.go reads a gonetstat.sockets/v1 document (docs/json.md) back
-// into collect.Socket values: the inverse of json.go, kept beside it so
-// that a field added to one is caught by the other's round-trip test. The
-// mini-stack's control socket (stack/control) speaks this schema, and a
-// --from BUNDLE reader can use the same function.
+// decode_sockets.go reads a gonetstat.sockets/v1 document (docs/json.md)
+// back into collect.Socket values: the inverse of sockets.go, kept beside
+// it so that a field added to one is caught by the other's round-trip
+// test. The mini-stack's control socket (stack/control) speaks this
+// schema, and --from BUNDLE reads a bundle's socket table with it.
 
-package render
+package codec
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/netip"
@@ -20,46 +18,13 @@ import (
 	"github.com/gonetstat/gonetstat/collect"
 )
 
-// ErrSchema is wrapped by DecodeJSON's error when a document names a
-// schema other than SocketsSchema (or none): a v2 document must not be
-// read as v1, field for field.
-var ErrSchema = errors.New("not a " + SocketsSchema + " document")
-
-// DecodeError says where a document is bad: Row is the index of the
-// socket in "sockets" (-1 for the envelope), Field the JSON field at
-// fault when one is.
-type DecodeError struct {
-	Row   int
-	Field string
-	Err   error
-}
-
-func (e *DecodeError) Error() string {
-	where := "envelope"
-	if e.Row >= 0 {
-		where = fmt.Sprintf("socket %d", e.Row)
-	}
-	if e.Field != "" {
-		where += " field " + e.Field
-	}
-	return fmt.Sprintf("decoding %s: %s: %v", SocketsSchema, where, e.Err)
-}
-
-func (e *DecodeError) Unwrap() error { return e.Err }
-
-// errMissing is a field the schema says is never omitted.
-var errMissing = errors.New("missing (the schema never omits it)")
-
 // wireEnvelope and the types below mirror the document. Fields the schema
 // never omits are pointers, so that a missing one is an error rather than
 // a silent zero. Fields a reader does not know are ignored, as
 // docs/json.md asks of v1 readers.
 type wireEnvelope struct {
-	Schema   *string            `json:"schema"`
-	Host     *string            `json:"host"`
-	Time     *string            `json:"time"`
-	Sockets  *[]json.RawMessage `json:"sockets"`
-	Warnings []string           `json:"warnings"`
+	wireHead
+	Sockets *[]json.RawMessage `json:"sockets"`
 }
 
 type wireSocket struct {
@@ -126,44 +91,30 @@ type wireInfo struct {
 	RcvWnd   *uint64 `json:"rcv_wnd"`
 }
 
-// DecodeJSON reads one gonetstat.sockets/v1 document (as JSON or NDJSON
-// writes it, or any equivalent JSON) into an Envelope. It is strict about
-// what the schema promises: an unknown schema is ErrSchema, a missing
-// never-omitted field or a value out of its range is a *DecodeError
-// naming the socket and the field, and no row is dropped: a document
-// decodes whole or not at all. Sockets of one process share one
+// DecodeSockets reads one gonetstat.sockets/v1 document (as SocketsJSON
+// or SocketsNDJSON writes it, or any equivalent JSON) into an Envelope. It
+// is strict about what the schema promises: an unknown schema is
+// ErrSchema, a missing never-omitted field or a value out of its range is
+// a *DecodeError naming the socket and the field, and no row is dropped: a
+// document decodes whole or not at all. Sockets of one process share one
 // *collect.Process, as collectors build them.
-func DecodeJSON(data []byte) (Envelope, error) {
+func DecodeSockets(data []byte) (Envelope, error) {
 	var env Envelope
 	var w wireEnvelope
-	if err := json.Unmarshal(data, &w); err != nil {
-		// A document of another schema may differ in shape too: say
-		// which schema it is rather than what shape it has.
-		var peek struct {
-			Schema any `json:"schema"`
-		}
-		if json.Unmarshal(data, &peek) == nil && peek.Schema != SocketsSchema {
-			return env, &DecodeError{Row: -1, Field: "schema", Err: fmt.Errorf("%w: schema is %s", ErrSchema, quoteAny(peek.Schema))}
-		}
-		return env, &DecodeError{Row: -1, Err: err}
+	if err := decodeEnvelope(data, SocketsSchema, &w, &w.wireHead); err != nil {
+		return env, err
 	}
-	switch {
-	case w.Schema == nil:
-		return env, &DecodeError{Row: -1, Field: "schema", Err: fmt.Errorf("%w: no schema field", ErrSchema)}
-	case *w.Schema != SocketsSchema:
-		return env, &DecodeError{Row: -1, Field: "schema", Err: fmt.Errorf("%w: schema is %q", ErrSchema, *w.Schema)}
-	case w.Host == nil:
-		return env, &DecodeError{Row: -1, Field: "host", Err: errMissing}
-	case w.Time == nil:
-		return env, &DecodeError{Row: -1, Field: "time", Err: errMissing}
-	case w.Sockets == nil:
-		return env, &DecodeError{Row: -1, Field: "sockets", Err: errMissing}
+	envErr := func(field string, err error) error {
+		return &DecodeError{Schema: SocketsSchema, Where: "envelope", Field: field, Err: err}
 	}
-	t, err := time.Parse(time.RFC3339Nano, *w.Time)
+	if w.Sockets == nil {
+		return env, envErr("sockets", errMissing)
+	}
+	t, err := w.parseTime()
 	if err != nil {
-		return env, &DecodeError{Row: -1, Field: "time", Err: err}
+		return env, envErr("time", err)
 	}
-	env.Host, env.Time, env.Warnings = *w.Host, t.UTC(), w.Warnings
+	env.Host, env.Time, env.Warnings = *w.Host, t, w.warnings()
 	env.Sockets = make([]collect.Socket, len(*w.Sockets))
 	shared := sharedValues{
 		procs:      map[procKey]*collect.Process{},
@@ -172,41 +123,10 @@ func DecodeJSON(data []byte) (Envelope, error) {
 	}
 	for i, raw := range *w.Sockets {
 		if err := decodeSocket(raw, &env.Sockets[i], shared); err != nil {
-			var de *DecodeError
-			if errors.As(err, &de) {
-				de.Row = i
-				return Envelope{}, de
-			}
-			return Envelope{}, &DecodeError{Row: i, Err: err}
+			return Envelope{}, at(err, SocketsSchema, fmt.Sprintf("socket %d", i))
 		}
 	}
 	return env, nil
-}
-
-func quoteAny(v any) string {
-	if v == nil {
-		return "missing"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// fieldErr builds the error of one field; DecodeJSON fills in the row.
-func fieldErr(field string, format string, args ...any) error {
-	return &DecodeError{Field: field, Err: fmt.Errorf(format, args...)}
-}
-
-func missing(field string) error { return &DecodeError{Field: field, Err: errMissing} }
-
-// bounded checks a required unsigned field against its type's range.
-func bounded(field string, v *uint64, limit uint64) (uint64, error) {
-	if v == nil {
-		return 0, missing(field)
-	}
-	if *v > limit {
-		return 0, fieldErr(field, "%d is out of range (at most %d)", *v, limit)
-	}
-	return *v, nil
 }
 
 // count32 reads a required count of microseconds or milliseconds that the
@@ -255,16 +175,8 @@ type procKey struct {
 
 func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) error {
 	var w wireSocket
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&w); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field == "" {
-			return fmt.Errorf("%s where the schema has an object", te.Value)
-		}
-		if errors.As(err, &te) {
-			return fieldErr(te.Field, "%s where the schema has %s", te.Value, te.Type)
-		}
-		return err
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return shapeErr(err)
 	}
 	if w.Source == nil {
 		return missing("source")
@@ -577,25 +489,4 @@ func decodeStackInfo(w *wireInfo, tcp bool) (*collect.StackInfo, error) {
 		return nil, err
 	}
 	return si, nil
-}
-
-// u32Field is one 32-bit field of a decoded object: its JSON name, the
-// value read (nil: absent) and where it goes.
-type u32Field struct {
-	name string
-	v    *uint64
-	dst  *uint32
-}
-
-// decodeU32s checks and stores each field, naming the first bad one with
-// prefix ("tcp_info.").
-func decodeU32s(prefix string, fs []u32Field) error {
-	for _, f := range fs {
-		v, err := bounded(prefix+f.name, f.v, math.MaxUint32)
-		if err != nil {
-			return err
-		}
-		*f.dst = uint32(v)
-	}
-	return nil
 }

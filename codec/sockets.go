@@ -1,7 +1,7 @@
-// json.go writes the gonetstat.sockets/v1 document (docs/json.md) with an
-// appender: no reflection, no per-row garbage.
+// sockets.go writes the gonetstat.sockets/v1 document (docs/json.md) with
+// an appender: no reflection, no per-row garbage.
 
-package render
+package codec
 
 import (
 	"bufio"
@@ -26,15 +26,15 @@ type Envelope struct {
 	Warnings []string // what was incomplete; omitted when empty
 }
 
-// JSON writes env as one document, one socket per line so that a large
-// table stays readable and diffable, ending with a newline.
-func JSON(w io.Writer, env Envelope) error { return write(w, env, "\n  ") }
+// SocketsJSON writes env as one document, one socket per line so that a
+// large table stays readable and diffable, ending with a newline.
+func SocketsJSON(w io.Writer, env Envelope) error { return writeSockets(w, env, "\n  ") }
 
-// NDJSON writes env on exactly one newline-terminated line: one snapshot
-// per line in interval mode.
-func NDJSON(w io.Writer, env Envelope) error { return write(w, env, "") }
+// SocketsNDJSON writes env on exactly one newline-terminated line: one
+// snapshot per line in interval mode.
+func SocketsNDJSON(w io.Writer, env Envelope) error { return writeSockets(w, env, "") }
 
-func write(w io.Writer, env Envelope, indent string) error {
+func writeSockets(w io.Writer, env Envelope, indent string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	b := make([]byte, 0, 1024)
 	b = appendHead(b, SocketsSchema, env.Host, env.Time)
@@ -111,7 +111,7 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 	b = appendUint(b, "protocol", uint64(s.Proto))
 	b = appendUint(b, "family", uint64(s.Family))
 	b = append(b, `,"local_address":`...)
-	local, remote := orUnspecified(s.Local, s), orUnspecified(s.Remote, s)
+	local, remote := s.OrUnspecified(s.Local), s.OrUnspecified(s.Remote)
 	b = appendAddr(b, local)
 	b = appendUint(b, "local_port", uint64(local.Port()))
 	b = append(b, `,"remote_address":`...)
@@ -242,7 +242,7 @@ func appendInt(b []byte, key string, n int64) []byte {
 }
 
 // appendAddr appends a valid address as a JSON string, zone included
-// ("fe80::1%eth0"). Callers pass orUnspecified's result, so it is never
+// ("fe80::1%eth0"). Callers pass Socket.OrUnspecified's result, so it is never
 // null.
 func appendAddr(b []byte, ap netip.AddrPort) []byte { return appendAddrJSON(b, ap.Addr()) }
 

@@ -1,8 +1,8 @@
-// doc_test.go checks docs/json.md against what JSON() prints: the field
+// doc_test.go checks docs/json.md against what SocketsJSON prints: the field
 // tables (names, order, types, which are never omitted) and the example,
 // so that neither the schema nor its page can change alone.
 
-package render
+package codec
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -207,7 +208,7 @@ func checkAgainstTable(t *testing.T, what string, obj orderedObject, table []doc
 	}
 }
 
-// fullSocket has every optional field set, so JSON() prints every
+// fullSocket has every optional field set, so SocketsJSON prints every
 // documented field.
 func fullSocket() collect.Socket {
 	return collect.Socket{
@@ -223,7 +224,7 @@ func fullSocket() collect.Socket {
 	}
 }
 
-// minimalSocket has nothing optional: JSON() prints only the fields
+// minimalSocket has nothing optional: SocketsJSON prints only the fields
 // documented as never omitted.
 func minimalSocket() collect.Socket {
 	return collect.Socket{Proto: collect.ProtoUDP, Family: collect.FamilyIPv4, NoSendQ: true,
@@ -253,7 +254,7 @@ func TestJSONMatchesDocs(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			full := name == "full"
-			for format, write := range map[string]func(io.Writer, Envelope) error{"JSON": JSON, "NDJSON": NDJSON} {
+			for format, write := range map[string]func(io.Writer, Envelope) error{"JSON": SocketsJSON, "NDJSON": SocketsNDJSON} {
 				var buf bytes.Buffer
 				if err := write(&buf, env); err != nil {
 					t.Fatal(err)
@@ -277,7 +278,7 @@ func TestJSONMatchesDocs(t *testing.T) {
 	s.TCP = &collect.TCPInfo{}
 	s.Stack = &collect.StackInfo{FD: -1}
 	var buf bytes.Buffer
-	if err := JSON(&buf, Envelope{Sockets: []collect.Socket{s}}); err != nil {
+	if err := SocketsJSON(&buf, Envelope{Sockets: []collect.Socket{s}}); err != nil {
 		t.Fatal(err)
 	}
 	checkAgainstTable(t, "minimal tcp_info", objectAtOrdered(t, buf.Bytes(), "tcp_info"), doc.Tables["tcp_info"], false)
@@ -285,7 +286,7 @@ func TestJSONMatchesDocs(t *testing.T) {
 	s.Owner = &collect.Process{PID: 7}
 	s.Owner.Container = &collect.Container{Runtime: "kubernetes", PodUID: "5a1f3c2e-7b9d-4e8f-a0b1-c2d3e4f5a6b7"}
 	buf.Reset()
-	if err := JSON(&buf, Envelope{Sockets: []collect.Socket{s}}); err != nil {
+	if err := SocketsJSON(&buf, Envelope{Sockets: []collect.Socket{s}}); err != nil {
 		t.Fatal(err)
 	}
 	if c := objectAtOrdered(t, buf.Bytes(), "container"); !slices.Equal(c.Keys, []string{"runtime", "pod_uid"}) {
@@ -333,14 +334,58 @@ func exampleEnvelope() Envelope {
 }
 
 // TestDocExampleIsOutput: the example in docs/json.md is, byte for byte,
-// what JSON() prints for exampleEnvelope.
+// what SocketsJSON prints for exampleEnvelope.
 func TestDocExampleIsOutput(t *testing.T) {
 	doc := readJSONDoc(t)
 	var got bytes.Buffer
-	if err := JSON(&got, exampleEnvelope()); err != nil {
+	if err := SocketsJSON(&got, exampleEnvelope()); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(doc.Example, got.String()); diff != "" {
-		t.Errorf("docs/json.md example vs JSON() (-doc +output):\n%s", diff)
+		t.Errorf("docs/json.md example vs SocketsJSON (-doc +output):\n%s", diff)
+	}
+}
+
+// TestJSONStringsDoc: the examples of "## Strings" in docs/json.md are
+// what the writer prints.
+func TestJSONStringsDoc(t *testing.T) {
+	data, err := os.ReadFile("../docs/json.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(data), "\n## Strings\n")
+	if !ok {
+		t.Fatal("docs/json.md has no ## Strings section")
+	}
+	sec, _, _ = strings.Cut(sec, "\n## ")
+	rows := 0
+	for _, line := range strings.Split(sec, "\n") {
+		cells := strings.Split(line, " | ")
+		if len(cells) != 2 || !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		in, zone := strings.CutSuffix(strings.TrimPrefix(cells[0], "| "), " (a zone)")
+		want := strings.TrimSuffix(cells[1], " |")
+		s, err := strconv.Unquote(strings.Trim(in, "`"))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		var got []byte
+		if zone {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				t.Fatalf("%q: %v", s, err)
+			}
+			got = appendAddrJSON(nil, a)
+		} else {
+			got = appendString(nil, s)
+		}
+		if "`"+string(got)+"`" != want {
+			t.Errorf("docs/json.md says %s is written %s; it is `%s`", in, want, got)
+		}
+		rows++
+	}
+	if rows < 10 {
+		t.Errorf("%d examples in docs/json.md ## Strings, want 10", rows)
 	}
 }
