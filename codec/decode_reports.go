@@ -1,6 +1,6 @@
 // decode_reports.go reads a gonetstat.reports/v1 document
 // (docs/reports-json.md) back into the model's routing table, interface
-// counters and protocol counters: the inverse of reports.go, held to it by
+// counters, protocol counters, and a bundle's neighbours and rules: the inverse of reports.go, held to it by
 // the round-trip guard (decode_reports_test.go). --from BUNDLE reads a
 // bundle's reports/<ns>.json with it.
 
@@ -28,6 +28,38 @@ type wireReports struct {
 	Routes     *wireRoutes                 `json:"routes"`
 	Interfaces *[]json.RawMessage          `json:"interfaces"`
 	Protocols  *map[string]json.RawMessage `json:"protocols"`
+	Neighbours *[]json.RawMessage          `json:"neighbours"`
+	Rules      *wireRules                  `json:"rules"`
+}
+
+type wireRules struct {
+	IPv4 *[]json.RawMessage `json:"ipv4"`
+	IPv6 *[]json.RawMessage `json:"ipv6"`
+}
+
+type wireNeighbour struct {
+	Address        *string `json:"address"`
+	InterfaceIndex *uint64 `json:"interface_index"`
+	InterfaceName  *string `json:"interface_name"`
+	MAC            *string `json:"mac"`
+	State          *string `json:"state"`
+	Router         *bool   `json:"router"`
+}
+
+type wireRule struct {
+	Priority        *uint64 `json:"priority"`
+	Source          *string `json:"source"`
+	Destination     *string `json:"destination"`
+	InputInterface  *string `json:"input_interface"`
+	OutputInterface *string `json:"output_interface"`
+	FwMark          *uint64 `json:"fwmark"`
+	FwMask          *uint64 `json:"fwmask"`
+	TOS             *uint64 `json:"tos"`
+	Invert          *bool   `json:"invert"`
+	Action          *string `json:"action"`
+	Table           *uint64 `json:"table"`
+	Goto            *uint64 `json:"goto"`
+	Protocol        *string `json:"protocol"`
 }
 
 type wireRoutes struct {
@@ -134,7 +166,231 @@ func DecodeReports(data []byte) (Reports, error) {
 		}
 		r.Protocols = &c
 	}
+	if err := decodeNeighbours(&w, &r); err != nil {
+		return Reports{}, err
+	}
 	return r, nil
+}
+
+// decodeNeighbours reads a bundle's neighbours and rules, which the
+// writer puts in together or not at all.
+func decodeNeighbours(w *wireReports, r *Reports) error {
+	switch {
+	case w.Neighbours == nil && w.Rules == nil:
+		return nil
+	case w.Neighbours == nil:
+		return &DecodeError{Schema: ReportsSchema, Where: "envelope", Field: "neighbours", Err: fmt.Errorf("missing beside rules (the writer puts in both or neither)")}
+	case w.Rules == nil:
+		return &DecodeError{Schema: ReportsSchema, Where: "envelope", Field: "rules", Err: fmt.Errorf("missing beside neighbours (the writer puts in both or neither)")}
+	case w.Rules.IPv4 == nil:
+		return &DecodeError{Schema: ReportsSchema, Where: "rules", Field: "ipv4", Err: errMissing}
+	case w.Rules.IPv6 == nil:
+		return &DecodeError{Schema: ReportsSchema, Where: "rules", Field: "ipv6", Err: errMissing}
+	}
+	r.HasNeighbours = true
+	r.Neighbours = make([]collect.Neighbour, len(*w.Neighbours))
+	for i, raw := range *w.Neighbours {
+		if err := decodeNeighbour(raw, &r.Neighbours[i]); err != nil {
+			return at(err, ReportsSchema, fmt.Sprintf("neighbour %d", i))
+		}
+	}
+	// The model keeps one list, IPv4's rules first, as the writer
+	// splits it.
+	r.Rules = make([]collect.Rule, 0, len(*w.Rules.IPv4)+len(*w.Rules.IPv6))
+	for _, fam := range [...]struct {
+		name string
+		raw  []json.RawMessage
+		v6   bool
+	}{{"ipv4", *w.Rules.IPv4, false}, {"ipv6", *w.Rules.IPv6, true}} {
+		for i, raw := range fam.raw {
+			rule := collect.Rule{IPv6: fam.v6}
+			if err := decodeRule(raw, &rule); err != nil {
+				return at(err, ReportsSchema, fmt.Sprintf("%s rule %d", fam.name, i))
+			}
+			r.Rules = append(r.Rules, rule)
+		}
+	}
+	return nil
+}
+
+func decodeNeighbour(raw json.RawMessage, n *collect.Neighbour) error {
+	var w wireNeighbour
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return shapeErr(err)
+	}
+	if w.Address == nil {
+		return missing("address")
+	}
+	a, err := netip.ParseAddr(*w.Address)
+	if err != nil {
+		return fieldErr("address", "%v", err)
+	}
+	n.Addr = a
+	index, err := bounded("interface_index", w.InterfaceIndex, math.MaxUint32)
+	if err != nil {
+		return err
+	}
+	n.IfIndex = uint32(index)
+	if w.InterfaceName != nil {
+		n.IfName = *w.InterfaceName
+	}
+	if w.MAC != nil {
+		if n.MAC, err = parseMAC(*w.MAC); err != nil {
+			return fieldErr("mac", "%v", err)
+		}
+	}
+	if w.State == nil {
+		return missing("state")
+	}
+	if n.State, err = parseNeighState(*w.State); err != nil {
+		return fieldErr("state", "%v", err)
+	}
+	if w.Router != nil {
+		if !*w.Router {
+			return fieldErr("router", "false (the writer omits it for a neighbour that is not a router)")
+		}
+		n.Router = true
+	}
+	return nil
+}
+
+// parseNeighState reads collect.NeighState's String: "none", or the
+// names of its NUD_* bits joined by '|', the bits it has no name for as
+// "unknown-neigh-state-0xN".
+func parseNeighState(s string) (collect.NeighState, error) {
+	if s == "none" {
+		return 0, nil
+	}
+	var st collect.NeighState
+	for name := range strings.SplitSeq(s, "|") {
+		if hex, ok := strings.CutPrefix(name, "unknown-neigh-state-0x"); ok {
+			v, err := strconv.ParseUint(hex, 16, 16)
+			if err != nil || v&0xff != 0 || v == 0 || strconv.FormatUint(v, 16) != hex {
+				return 0, fmt.Errorf("%q is not a neighbour state", s)
+			}
+			st |= collect.NeighState(v)
+			continue
+		}
+		bit, ok := neighBits()[name]
+		if !ok {
+			return 0, fmt.Errorf("%q is not a neighbour state (%q is not a NUD_* name)", s, name)
+		}
+		st |= bit
+	}
+	return st, nil
+}
+
+// neighBits maps each NUD_* name to its bit.
+var neighBits = sync.OnceValue(func() map[string]collect.NeighState {
+	m := map[string]collect.NeighState{}
+	for i := range 8 {
+		bit := collect.NeighState(1) << i
+		m[bit.String()] = bit
+	}
+	return m
+})
+
+func decodeRule(raw json.RawMessage, r *collect.Rule) error {
+	var w wireRule
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return shapeErr(err)
+	}
+	prio, err := bounded("priority", w.Priority, math.MaxUint32)
+	if err != nil {
+		return err
+	}
+	r.Priority = uint32(prio)
+	for _, p := range [...]struct {
+		name string
+		v    *string
+		dst  *netip.Prefix
+	}{{"source", w.Source, &r.Src}, {"destination", w.Destination, &r.Dst}} {
+		if p.v == nil {
+			continue
+		}
+		if *p.dst, err = netip.ParsePrefix(*p.v); err != nil {
+			return fieldErr(p.name, "%v", err)
+		}
+		if p.dst.Addr().Is6() != r.IPv6 {
+			return fieldErr(p.name, "%s is not of the list's family", *p.dst)
+		}
+	}
+	for _, f := range [...]struct {
+		name string
+		v    *string
+		dst  *string
+	}{{"input_interface", w.InputInterface, &r.IIfName}, {"output_interface", w.OutputInterface, &r.OIfName}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
+	switch {
+	case (w.FwMark == nil) != (w.FwMask == nil):
+		return fieldErr("fwmark", "fwmark and fwmask come together (the writer writes both or neither)")
+	case w.FwMark != nil:
+		if err := decodeU32s("", []u32Field{{"fwmark", w.FwMark, &r.FwMark}, {"fwmask", w.FwMask, &r.FwMask}}); err != nil {
+			return err
+		}
+	}
+	if w.TOS != nil {
+		tos, err := bounded("tos", w.TOS, math.MaxUint8)
+		if err != nil {
+			return err
+		}
+		r.TOS = uint8(tos)
+	}
+	if w.Invert != nil {
+		if !*w.Invert {
+			return fieldErr("invert", "false (the writer omits it for a rule that is not inverted)")
+		}
+		r.Invert = true
+	}
+	if w.Action == nil {
+		return missing("action")
+	}
+	if r.Action, err = parseRuleAction(*w.Action); err != nil {
+		return fieldErr("action", "%v", err)
+	}
+	// table goes with to_table and goto with goto, each required there
+	// and refused elsewhere.
+	for _, f := range [...]struct {
+		name   string
+		v      *uint64
+		dst    *uint32
+		action collect.RuleAction
+	}{{"table", w.Table, &r.Table, collect.RuleToTable}, {"goto", w.Goto, &r.Goto, collect.RuleGoto}} {
+		switch {
+		case r.Action != f.action && f.v != nil:
+			return fieldErr(f.name, "set when action is %s, not %s", r.Action, f.action)
+		case r.Action == f.action:
+			v, err := bounded(f.name, f.v, math.MaxUint32)
+			if err != nil {
+				return err
+			}
+			*f.dst = uint32(v)
+		}
+	}
+	if w.Protocol == nil {
+		return missing("protocol")
+	}
+	if r.Protocol, err = parseRouteProtocol(*w.Protocol); err != nil {
+		return fieldErr("protocol", "%v", err)
+	}
+	return nil
+}
+
+// parseRuleAction reads collect.RuleAction's String: a name, or
+// "unknown-rule-action-N".
+func parseRuleAction(s string) (collect.RuleAction, error) {
+	if a, ok := routeNames().actions[s]; ok {
+		return a, nil
+	}
+	if n, ok := strings.CutPrefix(s, "unknown-rule-action-"); ok {
+		if v, err := strconv.ParseUint(n, 10, 8); err == nil && strconv.FormatUint(v, 10) == n {
+			return collect.RuleAction(v), nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a rule action", s)
 }
 
 func decodeRoutes(w *wireRoutes) (*collect.RouteTable, error) {
@@ -356,17 +612,21 @@ func parseRouteProtocol(s string) (collect.RouteProtocol, error) {
 	return 0, fmt.Errorf("%q is neither a route protocol's name nor a number from 0 to 255", s)
 }
 
-// routeNames maps the names collect gives route types and protocols back
-// to their numbers, built once: a full BGP table has a million routes.
+// routeNames maps the names collect gives route types, route protocols
+// and rule actions back to their numbers, built once: a full BGP table
+// has a million routes.
 var routeNames = sync.OnceValue(func() (n struct {
 	types     map[string]collect.RouteType
 	protocols map[string]collect.RouteProtocol
+	actions   map[string]collect.RuleAction
 }) {
 	n.types = map[string]collect.RouteType{}
 	n.protocols = map[string]collect.RouteProtocol{}
+	n.actions = map[string]collect.RuleAction{}
 	for v := range math.MaxUint8 + 1 {
 		n.types[collect.RouteType(v).String()] = collect.RouteType(v)
 		n.protocols[collect.RouteProtocol(v).String()] = collect.RouteProtocol(v)
+		n.actions[collect.RuleAction(v).String()] = collect.RuleAction(v)
 	}
 	return n
 })

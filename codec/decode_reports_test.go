@@ -75,6 +75,16 @@ func roundTripReports(t *testing.T) Reports {
 			a.Prefix = netip.PrefixFrom(a.Prefix.Addr(), 24)
 		}
 	}
+	// rules: the writer lists IPv4's then IPv6's, each of its family;
+	// table goes with to_table, goto with goto.
+	r.Rules[0].IPv6, r.Rules[0].Action, r.Rules[0].Goto = false, collect.RuleToTable, 0
+	v6 := r.Rules[1]
+	v6.Action, v6.Table = collect.RuleGoto, 0
+	v6.Src = netip.PrefixFrom(netip.AddrFrom16(v6.Src.Addr().As16()), 64)
+	v6.Dst = netip.PrefixFrom(netip.AddrFrom16(v6.Dst.Addr().As16()), 128)
+	r.Rules[1] = v6
+	// A neighbour may be IPv6, link-local with its zone.
+	r.Neighbours[1].Addr = netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80, 15: 9}).WithZone(r.Neighbours[1].IfName)
 	// The writer lists routes in the text's order.
 	collect.SortRoutes(rt.IPv4)
 	collect.SortRoutes(rt.IPv6)
@@ -199,6 +209,17 @@ func TestDecodeReportsErrors(t *testing.T) {
 		{"counter fraction", head + `"protocols":{"Tcp":{"ActiveOpens":1.5}}}`, `protocols group "Tcp"`},
 		{"counter too big", head + `"protocols":{"Tcp":{"ActiveOpens":9223372036854775808}}}`, `protocols group "Tcp"`},
 		{"null group", head + `"protocols":{"Udp":null}}`, `protocols group "Udp": null where the schema has an object`},
+		{"neighbours without rules", head + `"neighbours":[]}`, "envelope field rules: missing beside neighbours"},
+		{"rules without neighbours", head + `"rules":{"ipv4":[],"ipv6":[]}}`, "envelope field neighbours: missing beside rules"},
+		{"rules without ipv6", head + `"neighbours":[],"rules":{"ipv4":[]}}`, "rules field ipv6: missing"},
+		{"neighbour state", head + `"neighbours":[{"address":"198.18.0.1","interface_index":2,"state":"reachable|gone"}],"rules":{"ipv4":[],"ipv6":[]}}`, `neighbour 0 field state: "reachable|gone" is not a neighbour state`},
+		{"neighbour low unknown bits", head + `"neighbours":[{"address":"198.18.0.1","interface_index":2,"state":"unknown-neigh-state-0x1"}],"rules":{"ipv4":[],"ipv6":[]}}`, "neighbour 0 field state:"},
+		{"neighbour router false", head + `"neighbours":[{"address":"198.18.0.1","interface_index":2,"state":"stale","router":false}],"rules":{"ipv4":[],"ipv6":[]}}`, "neighbour 0 field router: false"},
+		{"rule family", head + `"neighbours":[],"rules":{"ipv4":[],"ipv6":[{"priority":0,"source":"198.18.0.0/15","action":"to_table","table":255,"protocol":"kernel"}]}}`, "ipv6 rule 0 field source: 198.18.0.0/15 is not of the list's family"},
+		{"rule table with goto", head + `"neighbours":[],"rules":{"ipv4":[{"priority":5,"action":"goto","goto":9,"table":254,"protocol":"boot"}],"ipv6":[]}}`, "ipv4 rule 0 field table: set when action is goto, not to_table"},
+		{"rule without table", head + `"neighbours":[],"rules":{"ipv4":[{"priority":5,"action":"to_table","protocol":"boot"}],"ipv6":[]}}`, "ipv4 rule 0 field table: missing"},
+		{"rule mark alone", head + `"neighbours":[],"rules":{"ipv4":[{"priority":5,"fwmark":1,"action":"nop","protocol":"boot"}],"ipv6":[]}}`, "ipv4 rule 0 field fwmark: fwmark and fwmask come together"},
+		{"rule tos", head + `"neighbours":[],"rules":{"ipv4":[{"priority":5,"tos":256,"action":"nop","protocol":"boot"}],"ipv6":[]}}`, "ipv4 rule 0 field tos: 256 is out of range"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
