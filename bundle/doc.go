@@ -6,6 +6,8 @@
 //
 // manifest.go and layout.go are the format, shared with the reader
 // (gonetstat --from, bundle inspect): the manifest's types, its encoder
-// and strict decoder, and the entry names. They import nothing of the
+// and strict decoder, and the entry names. read.go opens an archive and
+// reads its entries, each checked against the manifest, and replay.go
+// turns them back into the model for --from. They import nothing of the
 // live system and build on every OS.
 package bundle

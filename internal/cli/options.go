@@ -15,6 +15,7 @@ import (
 
 	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/bundlecmd"
 	"github.com/gonetstat/gonetstat/internal/stackcmd"
 	"github.com/gonetstat/gonetstat/platform/netns"
 )
@@ -36,13 +37,15 @@ type Options struct {
 	Source                         string
 	NetNS                          string // --netns NAME|PATH|PID; "" for our own namespace
 	AllNetNS                       bool   // --all-netns
+	From                           string // --from BUNDLE: read a diagnostic bundle instead of this machine
 	Interval                       int    // seconds; 0: once
 	Help                           bool
 	// Notes are said on stderr before the table: how an ambiguous command
 	// line was read.
 	Notes []string
-	// Ran is true when a subcommand (gonetstat stack …) ran instead of a
-	// table request: Parse's error is then that command's result.
+	// Ran is true when a subcommand (gonetstat stack …, gonetstat bundle
+	// …) ran instead of a table request: Parse's error is then that
+	// command's result.
 	Ran bool
 }
 
@@ -139,8 +142,9 @@ func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&o.Source, "source", "auto", "")
 	fs.StringVar(&o.NetNS, "netns", "", "")
 	fs.BoolVar(&o.AllNetNS, "all-netns", false, "")
+	fs.StringVar(&o.From, "from", "", "")
 	fs.BoolVarP(&o.Help, "help", "h", false, "")
-	root.AddCommand(stackcmd.Command(stdout, stderr))
+	root.AddCommand(stackcmd.Command(stdout, stderr), bundlecmd.Command(stdout, stderr))
 	return root
 }
 
@@ -164,7 +168,7 @@ func parse(args []string, stdout, stderr io.Writer) (Options, error) {
 	root := newRoot(&o, stdout, stderr)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
-	if cmd != nil && cmd != root && strings.HasPrefix(cmd.CommandPath(), "gonetstat stack") {
+	if cmd != nil && cmd != root && (strings.HasPrefix(cmd.CommandPath(), "gonetstat stack") || strings.HasPrefix(cmd.CommandPath(), "gonetstat bundle")) {
 		o.Ran = true
 		return o, err
 	}
@@ -248,9 +252,14 @@ func (o *Options) finish(fs *pflag.FlagSet, proto []string, rest []string) error
 		if o.AllNetNS {
 			return usagef("--netns and --all-netns cannot be used together: --netns reads one namespace, --all-netns every one")
 		}
-		if _, err := netns.ParseSpec(o.NetNS); err != nil {
+		// With --from, NS names a namespace of the bundle, which the
+		// bundle checks.
+		if _, err := netns.ParseSpec(o.NetNS); err != nil && !fs.Changed("from") {
 			return usagef("--netns: %v", err)
 		}
+	}
+	if err := o.checkFrom(fs, len(rest) > 0); err != nil {
+		return err
 	}
 	if o.JSON && o.NDJSON {
 		return usagef("--json and --ndjson cannot be used together")
@@ -270,6 +279,30 @@ func (o *Options) finish(fs *pflag.FlagSet, proto []string, rest []string) error
 		if o.JSON {
 			return usagef("--json prints one document; with an interval use --ndjson (one snapshot per line)")
 		}
+	}
+	return nil
+}
+
+// checkFrom refuses what cannot go with --from: a bundle is one moment
+// of another machine, read offline.
+func (o *Options) checkFrom(fs *pflag.FlagSet, interval bool) error {
+	if !fs.Changed("from") {
+		return nil
+	}
+	switch {
+	case o.From == "":
+		return usagef("--from needs a bundle file (gonetstat-bundle_HOST_TIME.tar.gz or .zip)")
+	case o.Stack:
+		return usagef("--from with --stack: a bundle holds no mini-stack's sockets")
+	case fs.Changed("source"):
+		return usagef("--from with --source: a bundle is read as it was written; --source chooses how this machine is read")
+	case interval:
+		return usagef("--from with an interval: a bundle is one moment; --ndjson --from replays its samples (bundle --duration)")
+	}
+	if !o.Numeric && !o.JSON && !o.NDJSON && o.reportFlags() == "" {
+		// Its addresses are another network's: looking them up here
+		// would name them wrongly, and tell this resolver about them.
+		o.Notes = append(o.Notes, "--from shows addresses as numbers, as -n does: names would be looked up here, not where the bundle was made")
 	}
 	return nil
 }

@@ -64,7 +64,19 @@ func printReports(ctx context.Context, opt Options, env Env) (code int, interrup
 			code = exitFailure
 		}
 	}
+	for _, w := range incomplete(env) {
+		sayf(env.Stderr, "gonetstat: warning: %s", w)
+		code = exitFailure
+	}
 	return code, false
+}
+
+// incomplete is what env's source says is missing as a whole.
+func incomplete(env Env) []string {
+	if env.Incomplete == nil {
+		return nil
+	}
+	return env.Incomplete()
 }
 
 // reportError is what is said of a report that failed or is incomplete.
@@ -93,6 +105,7 @@ func printReportsJSON(ctx context.Context, opt Options, env Env) (code int, inte
 			doc.Warnings = append(doc.Warnings, reportError(r, err))
 		}
 	}
+	doc.Warnings = append(doc.Warnings, incomplete(env)...)
 	var err error
 	if opt.JSON {
 		err = codec.ReportsJSON(env.Stdout, doc)

@@ -18,7 +18,7 @@ import (
 	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/names"
-	"github.com/gonetstat/gonetstat/internal/stackcmd"
+	"github.com/gonetstat/gonetstat/internal/subcmd"
 	"github.com/gonetstat/gonetstat/platform"
 	"github.com/gonetstat/gonetstat/render"
 	"github.com/gonetstat/gonetstat/stack/control"
@@ -71,6 +71,11 @@ type Env struct {
 	// Routes reads the routing tables (-r) of that namespace; the same
 	// nil, ErrUnsupported and ctx rules.
 	Routes func(ctx context.Context, netns string) (collect.RouteTable, error)
+	// Incomplete returns what the source as a whole says is missing
+	// from what was shown (a bundle's collector that ended partial or
+	// timeout): each is a warning under it, and the exit status is 1.
+	// nil: nothing (a live read says what is missing as it reads).
+	Incomplete func() []string
 }
 
 // Namer is a render.Namer that resolves a table's names in bulk first.
@@ -147,6 +152,15 @@ func Run(ctx context.Context, args []string, env Env) int {
 	for _, n := range opt.Notes {
 		sayf(env.Stderr, "gonetstat: note: %s", n)
 	}
+	var from *fromSource
+	if opt.From != "" {
+		if env, from, err = openFrom(opt, env); err != nil {
+			sayf(env.Stderr, "gonetstat: --from: %v", err)
+			return exitFailure
+		}
+		defer from.archive.Close()
+		sayf(env.Stderr, "gonetstat: %s", from.notice())
+	}
 	var once func(context.Context) (int, bool)
 	if opt.reportFlags() != "" {
 		once = func(ctx context.Context) (int, bool) { return printReports(ctx, opt, env) }
@@ -158,6 +172,13 @@ func Run(ctx context.Context, args []string, env Env) int {
 		once = r.once
 	}
 	code, interrupted := once(ctx)
+	for from != nil && !interrupted && from.next() {
+		// --ndjson --from: the bundle's samples, one line each, as
+		// they were taken.
+		var c int
+		c, interrupted = once(ctx)
+		code = max(code, c)
+	}
 	if opt.Interval == 0 {
 		if interrupted {
 			sayf(env.Stderr, "gonetstat: interrupted before the table was printed")
@@ -212,12 +233,12 @@ func newRunner(opt Options, env Env) (*runner, int) {
 // returns its exit code. A usage error points at the help of the command
 // it is about.
 func subcommandDone(stderr io.Writer, err error) int {
-	code := stackcmd.ExitCode(err)
+	code := subcmd.ExitCode(err)
 	switch code {
 	case exitOK:
 	case exitUsage:
-		help := "gonetstat stack"
-		var u *stackcmd.UsageError
+		help := "gonetstat"
+		var u *subcmd.UsageError
 		if errors.As(err, &u) && u.Command != "" {
 			help = u.Command
 		}
@@ -288,8 +309,20 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 		sayf(r.env.Stderr, "gonetstat: reading the socket table: %v", err)
 		return exitFailure, false
 	}
-	if err != nil {
+	var rp *replayed
+	switch {
+	case errors.As(err, &rp):
+		// A table read back from a bundle: the warnings its run
+		// printed, each as it was.
+		warnings = append(warnings, rp.lines...)
+		code = exitFailure
+	case err != nil:
 		warn(err)
+	}
+	if r.env.Incomplete != nil {
+		for _, w := range r.env.Incomplete() {
+			warn(errors.New(w))
+		}
 	}
 	var stackNotice string
 	if o.Stack {

@@ -5,6 +5,7 @@ package cli
 const usage = `Usage: gonetstat [-a] [-q] [-n] [-o] [-b] [-f] [-p PROTO] [-t] [-u] [-l] [--json|--ndjson] [--stack] [--info] [--source SRC]
                  [--netns NS | --all-netns] [interval]
        gonetstat [-r] [-e] [-s] [-p PROTO] [--json|--ndjson] [--netns NS] [interval]
+       gonetstat [options above] --from BUNDLE   (a diagnostic bundle, offline)
        gonetstat COMMAND [flags]   (the commands are listed below)
 
 Show the TCP and UDP sockets of this host, IPv4 and IPv6, in the layout of
@@ -64,12 +65,18 @@ Options (Windows netstat meanings; each has a long form):
       --all-netns    the sockets of every network namespace: the named ones
                      and every process's (containers), ours included; rows
                      are labelled, and -o also names each owner's container
+      --from BUNDLE  read a diagnostic bundle (gonetstat bundle) instead of
+                     this machine, on any OS: its socket table (-ano, -b,
+                     --info, --json; --ndjson replays its samples), its
+                     namespaces (--netns NAME, --all-netns) and their -r, -e
+                     and -s reports. Always numeric; no interval, no --stack
   -h, --help         this help
   interval           redisplay every interval seconds until Ctrl-C
 
 Commands (each has its own --help):
   stack run     a mini-stack on a TAP device, serving HTTP and echo (root)
   stack demo    one connection from both ends, kernel and mini-stack (root)
+  bundle inspect  print a bundle's manifest and check every file against it
 
 -r, -e and -s print text reports (in that order), read from the kernel of
 this host or of the namespace --netns names; -a, -q, -n, -o, -b and -f do
@@ -114,6 +121,9 @@ Examples:
   gonetstat --netns blue -s -p icmp   namespace blue's ICMP counters
   gonetstat -s -p udp --json | jq .protocols.Udp.NoPorts
   gonetstat -e --ndjson 10        interface counters, a JSON line every 10 s
+  gonetstat -ano --from gonetstat-bundle_web1_20261125T041000Z.tar.gz
+                                  the socket table of the bundle's moment
+  gonetstat -r --netns blue --from B.tar.gz    its namespace blue's routes
 
 Entering another network namespace needs root (CAP_SYS_ADMIN). With
 --all-netns, a namespace that cannot be entered is named on stderr with
@@ -121,6 +131,13 @@ the reason, the others are printed, and the exit status is 1. In the -ano
 table a Namespace column (its name, or its inode, then the owner's
 container) appears when the rows come from more than one namespace; JSON
 always has net_namespace.
+
+--from reads the bundle's manifest first and checks each file it reads
+against it (size, SHA-256); a file that does not match, a link, or a name
+outside the bundle is an error. A line on stderr names the bundle, its
+host and when it was made. What the collecting run printed as warnings,
+and a part of the bundle its manifest marks partial or timeout, is said
+again as a warning, with exit status 1, as a live incomplete table is.
 
 Exit status: 0 success; 1 a runtime failure, or a table known to be
 incomplete (printed, with a warning); 2 a usage error. Ctrl-C ends an

@@ -7,6 +7,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,14 +47,17 @@ func nsHelper() int {
 		if host == "::1" {
 			unspec = netip.IPv6Unspecified()
 		}
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(nsPort)))
+		// No keepalive (Go's default is on): an idle connection then
+		// has no timer, and its tcp_info stays as read (--from's test
+		// compares two reads of it).
+		ln, err := (&net.ListenConfig{KeepAlive: -1}).Listen(context.Background(), "tcp", net.JoinHostPort(host, strconv.Itoa(nsPort)))
 		if err != nil {
 			return fail(err)
 		}
 		keep = append(keep, ln)
 		lap := addrPort(ln.Addr())
 		rows = append(rows, row{"tcp", lap, netip.AddrPortFrom(unspec, 0), "LISTENING", pid})
-		c, err := net.Dial("tcp", ln.Addr().String())
+		c, err := (&net.Dialer{KeepAlive: -1}).Dial("tcp", ln.Addr().String())
 		if err != nil {
 			return fail(err)
 		}

@@ -5,63 +5,26 @@ package stackcmd
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/netip"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gonetstat/gonetstat/internal/subcmd"
 )
 
-// UsageError is a command line that cannot run: exit code 2. Command is
-// the command whose line it is, as typed ("gonetstat stack demo"): the
-// one whose --help the user should read.
-type UsageError struct{ Command, Msg string }
-
-func (e *UsageError) Error() string { return e.Msg }
-
-func usagef(format string, args ...any) error {
-	return &UsageError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// inCommand names c as the command of a usage error that names none yet.
-func inCommand(c *cobra.Command, err error) error {
-	var u *UsageError
-	if errors.As(err, &u) && u.Command == "" {
-		u.Command = c.CommandPath()
-	}
-	return err
-}
-
-// ExitCode maps what a stack command returned to the process exit code:
-// 0 for nil, 2 for a usage error, 1 for anything else.
-func ExitCode(err error) int {
-	var u *UsageError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &u):
-		return 2
-	default:
-		return 1
-	}
-}
+// usagef is the usage error of a stack command (exit status 2).
+var usagef = subcmd.Usagef
 
 // euid is os.Geteuid, replaced in tests.
 var euid = os.Geteuid
 
 // Command returns "stack" with its "run" and "demo" children. Errors are returned, not
-// printed: the caller says them and picks the exit code with ExitCode.
+// printed: the caller says them and picks the exit code with subcmd.ExitCode.
 func Command(stdout, stderr io.Writer) *cobra.Command {
-	if stdout == nil {
-		stdout = io.Discard
-	}
-	if stderr == nil {
-		stderr = io.Discard
-	}
 	parent := &cobra.Command{
 		Use:   "stack",
 		Short: "run gonetstat's own TCP/IP stack",
@@ -78,26 +41,14 @@ func Command(stdout, stderr io.Writer) *cobra.Command {
 			return usagef("stack: a command is needed; there are: run, demo")
 		},
 	}
-	parent.AddCommand(runCommand(stderr), demoCommand(stdout, stderr))
-	for _, c := range append([]*cobra.Command{parent}, parent.Commands()...) {
-		c.SetOut(stdout)
-		c.SetErr(stderr)
-		c.SilenceUsage, c.SilenceErrors = true, true
-		c.SetHelpFunc(func(c *cobra.Command, _ []string) {
-			fmt.Fprintf(c.OutOrStdout(), "%s\n\n%s", c.Long, c.UsageString())
-		})
-		c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-			return inCommand(c, usagef("%s: %v", strings.TrimPrefix(c.CommandPath(), "gonetstat "), err))
-		})
-		// Every usage error says which command it is about, wherever it
-		// arose: the flags, the arguments, or the checks in RunE.
-		if args := c.Args; args != nil {
-			c.Args = func(c *cobra.Command, a []string) error { return inCommand(c, args(c, a)) }
-		}
-		if run := c.RunE; run != nil {
-			c.RunE = func(c *cobra.Command, a []string) error { return inCommand(c, run(c, a)) }
-		}
+	if stderr == nil {
+		stderr = io.Discard
 	}
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	parent.AddCommand(runCommand(stderr), demoCommand(stdout, stderr))
+	subcmd.Setup(parent, stdout, stderr)
 	return parent
 }
 

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/gonetstat/gonetstat/internal/subcmd"
 )
 
 func execute(args ...string) (stdout string, err error) {
@@ -45,8 +47,8 @@ func TestRunUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := execute(tt.args...)
-		if ExitCode(err) != 2 || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%q: exit %d, %v; want exit 2 mentioning %q", tt.args, ExitCode(err), err, tt.want)
+		if subcmd.ExitCode(err) != 2 || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: exit %d, %v; want exit 2 mentioning %q", tt.args, subcmd.ExitCode(err), err, tt.want)
 		}
 	}
 }
@@ -55,8 +57,8 @@ func TestRunNeedsRoot(t *testing.T) {
 	defer func(f func() int) { euid = f }(euid)
 	euid = func() int { return 1000 }
 	_, err := execute("run", "--tap", "gntap0", "--addr", "198.18.0.2/24")
-	if ExitCode(err) != 1 || !strings.Contains(err.Error(), "needs root") {
-		t.Errorf("as a user: exit %d, %v; want exit 1 saying it needs root", ExitCode(err), err)
+	if subcmd.ExitCode(err) != 1 || !strings.Contains(err.Error(), "needs root") {
+		t.Errorf("as a user: exit %d, %v; want exit 1 saying it needs root", subcmd.ExitCode(err), err)
 	}
 }
 
@@ -85,7 +87,7 @@ func TestUsageErrorsNameTheirCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := execute(tt.args...)
-		var u *UsageError
+		var u *subcmd.UsageError
 		if !errors.As(err, &u) || u.Command != tt.want {
 			t.Errorf("%q: %#v, want a usage error of command %q", tt.args, err, tt.want)
 		}

@@ -13,20 +13,21 @@ import (
 	"testing"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/internal/subcmd"
 )
 
 func TestDemoUsageAndRoot(t *testing.T) {
-	if _, err := execute("demo", "extra"); ExitCode(err) != 2 || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
-		t.Errorf("demo extra: exit %d, %v; want a usage error", ExitCode(err), err)
+	if _, err := execute("demo", "extra"); subcmd.ExitCode(err) != 2 || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
+		t.Errorf("demo extra: exit %d, %v; want a usage error", subcmd.ExitCode(err), err)
 	}
-	if _, err := execute("demo", "--bogus"); ExitCode(err) != 2 {
-		t.Errorf("demo --bogus: exit %d, %v; want 2", ExitCode(err), err)
+	if _, err := execute("demo", "--bogus"); subcmd.ExitCode(err) != 2 {
+		t.Errorf("demo --bogus: exit %d, %v; want 2", subcmd.ExitCode(err), err)
 	}
 	defer func(f func() int) { euid = f }(euid)
 	euid = func() int { return 1000 }
 	_, err := execute("demo")
-	if ExitCode(err) != 1 || !strings.Contains(err.Error(), "needs root") || !strings.Contains(err.Error(), "sudo gonetstat stack demo") {
-		t.Errorf("as a user: exit %d, %v; want exit 1 saying it needs root and how to run it", ExitCode(err), err)
+	if subcmd.ExitCode(err) != 1 || !strings.Contains(err.Error(), "needs root") || !strings.Contains(err.Error(), "sudo gonetstat stack demo") {
+		t.Errorf("as a user: exit %d, %v; want exit 1 saying it needs root and how to run it", subcmd.ExitCode(err), err)
 	}
 }
 
