@@ -46,6 +46,7 @@ type Archive struct {
 
 	r      io.ReaderAt
 	size   int64
+	file   *os.File        // what Open opened, closed by Close
 	listed map[string]File // the files in the archive by path (Omitted ones are not)
 	budget int64           // what a pass may decompress: the manifest and its files, headers included
 }
@@ -71,14 +72,15 @@ func Open(path string) (*Archive, error) {
 		f.Close()
 		return nil, err
 	}
+	a.file = f
 	return a, nil
 }
 
-// Close closes the file Open opened; an Archive of OpenReader has nothing
-// to close.
+// Close closes the file Open opened; an Archive of OpenReader leaves its
+// reader to its caller.
 func (a *Archive) Close() error {
-	if c, ok := a.r.(io.Closer); ok {
-		return c.Close()
+	if a.file != nil {
+		return a.file.Close()
 	}
 	return nil
 }
@@ -306,8 +308,10 @@ func readChecked(e *archiveEntry, f File) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", safetext.Text(e.name), err)
 	}
+	// Grown as the bytes come, not to the size listed: a few bytes of
+	// archive may claim 256 MiB and hold nothing.
 	var buf bytes.Buffer
-	buf.Grow(int(f.Bytes))
+	buf.Grow(int(min(f.Bytes, 1<<20)))
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(&buf, h), io.LimitReader(body, f.Bytes+1))
 	if err != nil {
