@@ -26,14 +26,16 @@ const (
 )
 
 // pseudonymizer maps values to pseudonyms with a 32-byte secret: the first
-// 16 bytes key AES-128 for the addresses, the whole secret keys
-// HMAC-SHA256 for MACs and names. It records every mapping it makes, for
+// 16 bytes key AES-128 for the addresses (the next 13 are mixed into its
+// length blocks), the whole secret keys HMAC-SHA256 for MACs and names. It records every mapping it makes, for
 // the map file. Safe for concurrent use.
 type pseudonymizer struct {
 	ip, host, mac bool
 	block         cipher.Block
-	pad           [16]byte // AES_k(secret[16:]): the bits below each prefix (Crypto-PAn)
-	secret        [32]byte
+	// lens[f][i] is AES_k of a block naming family f (0: IPv4, 1: IPv6)
+	// and prefix length i: the first block of each bit's CBC-MAC.
+	lens   [2][129][16]byte
+	secret [32]byte
 
 	mu    sync.Mutex
 	ips   map[netip.Addr]netip.Addr
@@ -49,7 +51,13 @@ func newPseudonymizer(secret [32]byte, ip, host, mac bool) *pseudonymizer {
 	}
 	p := &pseudonymizer{ip: ip, host: host, mac: mac, block: block, secret: secret,
 		ips: map[netip.Addr]netip.Addr{}, macs: map[string]net.HardwareAddr{}, hosts: map[string]string{}}
-	block.Encrypt(p.pad[:], secret[16:])
+	for f := range p.lens {
+		for i := range p.lens[f] {
+			in := [16]byte{0: 'g', 1: byte(4 + 2*f), 2: byte(i)}
+			copy(in[3:], secret[16:29])
+			block.Encrypt(p.lens[f][i][:], in[:])
+		}
+	}
 	return p
 }
 
@@ -133,31 +141,36 @@ func (p *pseudonymizer) Addr(a netip.Addr) netip.Addr {
 	return m.WithZone(zone)
 }
 
-// permute is Crypto-PAn (Fan, Xu, Ammar, Moon: "Prefix-preserving IP
-// address anonymization", 2004) with AES-128: bit i of the result is bit
-// i of a XORed with the first bit of AES_k(the first i bits of a, then
-// the pad's bits). Two addresses sharing an n-bit prefix get pseudonyms
-// sharing an n-bit prefix, and the mapping is a bijection. A bit is not
-// flipped while the prefix above it is still inside a preserved range,
-// so each preserved range maps onto itself.
+// permute is Crypto-PAn's construction (Fan, Xu, Ammar, Moon:
+// "Prefix-preserving IP address anonymization", 2004): bit i of the
+// result is bit i of a XORed with a keyed function of the first i bits of
+// a. Two addresses sharing an n-bit prefix get pseudonyms sharing an
+// n-bit prefix, and the mapping is a bijection. The function is the
+// first bit of a CBC-MAC under AES-128 of two blocks, (family, i) and the
+// first i bits padded with zeros: a PRF of the prefix and its length.
+// (Crypto-PAn pads the prefix with fixed pad bits instead, so that the
+// inputs for i and i+1 coincide whenever bit i equals the pad's, and the
+// flips of neighbouring bits are correlated.) A bit is not flipped while
+// the prefix above it lies on the way into a preserved range, so each
+// preserved range maps onto itself.
 func (p *pseudonymizer) permute(a netip.Addr) netip.Addr {
 	var in [16]byte
-	bits, keep, preserved := 32, keepBitsV4, preservedV4
+	bits, keep, preserved, fam := 32, keepBitsV4, preservedV4, 0
 	if a.Is4() {
 		v4 := a.As4()
 		copy(in[:], v4[:])
 	} else {
 		in = a.As16()
-		bits, keep, preserved = 128, keepBitsV6, preservedV6
+		bits, keep, preserved, fam = 128, keepBitsV6, preservedV6, 1
 	}
 	out := in
-	var block, enc [16]byte
+	var x, enc [16]byte
 	for i := keep; i < bits; i++ {
 		if insidePreserved(a, i, preserved) {
 			continue
 		}
-		// block: the first i bits of the address, the pad after them.
-		for j := range block {
+		// x: the length block's cipher XOR the prefix block.
+		for j := range x {
 			var mask byte
 			switch {
 			case (j+1)*8 <= i:
@@ -165,9 +178,9 @@ func (p *pseudonymizer) permute(a netip.Addr) netip.Addr {
 			case j*8 < i:
 				mask = byte(0xff << (8 - (i - j*8)))
 			}
-			block[j] = in[j]&mask | p.pad[j]&^mask
+			x[j] = p.lens[fam][i][j] ^ in[j]&mask
 		}
-		p.block.Encrypt(enc[:], block[:])
+		p.block.Encrypt(enc[:], x[:])
 		if enc[0]&0x80 != 0 {
 			out[i/8] ^= 0x80 >> (i % 8)
 		}

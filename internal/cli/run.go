@@ -91,6 +91,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		// print there (the table, the reports, --help).
 		stdout = &crlfWriter{w: stdout}
 	}
+	return Run(ctx, args, LiveEnv(stdout, stderr))
+}
+
+// LiveEnv is the environment of the real machine: this system's
+// collectors, clock and host name.
+func LiveEnv(stdout, stderr io.Writer) Env {
 	var owners collect.OwnerScanner
 	if o, err := platform.Owners(platform.Config{}); err != nil {
 		// Said only when -o or -b asks for owners.
@@ -98,7 +104,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	} else if o != nil {
 		owners = o
 	}
-	env := Env{
+	return Env{
 		Stdout: stdout,
 		Stderr: stderr,
 		Sockets: func(source string, warn func(string)) (collect.Collector, error) {
@@ -129,7 +135,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return platform.Neighbours(ctx, platform.Config{NetNS: ns})
 		},
 	}
-	return Run(ctx, args, env)
 }
 
 // Run parses args and prints the table(s); it returns the exit code.
