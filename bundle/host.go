@@ -56,5 +56,8 @@ func (e Env) withDefaults() Env {
 	if e.LookPath == nil {
 		e.LookPath = exec.LookPath
 	}
+	if e.abandonAfter <= 0 {
+		e.abandonAfter = abandonAfter
+	}
 	return e
 }

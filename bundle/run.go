@@ -126,8 +126,10 @@ type Env struct {
 	LookPath    func(file string) (string, error)
 
 	// extra are collectors appended to the plan: tests add one that
-	// hangs.
-	extra []job
+	// hangs. abandonAfter replaces the default grace of a collector past
+	// its deadline (0: abandonAfter).
+	extra        []job
+	abandonAfter time.Duration
 }
 
 // Namespace is one network namespace a bundle collects.
@@ -159,6 +161,7 @@ type run struct {
 	log      []string
 	nfiles   int
 	total    int64 // bytes staged so far
+	capped   bool  // a file was left out for the bundle cap: later collectors are skipped
 	secrets  int
 	failed   []string // files left out: could not be scrubbed
 	manifest Manifest
@@ -503,7 +506,7 @@ func (b *run) runJob(runCtx, parent context.Context, j job) (Collector, []*stage
 	case runCtx.Err() != nil:
 		c.Status, c.Reason = StatusSkipped, fmt.Sprintf("the run's deadline (%v) was reached before it started", b.opt.RunTimeout)
 		return c, nil
-	case b.staged() >= b.opt.MaxSize:
+	case b.full():
 		c.Status, c.Reason = StatusSkipped, fmt.Sprintf("the bundle reached its size cap (%s) before it started", sizeText(b.opt.MaxSize))
 		return c, nil
 	}
@@ -525,7 +528,7 @@ func (b *run) runJob(runCtx, parent context.Context, j job) (Collector, []*stage
 	select {
 	case err = <-done:
 	case <-ctx.Done():
-		timer := time.NewTimer(abandonAfter)
+		timer := time.NewTimer(b.env.abandonAfter)
 		select {
 		case err = <-done:
 		case <-timer.C:
@@ -549,7 +552,7 @@ func (b *run) runJob(runCtx, parent context.Context, j job) (Collector, []*stage
 		c.Status, c.Reason = StatusSkipped, "interrupted"
 	case abandoned:
 		c.Status = StatusTimeout
-		c.Reason = fmt.Sprintf("still running %v after its deadline of %v; left behind, its files closed", abandonAfter, j.timeout)
+		c.Reason = fmt.Sprintf("still running %v after its deadline of %v; left behind, its files closed", b.env.abandonAfter, j.timeout)
 		b.logf(j.name, "%s", c.Reason)
 	case ctx.Err() != nil && err != nil:
 		c.Status = StatusTimeout
@@ -593,6 +596,7 @@ func (b *run) runJob(runCtx, parent context.Context, j job) (Collector, []*stage
 		b.mu.Lock()
 		b.secrets += secrets
 		if f.Omitted == "" && b.total+f.Bytes > b.opt.MaxSize {
+			b.capped = true
 			b.mu.Unlock()
 			f.omit(fmt.Sprintf("over the bundle's size cap of %s", sizeText(b.opt.MaxSize)))
 			b.mu.Lock()
@@ -622,10 +626,11 @@ func isOwnDeadline(ctx, parent context.Context) bool {
 	return ok1 && (!ok2 || d1.Before(d2))
 }
 
-func (b *run) staged() int64 {
+// full reports whether the bundle cap was reached.
+func (b *run) full() bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.total
+	return b.capped || b.total >= b.opt.MaxSize
 }
 
 // progress says one collector's line: [ 3/11] reports/netns-a … ok (41 ms).

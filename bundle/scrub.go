@@ -80,6 +80,8 @@ var (
 	// an IPv6 address (with an embedded IPv4 one), possibly followed by
 	// ":port" as old ss prints it.
 	textV6 = regexp.MustCompile(`[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*`)
+	// textAddr finds either kind of candidate, IPv6 first.
+	textAddr = regexp.MustCompile(textV6.String() + `|` + dottedV4.String())
 	// Six (or eight, or twenty) hex byte pairs separated by ':' or '-'.
 	textMAC = regexp.MustCompile(`\b[0-9A-Fa-f]{2}(?:([:\-])[0-9A-Fa-f]{2}){5}(?:[:\-][0-9A-Fa-f]{2}){0,14}\b`)
 )
@@ -116,16 +118,28 @@ func (p *pseudonymizer) Text(text string) string {
 		})
 	}
 	if p.ip {
-		text = textV6.ReplaceAllStringFunc(text, p.textV6)
-		text = dottedV4.ReplaceAllStringFunc(text, func(s string) string {
-			a, ok := parseDotted(s)
-			if !ok {
-				return s
+		// One pass for both families, so that a pseudonym written for
+		// one (::ffff:198.51.… holds a dotted quad) is never read again
+		// by the other.
+		text = textAddr.ReplaceAllStringFunc(text, func(s string) string {
+			if strings.Count(s, ":") >= 2 {
+				return p.textV6(s)
 			}
-			return p.Addr(a).String()
+			return p.dotted(s)
 		})
 	}
 	return text
+}
+
+// dotted replaces every dotted quad in s.
+func (p *pseudonymizer) dotted(s string) string {
+	return dottedV4.ReplaceAllStringFunc(s, func(q string) string {
+		a, ok := parseDotted(q)
+		if !ok {
+			return q
+		}
+		return p.Addr(a).String()
+	})
 }
 
 // textV6 replaces one IPv6 candidate. A candidate that does not parse as
@@ -147,7 +161,9 @@ func (p *pseudonymizer) textV6(s string) string {
 		}
 	}
 	if !couldBeV6(core) || macShape.MatchString(core) {
-		return s // a time, a ratio, or a MAC (the MAC pass has seen it)
+		// A time, a ratio, a MAC (the MAC pass has seen it), or dotted
+		// quads run together with colons: those are still replaced.
+		return p.dotted(s)
 	}
 	return "[ipv6 " + redactedMark + "]" + tail
 }
