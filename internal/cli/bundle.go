@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -177,7 +178,12 @@ func runBundle(ctx context.Context, o bundle.Options, env Env) int {
 
 // bundleEnv gives a bundle this package's code paths.
 func bundleEnv(env Env) bundle.Env {
+	var elevated func() bool // the bundle's own: an elevated token on Windows
+	if env.Euid != nil && runtime.GOOS != "windows" {
+		elevated = func() bool { return env.Euid() == 0 }
+	}
 	return bundle.Env{
+		Elevated: elevated,
 		Stdout:   env.Stdout,
 		Stderr:   safeLines{env.Stderr},
 		Now:      env.Now,
