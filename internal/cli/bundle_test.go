@@ -158,3 +158,38 @@ func manifestOf(t *testing.T, path string) *bundle.Manifest {
 	}
 	return m
 }
+
+// tarEntries reads every entry of a tar.gz bundle, in order.
+func tarEntries(t *testing.T, path string) []tarEntry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []tarEntry
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, tarEntry{h.Name, data})
+	}
+}
+
+type tarEntry struct {
+	name string
+	data []byte
+}
