@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/render"
 )
 
@@ -151,6 +152,9 @@ func (b *run) cleanTextLocked(s string) string {
 // prints and the -ano text of the same snapshot.
 func (b *run) collectSockets(ctx context.Context, w *work) error {
 	env, notices, err := b.env.Sockets(ctx, b.socketsQuery())
+	if errors.Is(err, collect.ErrUnsupported) {
+		return unavailable("%v", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -211,6 +215,9 @@ func (b *run) collectSamples(ctx context.Context, w *work) error {
 	defer tick.Stop()
 	for {
 		env, _, err := b.env.Sockets(ctx, b.socketsQuery())
+		if errors.Is(err, collect.ErrUnsupported) {
+			return unavailable("%v", err)
+		}
 		if err != nil {
 			return err
 		}

@@ -340,9 +340,10 @@ func (b *run) make(ctx context.Context) (*Result, error) {
 }
 
 // allNetNS reports whether every namespace is collected: --all-netns,
-// or by default as root, unless --netns names one.
+// or by default as root where there are namespaces (Linux), unless
+// --netns names one.
 func (b *run) allNetNS() bool {
-	return b.opt.NetNS == "" && (b.opt.AllNetNS || b.env.Elevated())
+	return b.opt.NetNS == "" && (b.opt.AllNetNS || b.env.Elevated() && runtime.GOOS == "linux")
 }
 
 // outputPath is where the archive goes: -o's path, "-", or the default

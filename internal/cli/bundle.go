@@ -249,7 +249,7 @@ func bundleReports(ctx context.Context, env Env, ns string) (render.Reports, err
 		return doc, ctx.Err()
 	}
 	if env.Neighbours == nil {
-		doc.Warnings = append(doc.Warnings, "neighbours and rules: "+collect.ErrUnsupported.Error())
+		doc.Warnings = append(doc.Warnings, "neighbours and rules are not available on "+runtime.GOOS)
 		return doc, nil
 	}
 	neigh, rules, err := env.Neighbours(ctx, ns)
@@ -259,7 +259,10 @@ func bundleReports(ctx context.Context, env Env, ns string) (render.Reports, err
 	if err == nil || collect.IsPartial(err) {
 		doc.Neighbours, doc.Rules, doc.HasNeighbours = neigh, rules, true
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, collect.ErrUnsupported):
+		doc.Warnings = append(doc.Warnings, "neighbours and rules are not available on "+runtime.GOOS)
+	case err != nil:
 		doc.Warnings = append(doc.Warnings, "neighbours and rules: "+err.Error())
 	}
 	return doc, nil
