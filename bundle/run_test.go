@@ -172,9 +172,15 @@ func runBundle(t *testing.T, f *fakeEnv, env Env, opt Options) (int, string) {
 
 func TestRunBundle(t *testing.T) {
 	f := &fakeEnv{}
+	goroutines := runtime.NumGoroutine()
 	code, path := runBundle(t, f, f.env(), Options{Args: []string{"-o", "b.tar.gz"}})
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, f.stderr.String())
+	}
+	// No collector's goroutine is left behind (the count is only seen by
+	// polling: a returning goroutine is gone a moment after its result).
+	if !testenv.Poll(func() bool { return runtime.NumGoroutine() <= goroutines }) {
+		t.Errorf("%d goroutines after the run, %d before", runtime.NumGoroutine(), goroutines)
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
