@@ -23,10 +23,36 @@ func (b *run) redactSockets(env *render.Envelope) {
 	if !p.enabled() {
 		return
 	}
+	// Names are free text: a namespace, container or pod may be named
+	// after a host or an address. Each is cleaned once (rows share the
+	// values), on copies: the caller's values are not changed.
+	namespaces := map[*collect.Namespace]*collect.Namespace{}
+	owners := map[*collect.Process]*collect.Process{}
 	for i := range env.Sockets {
 		s := &env.Sockets[i]
 		s.Local = p.AddrPort(s.Local)
 		s.Remote = p.AddrPort(s.Remote)
+		if ns := s.NetNS; ns != nil {
+			if namespaces[ns] == nil {
+				c := *ns
+				c.Name = p.Text(c.Name)
+				namespaces[ns] = &c
+			}
+			s.NetNS = namespaces[ns]
+		}
+		if o := s.Owner; o != nil {
+			if owners[o] == nil {
+				c := *o
+				c.Name = p.Text(c.Name)
+				if ctr := c.Container; ctr != nil {
+					cc := *ctr
+					cc.Name, cc.PodName = p.Text(cc.Name), p.Text(cc.PodName)
+					c.Container = &cc
+				}
+				owners[o] = &c
+			}
+			s.Owner = owners[o]
+		}
 	}
 }
 

@@ -228,6 +228,16 @@ func (b *run) make(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if out != "-" && !opt.DryRun {
+		// Find out now, not after collecting, that the archive cannot be
+		// written there.
+		probe, err := os.CreateTemp(filepath.Dir(out), ".gonetstat-bundle-*.partial")
+		if err != nil {
+			return nil, fmt.Errorf("cannot write the archive in %s: %w", filepath.Dir(out), err)
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+	}
 
 	// The map is read before anything is collected: a map that cannot be
 	// read stops the run, rather than make pseudonyms the next run
@@ -257,6 +267,17 @@ func (b *run) make(ctx context.Context) (*Result, error) {
 	}
 	if len(nsList) == 0 {
 		nsList = []Namespace{{NetNS: NetNS{File: OwnNSFile, Own: true}}}
+	}
+	if b.pseudo.enabled() {
+		// Entry names come from namespace names, which are free text: a
+		// name spelling an address or the host gives its pseudonym's.
+		names, inodes, own := make([]string, len(nsList)), make([]uint64, len(nsList)), make([]bool, len(nsList))
+		for i, ns := range nsList {
+			names[i], inodes[i], own[i] = b.pseudo.Text(ns.Name), ns.Inode, ns.Own
+		}
+		for i, f := range NSFiles(names, inodes, own) {
+			nsList[i].File = f
+		}
 	}
 
 	m := &b.manifest

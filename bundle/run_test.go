@@ -300,10 +300,30 @@ func TestRunRedacted(t *testing.T) {
 	opt := Options{RedactIP: true, RedactHost: true, RedactMAC: true, MapFile: mapFile,
 		Args: []string{"--redact", "ip,host,mac", "--map-file", mapFile}}
 	opt.Output = filepath.Join(dir, "one.tar.gz")
-	if code, _ := runBundle(t, f, f.env(), opt); code != ExitOK {
+	// Names are free text that may spell an address or the host: a
+	// namespace, a process, a container.
+	env := f.env()
+	env.Namespaces = func(context.Context, SocketsQuery) ([]Namespace, []string, error) {
+		return []Namespace{{NetNS: NetNS{File: OwnNSFile, Inode: 1, Own: true}},
+			{NetNS: NetNS{File: "lab-198.18.77.2", Name: "lab-198.18.77.2", Inode: 2}, Spec: "lab-198.18.77.2"}}, nil, nil
+	}
+	sockets := env.Sockets
+	env.Sockets = func(ctx context.Context, q SocketsQuery) (render.Envelope, []string, error) {
+		e, n, err := sockets(ctx, q)
+		owner := &collect.Process{PID: 7, Name: "agent-198.18.77.1", Container: &collect.Container{Name: "web1-db", PodName: "web1-pod"}}
+		for i := range e.Sockets {
+			e.Sockets[i].NetNS = &collect.Namespace{Inode: 2, Name: "lab-198.18.77.2"}
+			e.Sockets[i].Owner = owner
+		}
+		return e, n, err
+	}
+	if code, _ := runBundle(t, f, env, opt); code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, f.stderr.String())
 	}
 	one := readBundle(t, opt.Output)
+	if l := leaks([]byte(strings.Join(one.names, "\n")), capturedAddrs, nil); len(l) > 0 {
+		t.Errorf("entry names hold %v: %v", l, one.names)
+	}
 	for _, name := range one.names {
 		if l := leaks(one.data[name], capturedAddrs, capturedMACs); len(l) > 0 {
 			t.Errorf("%s still holds %v", name, l)
@@ -338,7 +358,7 @@ func TestRunRedacted(t *testing.T) {
 	if one.m.Host.Name != two.m.Host.Name || !strings.HasPrefix(one.m.Host.Name, "host-") {
 		t.Errorf("host pseudonyms %q and %q", one.m.Host.Name, two.m.Host.Name)
 	}
-	for _, name := range []string{ReportsJSONPath("blue"), RawProcNetPath("blue", "tcp"), RawProcNetPath("blue", "arp"), RawProcNetPath("blue", "if_inet6")} {
+	for _, name := range []string{ReportsJSONPath("host"), RawProcNetPath("host", "tcp"), RawProcNetPath("host", "arp"), RawProcNetPath("host", "if_inet6")} {
 		if !bytes.Equal(stripTime(one.data[name]), stripTime(two.data[name])) {
 			t.Errorf("%s differs between two bundles made with one map:\n%s\n%s", name, one.data[name], two.data[name])
 		}
@@ -354,7 +374,7 @@ func TestRunRedacted(t *testing.T) {
 	opt.MapFile, opt.Output = filepath.Join(dir, "other.map.json"), filepath.Join(dir, "three.tar.gz")
 	runBundle(t, f, f.env(), opt)
 	three := readBundle(t, opt.Output)
-	if bytes.Equal(one.data[RawProcNetPath("blue", "tcp")], three.data[RawProcNetPath("blue", "tcp")]) {
+	if bytes.Equal(one.data[RawProcNetPath("host", "tcp")], three.data[RawProcNetPath("host", "tcp")]) {
 		t.Error("two maps, one set of pseudonyms")
 	}
 }

@@ -206,8 +206,8 @@ func parseDotted(s string) (netip.Addr, bool) {
 }
 
 // replaceFold replaces every case-insensitive occurrence of old in s
-// that is not part of a longer name (letters, digits, '-' and '_' on
-// either side), so that "web1" leaves "web10" alone.
+// that is not inside a longer run of letters and digits, so that "web1"
+// leaves "web10" alone but goes from "web1-db" (when in doubt, hide).
 func replaceFold(s, old, repl string) string {
 	if old == "" {
 		return s
@@ -246,5 +246,5 @@ func replaceWord(s, hay, needle, repl string) string {
 }
 
 func nameByte(c byte) bool {
-	return c == '-' || c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
