@@ -122,30 +122,19 @@ func (b *run) sayPlan(plan []job, out string) {
 	}
 }
 
-// collectHost fills the manifest's host facts (gopsutil's host package).
+// collectHost reads the manifest's host facts (gopsutil's host package);
+// runJob copies them into the manifest once the collector has returned,
+// so a collector left behind can never write the manifest being encoded.
 func (b *run) collectHost(ctx context.Context, w *work) error {
 	h, err := b.env.HostInfo(ctx)
-	m := &b.manifest
-	b.mu.Lock()
-	m.Host.Kernel = b.cleanTextLocked(h.Kernel)
-	m.Host.Platform = b.cleanTextLocked(h.Platform)
-	m.Host.PlatformVersion = b.cleanTextLocked(h.PlatformVersion)
-	m.Host.BootTime = h.BootTime
-	m.Host.UptimeSeconds = h.UptimeSeconds
-	m.Host.Virtualization = b.cleanTextLocked(h.Virtualization)
-	b.mu.Unlock()
+	w.mu.Lock()
+	w.host = &h
+	w.mu.Unlock()
 	if err != nil && ctx.Err() == nil && h.Kernel != "" {
 		w.partialf("host facts: %v", err)
 		return nil
 	}
 	return err
-}
-
-// cleanTextLocked is cleanText for a caller holding b.mu.
-func (b *run) cleanTextLocked(s string) string {
-	s, n := scrubSecrets(s)
-	b.secrets += n
-	return b.pseudo.Text(s)
 }
 
 // collectSockets writes the socket table: the JSON document -ano --json

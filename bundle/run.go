@@ -340,8 +340,10 @@ func (b *run) make(ctx context.Context) (*Result, error) {
 	if b.pseudo.enabled() {
 		m.Redaction.Replaced = b.pseudo.replaced()
 	}
+	b.mu.Lock()
 	m.Redaction.SecretsRemoved = b.secrets
-	m.Redaction.Failed = b.failed
+	m.Redaction.Failed = append([]string(nil), b.failed...)
+	b.mu.Unlock()
 
 	res, err := b.writeArchive(out, files)
 	if err != nil {
@@ -473,6 +475,7 @@ type work struct {
 	// partial holds why the collector's data is incomplete; set by
 	// partialf, it makes the status partial.
 	partial []string
+	host    *Host // the host collector's facts
 }
 
 // create stages a new file of entry path.
@@ -562,6 +565,11 @@ func (b *run) runJob(runCtx, parent context.Context, j job) (Collector, []*stage
 	w.mu.Lock()
 	files := w.files
 	partial := w.partial
+	if h := w.host; h != nil && !abandoned {
+		mh := &b.manifest.Host
+		mh.Kernel, mh.Platform, mh.PlatformVersion = b.cleanText(h.Kernel), b.cleanText(h.Platform), b.cleanText(h.PlatformVersion)
+		mh.BootTime, mh.UptimeSeconds, mh.Virtualization = h.BootTime, h.UptimeSeconds, b.cleanText(h.Virtualization)
+	}
 	w.mu.Unlock()
 	for _, f := range files {
 		if cerr := f.close(); cerr != nil && err == nil && !errors.Is(cerr, errFileClosed) {

@@ -30,6 +30,12 @@ type fixedEntry struct {
 // writeArchive writes the bundle to out ("-": stdout) and verifies it.
 func (b *run) writeArchive(out string, files [][]*staged) (*Result, error) {
 	m := &b.manifest
+	// The log is scrubbed first, so that its secrets are counted in the
+	// manifest.
+	logText := b.logText()
+	b.mu.Lock()
+	m.Redaction.SecretsRemoved = b.secrets
+	b.mu.Unlock()
 	var manifest bytes.Buffer
 	if err := Encode(&manifest, m); err != nil {
 		return nil, err
@@ -43,7 +49,7 @@ func (b *run) writeArchive(out string, files [][]*staged) (*Result, error) {
 		{SummaryPath, []byte(b.summaryText())},
 		{ReadmePath, []byte(b.readmeText())},
 		{VersionPath, append(escapeUnsafe(version), '\n')},
-		{LogPath, []byte(b.logText())},
+		{LogPath, []byte(logText)},
 	}
 
 	// The archive is written to a file first, in the directory it goes
