@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/platform/netns"
 	"github.com/gonetstat/gonetstat/render"
 )
 
@@ -231,9 +232,14 @@ func (b *run) collectSamples(ctx context.Context, w *work) error {
 
 // collectReports writes a namespace's reports as JSON and text.
 func (b *run) collectReports(ctx context.Context, w *work, ns Namespace) error {
-	doc, err := b.env.Reports(ctx, ns.Spec)
+	spec, release, err := b.env.Pin(ns)
 	if err != nil {
-		return err
+		return gone(err)
+	}
+	defer release()
+	doc, err := b.env.Reports(ctx, spec)
+	if err != nil {
+		return gone(err)
 	}
 	for _, warn := range doc.Warnings {
 		w.partialf("%s", warn)
@@ -288,7 +294,7 @@ func (b *run) collectRaw(ctx context.Context, w *work, ns Namespace) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return gone(err)
 	}
 	for _, r := range got {
 		path := RawProcNetPath(ns.File, r.name)
@@ -367,7 +373,7 @@ func (b *run) collectSysctls(ctx context.Context, w *work, ns Namespace) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return gone(err)
 	}
 	f, ferr := w.create(SysctlPath(ns.File), cutTail, true, "sysctl", "text", "netns:"+ns.File)
 	if ferr != nil {
@@ -377,6 +383,16 @@ func (b *run) collectSysctls(ctx context.Context, w *work, ns Namespace) error {
 		return err
 	}
 	return ctx.Err()
+}
+
+// gone turns the error of a namespace that went away between the listing
+// and the reading (its last process exited, ip netns delete) into
+// unavailable: nothing is missing that still exists, as for --all-netns.
+func gone(err error) error {
+	if errors.Is(err, netns.ErrGone) {
+		return unavailable("%v", err)
+	}
+	return err
 }
 
 // sysctlRoot is where sysctls are read: /proc/sys, resolved for net.* by

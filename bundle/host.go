@@ -56,6 +56,9 @@ func (e Env) withDefaults() Env {
 	if e.LookPath == nil {
 		e.LookPath = exec.LookPath
 	}
+	if e.Pin == nil {
+		e.Pin = sysPin
+	}
 	if e.abandonAfter <= 0 {
 		e.abandonAfter = abandonAfter
 	}

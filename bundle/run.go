@@ -124,6 +124,10 @@ type Env struct {
 	InNamespace func(ctx context.Context, ns Namespace, f func(proc string) error) error
 	HostInfo    func(ctx context.Context) (Host, error)
 	LookPath    func(file string) (string, error)
+	// Pin holds a namespace open while its reports are read and returns
+	// the --netns value that reads exactly it (Linux: a path to the held
+	// descriptor); release lets it go.
+	Pin func(ns Namespace) (spec string, release func(), err error)
 
 	// extra are collectors appended to the plan: tests add one that
 	// hangs. abandonAfter replaces the default grace of a collector past
@@ -224,6 +228,23 @@ func (b *run) make(ctx context.Context) (*Result, error) {
 	if _, err := rand.Read(id); err != nil {
 		return nil, fmt.Errorf("making a bundle id: %w", err)
 	}
+	// The map is read before anything is collected: a map that cannot be
+	// read stops the run, rather than make pseudonyms the next run
+	// cannot repeat.
+	var mf *mapFile
+	var mapPath string
+	var err error
+	reused := false
+	if opt.RedactIP || opt.RedactHost || opt.RedactMAC {
+		mapPath = b.mapPath()
+		mf, reused, err = loadMap(mapPath, created)
+		if err != nil {
+			return nil, err
+		}
+		b.pseudo = newPseudonymizer(mf.secret(), opt.RedactIP, opt.RedactHost, opt.RedactMAC)
+		b.pseudo.addHostNames(host, shortName(host))
+	}
+
 	out, err := b.outputPath(created)
 	if err != nil {
 		return nil, err
@@ -237,22 +258,6 @@ func (b *run) make(ctx context.Context) (*Result, error) {
 		}
 		probe.Close()
 		os.Remove(probe.Name())
-	}
-
-	// The map is read before anything is collected: a map that cannot be
-	// read stops the run, rather than make pseudonyms the next run
-	// cannot repeat.
-	var mf *mapFile
-	var mapPath string
-	reused := false
-	if opt.RedactIP || opt.RedactHost || opt.RedactMAC {
-		mapPath = b.mapPath(out)
-		mf, reused, err = loadMap(mapPath, created)
-		if err != nil {
-			return nil, err
-		}
-		b.pseudo = newPseudonymizer(mf.secret(), opt.RedactIP, opt.RedactHost, opt.RedactMAC)
-		b.pseudo.addHostNames(host, shortName(host))
 	}
 
 	nsList, nsNotes, nsErr := b.env.Namespaces(ctx, SocketsQuery{NetNS: opt.NetNS, AllNetNS: b.allNetNS()})
@@ -402,15 +407,17 @@ func fileSafe(s string) string {
 }
 
 // mapPath is the pseudonym map: --map-file, or gonetstat-bundle_<host>.map.json
-// beside the archive (in the current directory for -o -). The real host
-// name is in its name: the map never leaves this machine's owner.
-func (b *run) mapPath(out string) string {
+// beside the archive (in the current directory for -o - and the default
+// name). The real host name is in its name: the map never leaves this
+// machine's owner. It is known before the archive's name, which under
+// --redact host holds the host's pseudonym.
+func (b *run) mapPath() string {
 	if b.opt.MapFile != "" {
 		return b.opt.MapFile
 	}
 	dir := "."
-	if out != "-" {
-		dir = filepath.Dir(out)
+	if o := b.opt.Output; o != "" && o != "-" {
+		dir = filepath.Dir(o)
 	}
 	return filepath.Join(dir, "gonetstat-bundle_"+fileSafe(b.host)+".map.json")
 }

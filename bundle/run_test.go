@@ -383,6 +383,28 @@ var timeField = regexp.MustCompile(`"time":"[^"]*"`)
 
 func stripTime(b []byte) []byte { return timeField.ReplaceAll(b, nil) }
 
+// TestRunDefaultNameRedacted: the archive's default name holds the host's
+// pseudonym under --redact host, and the map lands in the current
+// directory.
+func TestRunDefaultNameRedacted(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	f := &fakeEnv{}
+	if code := Run(context.Background(), Options{RedactHost: true}, f.env()); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, f.stderr.String())
+	}
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	got := strings.Join(names, " ")
+	if strings.Contains(got, "_web1_") || !regexp.MustCompile(`gonetstat-bundle_host-[0-9a-f]{8}_\d{8}T\d{6}Z\.`).MatchString(got) ||
+		!strings.Contains(got, "gonetstat-bundle_web1.map.json") {
+		t.Errorf("files made: %s", got)
+	}
+}
+
 // TestRunHangingCollector: a collector that hangs until its deadline is
 // timeout, one that never returns is left behind after its grace and is
 // timeout too; the bundle is still written, exit 0 (3 with --strict),

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gonetstat/gonetstat/platform/netns"
 )
 
@@ -84,3 +86,24 @@ func sysInNamespace(ctx context.Context, ns Namespace, f func(proc string) error
 }
 
 func sysElevated() bool { return os.Geteuid() == 0 }
+
+// sysPin holds namespace ns open for as long as a collector reads it
+// through a --netns value (the reports), and returns that value: a path
+// to the held descriptor, so that the reader opens this namespace and no
+// other, even if its name or the PID it was found by is reused meanwhile.
+// A namespace no longer at its path is netns.ErrGone.
+func sysPin(ns Namespace) (spec string, release func(), err error) {
+	if ns.Own || ns.Path == "" {
+		return ns.Spec, func() {}, nil
+	}
+	fd, err := unix.Open(ns.Path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", nil, fmt.Errorf("opening network namespace %s: %w: %w", ns.File, netns.ErrGone, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Ino != ns.Inode || uint64(st.Dev) != ns.Dev {
+		unix.Close(fd)
+		return "", nil, fmt.Errorf("opening network namespace %s: %w: %s now refers to another namespace", ns.File, netns.ErrGone, ns.Path)
+	}
+	return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), fd), func() { unix.Close(fd) }, nil
+}

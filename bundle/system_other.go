@@ -18,3 +18,5 @@ func sysNamespaces(context.Context, SocketsQuery) ([]Namespace, []string, error)
 func sysInNamespace(context.Context, Namespace, func(proc string) error) error {
 	return unavailable("/proc/net and net.* sysctls exist on Linux only, not on %s", runtime.GOOS)
 }
+
+func sysPin(ns Namespace) (string, func(), error) { return ns.Spec, func() {}, nil }
