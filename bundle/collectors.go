@@ -57,7 +57,7 @@ func (b *run) plan(nsList []Namespace) []job {
 		{name: "sockets", timeout: opt.Timeout, estimate: sockEstimate * 2, run: b.collectSockets},
 	}
 	for _, ns := range nsList {
-		jobs = append(jobs, job{name: "reports/" + ns.File, timeout: opt.Timeout, estimate: 64 << 10,
+		jobs = append(jobs, job{name: "reports/" + ns.File, timeout: opt.Timeout, estimate: 12 << 10,
 			run: func(ctx context.Context, w *work) error { return b.collectReports(ctx, w, ns) }})
 	}
 	for _, ns := range nsList {
