@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/gonetstat/gonetstat/internal/safetext"
 )
@@ -42,14 +43,26 @@ var ErrArchive = errors.New("not a valid bundle")
 type Archive struct {
 	Name     string // the archive's file name, for messages
 	Manifest *Manifest
-	Format   string // "tar.gz" or "zip"
+	Format   Format
 
 	r      io.ReaderAt
 	size   int64
 	file   *os.File        // what Open opened, closed by Close
 	listed map[string]File // the files in the archive by path (Omitted ones are not)
-	budget int64           // what a pass may decompress: the manifest and its files, headers included
+	// fixedCap bounds each fixed entry (summary.txt, README.txt,
+	// version.json, gonetstat.log): the manifest cannot list them with
+	// a size, since they describe its run.
+	fixedCap int64
+	budget   int64 // what a pass may decompress: the manifest, its files and the fixed entries, headers included
 }
+
+// String names the format as the extension does: "tar.gz", "zip".
+func (f Format) String() string { return strings.TrimPrefix(f.Ext(), ".") }
+
+// fixedEntries are the entries every bundle holds beside the manifest
+// and outside its list (docs/bundle.md, Layout), in archive order. They
+// have no digest to check; --from reads none of them.
+var fixedEntries = [...]string{SummaryPath, ReadmePath, VersionPath, LogPath}
 
 // Open opens the bundle at path and reads its manifest (OpenReader).
 // The file stays open until Close.
@@ -94,13 +107,9 @@ func OpenReader(r io.ReaderAt, size int64, name string) (*Archive, error) {
 	a := &Archive{Name: name, r: r, size: size, budget: MaxManifestBytes + 64<<10}
 	var magic [4]byte
 	n, _ := r.ReadAt(magic[:], 0)
-	switch {
-	case n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
-		a.Format = "tar.gz"
-	case n == 4 && string(magic[:]) == "PK\x03\x04":
-		a.Format = "zip"
-	default:
-		return nil, a.errf("neither a gzip-compressed tar nor a zip file")
+	var err error
+	if a.Format, err = DetectFormat(magic[:n]); err != nil {
+		return nil, a.errf("%v", err)
 	}
 	w, err := a.walk()
 	if err != nil {
@@ -133,7 +142,10 @@ func OpenReader(r io.ReaderAt, size int64, name string) (*Archive, error) {
 	}
 	a.Manifest = m
 	a.listed = map[string]File{}
-	total := int64(e.size)
+	a.fixedCap = min(max(m.Limits.MaxFileBytes, DefaultMaxFile), MaxEntryBytes)
+	// The fixed entries' headers; their bytes are allowed as each is met
+	// (pass), at the size its header declares.
+	total := int64(e.size) + int64(len(fixedEntries))*3*512
 	for _, c := range m.Collectors {
 		for _, f := range c.Files {
 			if f.Omitted != "" {
@@ -183,8 +195,8 @@ func (a *Archive) ReadEntries(names ...string) (map[string][]byte, error) {
 		want[n] = true
 	}
 	out := map[string][]byte{}
-	err := a.pass(func(e *archiveEntry, f File) (bool, error) {
-		if !want[e.name] {
+	err := a.pass(func(e *archiveEntry, f File, listed bool) (bool, error) {
+		if !listed || !want[e.name] {
 			return true, nil
 		}
 		data, err := readChecked(e, f)
@@ -212,29 +224,38 @@ func (a *Archive) ReadEntry(name string) ([]byte, error) {
 	return m[name], err
 }
 
-// EntryCheck is what Verify found of one file the manifest lists.
+// EntryCheck is what Verify found of one file the manifest lists, or of
+// a fixed entry.
 type EntryCheck struct {
-	Collector string
-	File      File
+	Collector string // "" for a fixed entry
+	File      File   // a fixed entry's has its path and the size found
+	// Fixed marks a fixed entry (summary.txt, README.txt, version.json,
+	// gonetstat.log): not in the manifest, no digest to check.
+	Fixed bool
 	// Problem is "" when the entry is in the archive with the listed
-	// size and SHA-256, or, for a file listed as left out, absent from
-	// it; else what is wrong.
+	// size and SHA-256 (a fixed entry: when it is there), or, for a
+	// file listed as left out, absent from it; else what is wrong,
+	// naming the entry.
 	Problem string
 }
 
 // Verify reads the whole archive and checks every entry against the
 // manifest: each listed file is there once, a regular file of its size
-// and SHA-256, and nothing else is. It returns one EntryCheck per file
-// the manifest lists, in manifest order, and an error when the archive
-// cannot be read to its end (a name outside the layout, a link, an entry
-// the manifest does not list, one met twice, more decompressed bytes
-// than the manifest accounts for). A file whose size or digest differs
-// is a Problem, not an error: the rest is still checked.
+// and SHA-256, the fixed entries are there, and nothing else is. It
+// returns one EntryCheck per file the manifest lists, in manifest order,
+// then one per fixed entry, and an error when the archive cannot be read
+// to its end (a name outside the layout, a link, an entry the manifest
+// does not list, one met twice, more decompressed bytes than the
+// manifest accounts for). A file whose size or digest differs, or that
+// is missing, is a Problem, not an error: the rest is still checked.
 func (a *Archive) Verify() ([]EntryCheck, error) {
 	problem := map[string]string{}
-	seen := map[string]bool{}
-	err := a.pass(func(e *archiveEntry, f File) (bool, error) {
-		seen[e.name] = true
+	seen := map[string]int64{}
+	err := a.pass(func(e *archiveEntry, f File, listed bool) (bool, error) {
+		seen[e.name] = e.size
+		if !listed {
+			return true, nil
+		}
 		if _, err := readChecked(e, f); err != nil {
 			problem[e.name] = err.Error()
 		}
@@ -244,21 +265,52 @@ func (a *Archive) Verify() ([]EntryCheck, error) {
 	for _, c := range a.Manifest.Collectors {
 		for _, f := range c.Files {
 			ec := EntryCheck{Collector: c.Name, File: f, Problem: problem[f.Path]}
-			if _, in := a.listed[f.Path]; in && !seen[f.Path] && err == nil {
-				ec.Problem = "listed in the manifest but not in the archive"
+			_, inArchive := a.listed[f.Path]
+			if _, met := seen[f.Path]; inArchive && !met && err == nil {
+				ec.Problem = safetext.Text(f.Path) + " is listed in the manifest but not in the archive"
 			}
 			checks = append(checks, ec)
 		}
 	}
+	for _, name := range fixedEntries {
+		size, in := seen[name]
+		ec := EntryCheck{File: File{Path: name, Bytes: size}, Fixed: true}
+		if !in && err == nil {
+			ec.Problem = name + " is missing from the archive (every bundle holds it)"
+		}
+		checks = append(checks, ec)
+	}
 	return checks, err
+}
+
+// Verify reads the archive of size bytes in ra through and checks it
+// against its manifest (Archive.Verify): nil when every entry is there,
+// once, of its listed size and SHA-256, and nothing else is. It is what
+// a bundle run checks before it says the bundle was written.
+func Verify(ra io.ReaderAt, size int64) error {
+	a, err := OpenReader(ra, size, "the archive")
+	if err != nil {
+		return err
+	}
+	checks, err := a.Verify()
+	if err != nil {
+		return err
+	}
+	for _, c := range checks {
+		if c.Problem != "" {
+			return a.errf("%s", c.Problem)
+		}
+	}
+	return nil
 }
 
 // pass walks the archive from its start, after the manifest, checking
 // each entry's name, type and uniqueness and that the manifest lists it
-// before handing it to f with its record; f returns whether to go on.
+// (or that it is a fixed entry, within its bound) before handing it to f
+// with its record and whether it is listed; f returns whether to go on.
 // An entry that fails a check ends the pass with an error. An entry f
 // does not read is skipped, its bytes decompressed within the budget.
-func (a *Archive) pass(f func(*archiveEntry, File) (bool, error)) error {
+func (a *Archive) pass(f func(e *archiveEntry, rec File, listed bool) (bool, error)) error {
 	w, err := a.walk()
 	if err != nil {
 		return err
@@ -286,11 +338,16 @@ func (a *Archive) pass(f func(*archiveEntry, File) (bool, error)) error {
 			return a.errf("%s is in the archive twice", safetext.Text(e.name))
 		}
 		seen[e.name] = true
-		rec, ok := a.listed[e.name]
-		if !ok {
+		rec, listed := a.listed[e.name]
+		switch {
+		case !listed && !isFixed(e.name):
 			return a.errf("%s is in the archive but not in the manifest", safetext.Text(e.name))
+		case !listed && e.size > a.fixedCap:
+			return a.errf("%s is %d bytes, more than the %d a file of this bundle may be", e.name, e.size, a.fixedCap)
+		case !listed:
+			w.allow(e.size)
 		}
-		more, err := f(e, rec)
+		more, err := f(e, rec, listed)
 		if err != nil || !more {
 			return err
 		}
@@ -349,12 +406,15 @@ func (e *archiveEntry) regular() error {
 // archiveWalker yields the entries of one pass in archive order.
 type archiveWalker interface {
 	next() (*archiveEntry, error)
+	// allow adds n bytes to what the pass may decompress: a fixed
+	// entry's, which the manifest does not list.
+	allow(n int64)
 	close()
 }
 
 // walk starts a pass over the archive from its first entry.
 func (a *Archive) walk() (archiveWalker, error) {
-	if a.Format == "zip" {
+	if a.Format == Zip {
 		return a.walkZip()
 	}
 	return a.walkTar()
@@ -382,9 +442,10 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 }
 
 type tarWalker struct {
-	a  *Archive
-	gz *gzip.Reader
-	tr *tar.Reader
+	a      *Archive
+	gz     *gzip.Reader
+	budget *budgetReader
+	tr     *tar.Reader
 }
 
 func (a *Archive) walkTar() (archiveWalker, error) {
@@ -392,7 +453,9 @@ func (a *Archive) walkTar() (archiveWalker, error) {
 	if err != nil {
 		return nil, a.errf("gzip: %v", err)
 	}
-	return &tarWalker{a: a, gz: gz, tr: tar.NewReader(&budgetReader{r: gz, left: a.budget, name: a.Name})}, nil
+	w := &tarWalker{a: a, gz: gz, budget: &budgetReader{r: gz, left: a.budget, name: a.Name}}
+	w.tr = tar.NewReader(w.budget)
+	return w, nil
 }
 
 func (w *tarWalker) next() (*archiveEntry, error) {
@@ -422,6 +485,8 @@ func (w *tarWalker) next() (*archiveEntry, error) {
 	}
 	return e, nil
 }
+
+func (w *tarWalker) allow(n int64) { w.budget.left += n }
 
 func (w *tarWalker) close() { w.gz.Close() }
 
@@ -484,6 +549,8 @@ func (w *zipWalker) next() (*archiveEntry, error) {
 	}
 	return e, nil
 }
+
+func (w *zipWalker) allow(n int64) { w.left += n }
 
 func (w *zipWalker) close() {}
 

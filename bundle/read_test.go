@@ -52,7 +52,7 @@ func TestReadBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.Format != format || a.Manifest.Host.Name != "web1" || len(a.Manifest.Collectors) != 3 {
+			if a.Format.String() != format || a.Manifest.Host.Name != "web1" || len(a.Manifest.Collectors) != 3 {
 				t.Errorf("opened %s %+v", a.Format, a.Manifest)
 			}
 			got, err := a.ReadEntries(bundle.ReportsJSONPath("blue"), bundle.SocketsJSONPath)
@@ -71,8 +71,8 @@ func TestReadBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(checks) != 3 {
-				t.Errorf("%d checks for 3 files", len(checks))
+			if len(checks) != 7 || !checks[3].Fixed || checks[3].File.Path != bundle.SummaryPath || checks[6].File.Path != bundle.LogPath {
+				t.Errorf("checks %+v, want the 3 files listed then the 4 fixed entries", checks)
 			}
 			for _, c := range checks {
 				if c.Problem != "" {
@@ -98,18 +98,18 @@ type hostile struct {
 }
 
 var hostiles = []hostile{
-	{name: "not an archive", build: func(testing.TB) []byte { return []byte("#!/bin/sh\nrm -rf /\n") }, want: "neither a gzip-compressed tar nor a zip file"},
+	{name: "not an archive", build: func(testing.TB) []byte { return []byte("#!/bin/sh\nrm -rf /\n") }, want: "neither a gzip nor a zip file"},
 	{name: "empty gzip", build: func(t testing.TB) []byte { return bundletest.TarGz(t, nil) }, want: "the archive is empty"},
 	{name: "manifest not first", build: func(t testing.TB) []byte {
 		all := sample().All(t)
 		all[0], all[1] = all[1], all[0]
 		return bundletest.TarGz(t, all)
-	}, want: `the first entry is "sockets/sockets.json", not manifest.json`},
+	}, want: `the first entry is "summary.txt", not manifest.json`},
 	{name: "zip manifest not first", build: func(t testing.TB) []byte {
 		all := sample().All(t)
 		all[0], all[1] = all[1], all[0]
 		return bundletest.Zip(t, all)
-	}, want: `the first entry is "sockets/sockets.json", not manifest.json`},
+	}, want: `the first entry is "summary.txt", not manifest.json`},
 	{name: "no manifest", build: func(t testing.TB) []byte {
 		return bundletest.TarGz(t, sample().Entries)
 	}, want: `the first entry is "sockets/sockets.json", not manifest.json`},
@@ -167,6 +167,16 @@ var hostiles = []hostile{
 		b.Entries[0].Size = 10
 		b.Manifest.Collectors[0].Files[0].Bytes = 10
 	}, want: "sockets/sockets.json: "},
+	{name: "fixed entry missing", edit: func(b *bundletest.Builder) { b.Fixed = b.Fixed[1:] },
+		want: "summary.txt is missing from the archive (every bundle holds it)"},
+	{name: "fixed entry twice", edit: func(b *bundletest.Builder) { b.Entries = append(b.Entries, b.Fixed[3]) },
+		want: "gonetstat.log is in the archive twice"},
+	{name: "fixed entry a symlink", edit: func(b *bundletest.Builder) {
+		b.Fixed[1] = bundletest.Entry{Name: bundle.ReadmePath, Type: tar.TypeSymlink, Linkname: "/etc/shadow"}
+	}, want: "README.txt: a symbolic link"},
+	{name: "fixed entry past the file cap", tarOnly: true, edit: func(b *bundletest.Builder) {
+		b.Fixed[3].Size, b.Fixed[3].Cut = 1<<40, true
+	}, want: "gonetstat.log is 1099511627776 bytes, more than the 26214400 a file of this bundle may be"},
 	{name: "manifest lists a huge entry", edit: func(b *bundletest.Builder) {
 		b.Manifest.Collectors[0].Files[0].Bytes = 1 << 40
 	}, want: "the manifest lists sockets/sockets.json at 1099511627776 bytes, more than the 268435456 a reader takes"},

@@ -17,7 +17,8 @@ import (
 )
 
 // Namespace returns the namespace of the bundle that spec names: "" is
-// the one gonetstat ran in; else spec is a namespace's entry name
+// the one gonetstat ran in, or the bundle's only one (bundle --netns NS
+// collects NS alone); else spec is a namespace's entry name
 // (reports/<file>.json), its /run/netns name or its inode, as
 // invocation.netns records them.
 func (a *Archive) Namespace(spec string) (NetNS, error) {
@@ -27,12 +28,15 @@ func (a *Archive) Namespace(spec string) (NetNS, error) {
 			return ns, nil
 		}
 	}
-	if spec == "" {
-		return NetNS{}, fmt.Errorf("%s: the manifest names no namespace as the one gonetstat ran in", a.Name)
+	if spec == "" && len(nss) == 1 {
+		return nss[0], nil
 	}
 	var names []string
 	for _, ns := range nss {
 		names = append(names, ns.File)
+	}
+	if spec == "" {
+		return NetNS{}, fmt.Errorf("%s holds namespaces %v, none of them the one gonetstat ran in: name one with --netns", a.Name, names)
 	}
 	return NetNS{}, fmt.Errorf("%s holds no namespace %q (it holds %v)", a.Name, safetext.Text(spec), names)
 }

@@ -40,11 +40,15 @@ type Entry struct {
 	Cut bool
 }
 
-// Builder is a bundle being assembled: Manifest and Entries may be
-// edited before the archive is written.
+// Builder is a bundle being assembled: Manifest, Fixed and Entries may
+// be edited before the archive is written.
 type Builder struct {
 	Manifest *bundle.Manifest
-	Entries  []Entry // after the manifest, in archive order
+	// Fixed are the entries every bundle holds after the manifest and
+	// outside its list (summary.txt, README.txt, version.json,
+	// gonetstat.log).
+	Fixed   []Entry
+	Entries []Entry // after those, in archive order
 }
 
 // New starts a bundle of host, made at t, of the namespaces nss (the
@@ -63,6 +67,11 @@ func New(host string, t time.Time, nss ...bundle.NetNS) *Builder {
 		Limits: bundle.Limits{CollectorTimeoutMS: 10000, CommandTimeoutMS: 30000, RunTimeoutMS: 300000,
 			MaxFileBytes: 25 << 20, MaxBundleBytes: 1 << 30},
 		Collectors: []bundle.Collector{},
+	}, Fixed: []Entry{
+		{Name: bundle.SummaryPath, Data: []byte("sockets ok\n")},
+		{Name: bundle.ReadmePath, Data: []byte("A gonetstat bundle made for a test.\n")},
+		{Name: bundle.VersionPath, Data: []byte(`{"name":"gonetstat","version":"(devel)"}` + "\n")},
+		{Name: bundle.LogPath, Data: []byte("")},
 	}}
 }
 
@@ -105,9 +114,10 @@ func (b *Builder) ManifestBytes(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
-// All returns the manifest's entry followed by Entries.
+// All returns the manifest's entry followed by Fixed and Entries.
 func (b *Builder) All(t testing.TB) []Entry {
-	return append([]Entry{{Name: bundle.ManifestPath, Data: b.ManifestBytes(t)}}, b.Entries...)
+	all := append([]Entry{{Name: bundle.ManifestPath, Data: b.ManifestBytes(t)}}, b.Fixed...)
+	return append(all, b.Entries...)
 }
 
 // TarGz writes the bundle as a gzip-compressed tar.

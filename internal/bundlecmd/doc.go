@@ -1,5 +1,5 @@
-// Package bundlecmd holds "gonetstat bundle" and its commands: inspect
-// prints a bundle's manifest as a table and checks every entry of the
-// archive against it. Writing a bundle is package bundle's; reading one
-// back as tables is the CLI's --from.
+// Package bundlecmd holds the commands of "gonetstat bundle" other than
+// writing a bundle (internal/cli's): inspect prints a bundle's manifest
+// as tables and checks every entry of the archive against it. Reading a
+// bundle back as tables is the CLI's --from.
 package bundlecmd

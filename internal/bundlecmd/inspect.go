@@ -17,6 +17,7 @@ import (
 
 	"github.com/gonetstat/gonetstat/bundle"
 	"github.com/gonetstat/gonetstat/internal/safetext"
+	"github.com/gonetstat/gonetstat/internal/subcmd"
 	"github.com/gonetstat/gonetstat/render"
 )
 
@@ -28,8 +29,12 @@ against the manifest: its size and SHA-256, that each listed file is
 there once, and that nothing else is. Exit status 1 when one does not
 match, or the archive cannot be read through.`
 
-func inspectCommand(stdout io.Writer) *cobra.Command {
-	return &cobra.Command{
+// Inspect returns "inspect", the child of "gonetstat bundle". Errors are
+// returned, not printed: the caller says them and picks the exit status
+// with subcmd.ExitCode (1 for a bundle that does not match its manifest
+// or cannot be read, 2 for a usage error).
+func Inspect(stdout, stderr io.Writer) *cobra.Command {
+	c := &cobra.Command{
 		Use:   "inspect BUNDLE",
 		Short: "print a bundle's manifest and check every file against it",
 		Long:  inspectLong,
@@ -40,15 +45,17 @@ func inspectCommand(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
-			return Inspect(stdout, args[0])
+			return inspect(stdout, args[0])
 		},
 	}
+	subcmd.Setup(c, stdout, stderr)
+	return c
 }
 
-// Inspect prints the manifest of the bundle at path and the check of
+// inspect prints the manifest of the bundle at path and the check of
 // every file; it returns an error when the bundle cannot be read, or when
 // a file does not match (after printing the tables).
-func Inspect(w io.Writer, path string) error {
+func inspect(w io.Writer, path string) error {
 	a, err := bundle.Open(path)
 	if err != nil {
 		return fmt.Errorf("bundle inspect: %w", err)
@@ -155,12 +162,14 @@ func writeSummary(w io.Writer, a *bundle.Archive) error {
 func ms(n int64) string { return render.HumanDuration(time.Duration(n) * time.Millisecond) }
 
 // writeFiles prints one row per file the manifest lists, under its
-// collector (a collector that wrote nothing has a row of its own), and
-// returns how many do not match.
+// collector (a collector that wrote nothing has a row of its own), then
+// the fixed entries, and returns how many do not match.
 func writeFiles(w io.Writer, m *bundle.Manifest, checks []bundle.EntryCheck) (bad int, err error) {
 	problem := map[string]string{}
 	for _, c := range checks {
-		problem[c.File.Path] = c.Problem
+		if !c.Fixed {
+			problem[c.File.Path] = c.Problem
+		}
 	}
 	t := newTable(w)
 	t.Header([]string{"Collector", "Status", "Time", "File", "Bytes", "Rows", "Check"})
@@ -197,6 +206,23 @@ func writeFiles(w io.Writer, m *bundle.Manifest, checks []bundle.EntryCheck) (ba
 				return bad, err
 			}
 		}
+	}
+	// The entries every bundle holds outside the manifest's list: there
+	// or not, with no digest to check.
+	head := []string{"(every bundle)", "-", "-"}
+	for _, c := range checks {
+		if !c.Fixed {
+			continue
+		}
+		check := "present (not listed: no digest)"
+		if c.Problem != "" {
+			check = "MISMATCH: " + c.Problem
+			bad++
+		}
+		if err := t.Append(append(head, cell(c.File.Path), cell(render.HumanBytes(c.File.Bytes)), "-", cell(check))); err != nil {
+			return bad, err
+		}
+		head = []string{"", "", ""}
 	}
 	return bad, t.Render()
 }

@@ -212,6 +212,13 @@ func TestFromNamespaces(t *testing.T) {
 	if _, r := count("-ano", "--all-netns"); !strings.Contains(r.stdout, "Namespace") {
 		t.Errorf("--all-netns --from has no Namespace column:\n%s", r)
 	}
+	// A bundle of one namespace (bundle --netns blue) reads it by default.
+	only := liveBundle(t, f, func(b *bundletest.Builder) {
+		b.Manifest.Invocation.NetNS = []bundle.NetNS{{File: "blue", Name: "blue", Inode: 4026532001}}
+	})
+	if r := f.run(ctx, []string{"-ano", "--from", only}); strings.Count(r.stdout, "\n  TCP ")+strings.Count(r.stdout, "\n  UDP ") != 3 || !strings.Contains(r.stderr, "namespace blue\n") {
+		t.Errorf("a bundle of namespace blue alone:\n%s", r)
+	}
 	if _, r := count("-ano", "--netns", "red"); r.code != 1 || !strings.Contains(r.stderr, `holds no namespace "red" (it holds [host blue])`) {
 		t.Errorf("an unknown namespace: %s", r)
 	}
@@ -241,7 +248,7 @@ func TestFromFails(t *testing.T) {
 		want string
 	}{
 		{[]string{"-ano", "--from", filepath.Join(dir, "nothing.tar.gz")}, 1, "gonetstat: --from: open " + dir},
-		{[]string{"-ano", "--from", "/etc/hostname"}, 1, "gonetstat: --from: /etc/hostname: not a valid bundle: neither a gzip-compressed tar nor a zip file"},
+		{[]string{"-ano", "--from", "/etc/hostname"}, 1, "gonetstat: --from: /etc/hostname: not a valid bundle: not a gonetstat bundle: neither a gzip nor a zip file"},
 		{[]string{"-ano", "--from", omitted}, 1, `sockets/sockets.json was left out of the bundle by collector "sockets": larger than the per-file cap (25 MiB)`},
 		{[]string{"-ano", "--from", failed}, 1, `holds no sockets/sockets.json: collector "sockets" ended error: sock_diag: permission denied`},
 		{[]string{"-ano", "--from", hostile}, 0, ": host web1?[2J? (linux),"},

@@ -13,10 +13,12 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/gonetstat/gonetstat/bundle"
 	"github.com/gonetstat/gonetstat/codec"
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/bundlecmd"
 	"github.com/gonetstat/gonetstat/internal/stackcmd"
+	"github.com/gonetstat/gonetstat/internal/subcmd"
 	"github.com/gonetstat/gonetstat/platform/netns"
 )
 
@@ -44,9 +46,12 @@ type Options struct {
 	// line was read.
 	Notes []string
 	// Ran is true when a subcommand (gonetstat stack …, gonetstat bundle
-	// …) ran instead of a table request: Parse's error is then that
-	// command's result.
+	// inspect, the help of gonetstat bundle) ran instead of a table
+	// request: Parse's error is then that command's result.
 	Ran bool
+	// Bundle is "gonetstat bundle"'s request, which Run makes; nil for
+	// any other command line.
+	Bundle *bundle.Options
 }
 
 // usageError is a command line that cannot run; the CLI exits 2.
@@ -144,7 +149,9 @@ func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
 	fs.BoolVar(&o.AllNetNS, "all-netns", false, "")
 	fs.StringVar(&o.From, "from", "", "")
 	fs.BoolVarP(&o.Help, "help", "h", false, "")
-	root.AddCommand(stackcmd.Command(stdout, stderr), bundlecmd.Command(stdout, stderr))
+	bc := newBundleCommand(o, stdout)
+	bc.AddCommand(bundlecmd.Inspect(stdout, stderr))
+	root.AddCommand(stackcmd.Command(stdout, stderr), bc)
 	return root
 }
 
@@ -168,8 +175,24 @@ func parse(args []string, stdout, stderr io.Writer) (Options, error) {
 	root := newRoot(&o, stdout, stderr)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
-	if cmd != nil && cmd != root && (strings.HasPrefix(cmd.CommandPath(), "gonetstat stack") || strings.HasPrefix(cmd.CommandPath(), "gonetstat bundle")) {
+	if cmd != nil && cmd != root && (strings.HasPrefix(cmd.CommandPath(), "gonetstat stack") || strings.HasPrefix(cmd.CommandPath(), "gonetstat bundle inspect")) {
 		o.Ran = true
+		return o, err
+	}
+	if cmd != nil && cmd.CommandPath() == bundleCommandPath {
+		if err != nil {
+			var u *subcmd.UsageError
+			if !errors.As(err, &u) {
+				err = bundleUsagef("%v", err)
+			}
+			o.Ran = true
+		}
+		if o.Bundle != nil {
+			// The manifest records the command line after "bundle".
+			if i := slices.Index(args, "bundle"); i >= 0 {
+				o.Bundle.Args = slices.Clone(args[i+1:])
+			}
+		}
 		return o, err
 	}
 	if err != nil {

@@ -1,12 +1,10 @@
 // neigh_test.go tests the neighbour and rule decoders on hand-made
-// messages, the dump loop on a fake socket, and Neighbours live in a
-// namespace the test makes.
+// messages (neigh_linux_test.go: the dump loop and the live read).
 
 package rtnl
 
 import (
 	"bytes"
-	"context"
 	"net"
 	"net/netip"
 	"strings"
@@ -103,38 +101,5 @@ func TestDecodeNeighboursMalformed(t *testing.T) {
 				t.Errorf("a bad message was kept: %+v %+v", m.Neighbours, m.Rules)
 			}
 		})
-	}
-}
-
-// TestDumpNeighboursPerFamily: the dumps ask AF_INET and AF_INET6 apart
-// (never AF_UNSPEC, which adds the bridge FDB), keep what decoded beside
-// a bad message, and give empty, non-nil slices when there is nothing.
-func TestDumpNeighboursPerFamily(t *testing.T) {
-	done := msg(nlmsg.Done, 0, u32(0))
-	f := newFakeConn(func(typ uint16, fam uint8, try int) []byte {
-		switch {
-		case typ == RTMGetLink:
-			return cat(link(7, "veth0"), done)
-		case typ == RTMGetNeigh && fam == afInet:
-			good := msg(RTMNewNeigh, 0, ndmsg(afInet, 7, uint16(collect.NeighReachable), 0), attr(ndaDst, 198, 18, 5, 2))
-			bad := msg(RTMNewNeigh, 0, ndmsg(afInet, 7, 2, 0))
-			return cat(good, bad, done)
-		}
-		return done
-	})
-	ns, rules, err := dumpNeighbours(context.Background(), f, make([]byte, nlmsg.RecvBufSize))
-	if !collect.IsPartial(err) || !strings.Contains(err.Error(), "dumping IPv4 neighbours (RTM_GETNEIGH)") {
-		t.Errorf("err = %v, want a partial error naming the IPv4 neighbour dump", err)
-	}
-	if len(ns) != 1 || ns[0].IfName != "veth0" || rules == nil || len(rules) != 0 {
-		t.Errorf("neighbours %+v rules %#v", ns, rules)
-	}
-	for k := range f.tries {
-		if k[0] == RTMGetNeigh && k[1] == afUnspec {
-			t.Error("the neighbours were dumped with AF_UNSPEC")
-		}
-	}
-	if f.tries[[2]int{RTMGetNeigh, afInet6}] != 1 || f.tries[[2]int{RTMGetRule, afInet}] != 1 || f.tries[[2]int{RTMGetRule, afInet6}] != 1 {
-		t.Errorf("dumps asked: %v", f.tries)
 	}
 }
