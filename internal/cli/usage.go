@@ -74,10 +74,10 @@ Options (Windows netstat meanings; each has a long form):
   interval           redisplay every interval seconds until Ctrl-C
 
 Commands (each has its own --help):
-  bundle        one archive of the host's network state, for support
-  stack run     a mini-stack on a TAP device, serving HTTP and echo (root)
-  stack demo    one connection from both ends, kernel and mini-stack (root)
+  bundle          one archive of the host's network state, for support
   bundle inspect  print a bundle's manifest and check every file against it
+  stack run       a mini-stack on a TAP device, serving HTTP and echo (root)
+  stack demo      one connection from both ends, kernel and mini-stack (root)
 
 -r, -e and -s print text reports (in that order), read from the kernel of
 this host or of the namespace --netns names; -a, -q, -n, -o, -b and -f do
