@@ -27,13 +27,18 @@ import (
 )
 
 // tools are the programs the test runs; scripts/test.sh installs them
-// (Debian: wine64 wine gcc-mingw-w64-x86-64-win32 iproute2).
-var tools = []string{"wine", "wineserver", "x86_64-w64-mingw32-gcc", "ip", "go"}
+// (Debian: wine64 wine gcc-mingw-w64-x86-64-win32 iproute2 procps).
+var tools = []string{"wine", "wineserver", "x86_64-w64-mingw32-gcc", "ip", "sysctl", "go"}
 
-// nsAddr is the namespace's own IPv4 address, on its loopback: a /24, so
-// that the kernel also adds the prefix route 198.18.0.0/24 to the main
-// table, the one /proc/net/route (which wine reads for -r) shows.
+// nsAddr is the namespace's own IPv4 address, on its own NIC (nsLink):
+// the kernel adds the prefix route 198.18.0.0/24 to the main table, the
+// one /proc/net/route (which wine reads for -r) shows. On lo the prefix
+// route would go to table local, which /proc/net/route does not show.
 var nsAddr = netip.MustParsePrefix("198.18.0.1/24")
+
+// nsLink and nsPeer are the two ends of a veth pair, both inside the
+// namespace.
+const nsLink, nsPeer = "gnst0", "gnst1"
 
 // nsGateway is the next hop of the namespace's default route: inside
 // nsAddr's prefix, never sent to (the test's traffic stays on loopback).
@@ -52,8 +57,15 @@ func TestIntegrationWine(t *testing.T) {
 	exe := buildExe(t, dir)
 
 	ns := testenv.NewNetns(t, "gnstwine")
-	testenv.Run(t, "ip", "-n", ns, "addr", "add", nsAddr.String(), "dev", "lo")
-	testenv.Run(t, "ip", "-n", ns, "route", "add", "default", "via", nsGateway, "dev", "lo")
+	testenv.Run(t, "ip", "-n", ns, "link", "add", nsLink, "type", "veth", "peer", "name", nsPeer)
+	for _, l := range []string{nsLink, nsPeer} {
+		// No IPv6 on the pair: nothing (DAD, MLD, router
+		// solicitations) happens in the namespace on its own.
+		testenv.Run(t, "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf."+l+".disable_ipv6=1")
+		testenv.Run(t, "ip", "-n", ns, "link", "set", l, "up")
+	}
+	testenv.Run(t, "ip", "-n", ns, "addr", "add", nsAddr.String(), "dev", nsLink)
+	testenv.Run(t, "ip", "-n", ns, "route", "add", "default", "via", nsGateway, "dev", nsLink)
 	socks := openSockets(t, ns)
 
 	s := startSession(t, ns, dir)
