@@ -3,7 +3,8 @@
 // wine session with a prefix of its own inside a network namespace it
 // creates, opens known TCP and UDP sockets there, and checks what
 // gonetstat.exe prints: the exact -ano table with CRLF line endings, and
-// that -s, -r, -e and --json run.
+// that -s, -r, -e and --json run. It also runs the Windows collector's own
+// test binary (platform/iphlpapi, with its Windows-only live tests) there.
 //
 // Wine answers iphlpapi from the Linux kernel: nsiproxy.sys, hosted in a
 // winedevice.exe of the session, reads /proc/net/{tcp,tcp6,udp,udp6} and
