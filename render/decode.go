@@ -429,11 +429,16 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 		}
 		s.SendQ = uint32(sq)
 	}
-	rq, err := bounded("recv_queue", w.RecvQueue, math.MaxUint32)
-	if err != nil {
-		return err
+	// recv_queue likewise (macOS, FreeBSD).
+	if w.RecvQueue == nil {
+		s.NoRecvQ = true
+	} else {
+		rq, err := bounded("recv_queue", w.RecvQueue, math.MaxUint32)
+		if err != nil {
+			return err
+		}
+		s.RecvQ = uint32(rq)
 	}
-	s.RecvQ = uint32(rq)
 
 	if w.TCPInfo != nil {
 		if s.TCP, err = decodeTCP(w.TCPInfo); err != nil {

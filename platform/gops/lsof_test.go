@@ -137,7 +137,7 @@ func TestLsofDarwin(t *testing.T) {
 	}
 	row := func(proto collect.Proto, fam collect.Family, local, remote string, st collect.State, pid int) collect.Socket {
 		return collect.Socket{Source: collect.Kernel, Proto: proto, Family: fam, Local: ap(local), Remote: ap(remote),
-			State: st, NoSendQ: true, Owner: p[pid], Holders: 1}
+			State: st, NoSendQ: true, NoRecvQ: true, Owner: p[pid], Holders: 1}
 	}
 	tcp, udp, v4, v6 := collect.ProtoTCP, collect.ProtoUDP, collect.FamilyIPv4, collect.FamilyIPv6
 	want := []collect.Socket{

@@ -143,7 +143,7 @@ func Assemble(rows []Row, owners bool, name Namer) []collect.Socket {
 				Local: r.Local, Remote: r.Remote,
 				State: r.State,
 				// Neither source reads the queues: absent, not 0.
-				NoSendQ: true,
+				NoSendQ: true, NoRecvQ: true,
 			})
 		}
 		s := &out[g.first]

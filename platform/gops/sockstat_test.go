@@ -74,8 +74,8 @@ func TestSockstatAssemble(t *testing.T) {
 		t.Errorf("TIME_WAIT socket: %+v, want no owner, no holders, no UID", tw)
 	}
 	for _, s := range socks {
-		if !s.NoSendQ {
-			t.Errorf("%v: its send queue is not marked unknown", s.Local)
+		if !s.NoSendQ || !s.NoRecvQ {
+			t.Errorf("%v: its queues are not marked unknown", s.Local)
 		}
 	}
 	// Without owners nothing is named or attached.
