@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 
 	gnet "github.com/shirou/gopsutil/v4/net"
 	"github.com/shirou/gopsutil/v4/process"
@@ -51,7 +52,7 @@ func Interfaces(ctx context.Context) ([]collect.InterfaceCounters, error) {
 			loop[i.Name] = i.Flags&net.FlagLoopback != 0
 		}
 	}
-	return FromIOCounters(stats, func(name string) bool { return loop[name] }), nil
+	return FromIOCounters(stats, func(name string) bool { return loop[name] }, runtime.GOOS == "freebsd"), nil
 }
 
 // zoneName names the interface of an index, "" when there is none.

@@ -12,10 +12,10 @@ import (
 // FromIOCounters converts gopsutil's per-interface counters (pernic).
 // loopback says whether an interface is the loopback one (macOS and
 // FreeBSD: lo0; the caller asks the system's flags). netstat -ibdnW gives
-// no multicast count on either system, and macOS's gives no input drops
-// (its Drop column is output drops): gopsutil leaves those 0 (net.go,
-// IOCountersStat), and so do the counters here (docs/platforms.md).
-func FromIOCounters(stats []gnet.IOCountersStat, loopback func(name string) bool) []collect.InterfaceCounters {
+// no multicast count on either system, and macOS's no input drops (its
+// Drop column is output drops; rxDrops false): gopsutil leaves those 0
+// (net/net_darwin.go:79-88), the model marks them absent.
+func FromIOCounters(stats []gnet.IOCountersStat, loopback func(name string) bool, rxDrops bool) []collect.InterfaceCounters {
 	out := make([]collect.InterfaceCounters, 0, len(stats))
 	for _, s := range stats {
 		c := collect.InterfaceCounters{
@@ -28,6 +28,9 @@ func FromIOCounters(stats []gnet.IOCountersStat, loopback func(name string) bool
 			TxPackets: s.PacketsSent,
 			TxErrors:  s.Errout,
 			TxDrops:   s.Dropout,
+
+			NoRxDrops:     !rxDrops,
+			NoRxMulticast: true,
 		}
 		if loopback != nil {
 			c.Loopback = loopback(s.Name)
