@@ -24,7 +24,7 @@ import (
 // value, so that no address is cut (-w; without it FreeBSD 15 truncates
 // addresses to 21 characters), and the socket's inp_gencnt (-i), which
 // tells one socket held by several processes from several sockets. Every
-// flag is in sockstat since FreeBSD 13.0.
+// flag is in sockstat from FreeBSD 13 (12's has no -n nor -i).
 var SockstatArgs = []string{"-4", "-6", "-c", "-l", "-P", "tcp,udp", "-n", "-q", "-s", "-w", "-i"}
 
 // maxLine bounds one line of sockstat's output: its widest line is a
