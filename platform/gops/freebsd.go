@@ -7,11 +7,8 @@ package gops
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os/exec"
-	"strings"
 
 	"github.com/gonetstat/gonetstat/collect"
 )
@@ -42,7 +39,7 @@ func NewCollector(warn func(string)) (*Collector, error) {
 // descriptor, and one for each socket no descriptor holds) into sockets,
 // one per socket ID.
 func (c *Collector) Collect(ctx context.Context, q collect.Query) ([]collect.Socket, error) {
-	out, err := c.run(ctx)
+	out, err := runCommand(ctx, c.path, SockstatArgs, maxOutput, c.warn)
 	if err != nil {
 		return nil, err
 	}
@@ -54,62 +51,3 @@ func (c *Collector) Collect(ctx context.Context, q collect.Query) ([]collect.Soc
 	return Assemble(rows, q.Owners, name), collect.Partial(problems...)
 }
 
-// run runs sockstat and returns its output. A failure is an error naming
-// what sockstat said; so is output past maxOutput.
-func (c *Collector) run(ctx context.Context) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, c.path, SockstatArgs...)
-	var stdout, stderr bytes.Buffer
-	stdoutPipe, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = &limited{w: &stderr, n: 64 << 10}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("running sockstat: %w", err)
-	}
-	n, copyErr := io.Copy(&stdout, io.LimitReader(stdoutPipe, maxOutput+1))
-	if n > maxOutput {
-		copyErr = fmt.Errorf("its output passed %d MiB", maxOutput>>20)
-		_ = cmd.Process.Kill()
-	}
-	waitErr := cmd.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	said := strings.TrimSpace(stderr.String())
-	switch {
-	case copyErr != nil:
-		return nil, fmt.Errorf("reading sockstat's output: %w", copyErr)
-	case waitErr != nil:
-		var ee *exec.ExitError
-		if errors.As(waitErr, &ee) && said != "" {
-			return nil, fmt.Errorf("sockstat %s: %s", strings.Join(SockstatArgs, " "), firstLine(said))
-		}
-		return nil, fmt.Errorf("running sockstat: %w", waitErr)
-	case said != "" && c.warn != nil:
-		c.warn("sockstat: " + firstLine(said))
-	}
-	return stdout.Bytes(), nil
-}
-
-// limited writes at most n bytes to w and drops the rest.
-type limited struct {
-	w io.Writer
-	n int
-}
-
-func (l *limited) Write(p []byte) (int, error) {
-	if l.n > 0 {
-		k := min(len(p), l.n)
-		l.w.Write(p[:k])
-		l.n -= k
-	}
-	return len(p), nil
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i] + " …"
-	}
-	return s
-}
