@@ -50,4 +50,3 @@ func (c *Collector) Collect(ctx context.Context, q collect.Query) ([]collect.Soc
 	}
 	return Assemble(rows, q.Owners, name), collect.Partial(problems...)
 }
-
