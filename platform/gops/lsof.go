@@ -48,17 +48,13 @@ const maxNamed = 3
 func FromConnections(conns []gnet.ConnectionStat, n Numbers, zone func(index int) string) (rows []Row, problems []error) {
 	rows = make([]Row, 0, len(conns))
 	bad := 0
-	unknown := map[string]bool{}
+	unknown := unknownStates{}
+	lsof := func(err error) error { return fmt.Errorf("lsof: %w", err) }
 	for _, c := range conns {
 		r, err := FromConnection(c, n, zone)
-		var use *UnknownStateError
 		switch {
-		case errors.As(err, &use):
+		case unknown.keep(err, &problems, lsof):
 			rows = append(rows, r)
-			if !unknown[use.Name] {
-				unknown[use.Name] = true
-				problems = append(problems, fmt.Errorf("lsof: %w", err))
-			}
 		case err != nil:
 			bad++
 			if bad <= maxNamed {

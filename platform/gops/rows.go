@@ -6,6 +6,7 @@ package gops
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -54,6 +55,24 @@ type UnknownStateError struct{ Name string }
 
 func (e *UnknownStateError) Error() string {
 	return fmt.Sprintf("TCP state %q is not one gonetstat knows: such rows show unknown-state-0", e.Name)
+}
+
+// unknownStates names each state not understood once per table.
+type unknownStates map[string]bool
+
+// keep reports whether err only says the state is not understood (the
+// row is good) and, the first time that state is seen, appends say(err)
+// to errs.
+func (u unknownStates) keep(err error, errs *[]error, say func(error) error) bool {
+	var use *UnknownStateError
+	if !errors.As(err, &use) {
+		return false
+	}
+	if !u[use.Name] {
+		u[use.Name] = true
+		*errs = append(*errs, say(err))
+	}
+	return true
 }
 
 // stateOf returns the model's state of a row. A TCP socket in CLOSED that

@@ -7,7 +7,6 @@ package gops
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -66,7 +65,7 @@ func ParseSockstat(r io.Reader) (rows []Row, errs []error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 512), maxLine)
 	line := 0
-	unknown := map[string]bool{}
+	unknown := unknownStates{}
 	for sc.Scan() {
 		line++
 		text := sc.Bytes()
@@ -77,18 +76,14 @@ func ParseSockstat(r io.Reader) (rows []Row, errs []error) {
 			continue // the header, had -q been left out
 		}
 		row, err := parseSockstatLine(string(text))
-		var use *UnknownStateError
+		at := func(err error) error { return &LineError{Line: line, Text: cut(string(text), 120), Err: err} }
 		switch {
-		case errors.As(err, &use):
+		case unknown.keep(err, &errs, at):
 			// sockstat prints "?" (or "??") for a state out of
 			// tcpstates[]'s range: the row stands, its state unknown.
 			rows = append(rows, row)
-			if !unknown[use.Name] {
-				unknown[use.Name] = true
-				errs = append(errs, &LineError{Line: line, Text: cut(string(text), 120), Err: err})
-			}
 		case err != nil:
-			errs = append(errs, &LineError{Line: line, Text: cut(string(text), 120), Err: err})
+			errs = append(errs, at(err))
 		default:
 			rows = append(rows, row)
 		}
