@@ -10,7 +10,8 @@
 // collect.ErrUnsupported. Adding an OS is one platform_<goos>.go (and its
 // exclusion from platform_other.go's build tag); the OS's code proper
 // lives in a subpackage (procnet, sockdiag, procfd, rtnl, netcounters,
-// netns, container on Linux; iphlpapi on Windows).
+// netns, container on Linux; iphlpapi on Windows; gops on macOS and
+// FreeBSD, which share platform_bsd.go).
 //
 // On Linux the socket table comes from netlink sock_diag, with /proc/net
 // as the fallback taken automatically (with a one-line notice) when

@@ -209,6 +209,17 @@ func bounded(field string, v *uint64, limit uint64) (uint64, error) {
 	return *v, nil
 }
 
+// queue reads an optional queue length into q; absent reports that the
+// document left it out.
+func queue(field string, v *uint64, q *uint32) (absent bool, err error) {
+	if v == nil {
+		return true, nil
+	}
+	n, err := bounded(field, v, math.MaxUint32)
+	*q = uint32(n)
+	return false, err
+}
+
 // count32 reads a required count of microseconds or milliseconds that the
 // model keeps in 32 bits (collect.Micros, collect.Millis). One outside 0 to
 // 2^32-1 is refused, naming the field, rather than wrapped or clamped.
@@ -419,21 +430,14 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 		s.Cookie = *w.Cookie
 	}
 	// send_queue is left out when the source cannot give it (a listener
-	// read from /proc/net): absent is absent.
-	if w.SendQueue == nil {
-		s.NoSendQ = true
-	} else {
-		sq, err := bounded("send_queue", w.SendQueue, math.MaxUint32)
-		if err != nil {
-			return err
-		}
-		s.SendQ = uint32(sq)
-	}
-	rq, err := bounded("recv_queue", w.RecvQueue, math.MaxUint32)
-	if err != nil {
+	// read from /proc/net), recv_queue too (macOS, FreeBSD): absent is
+	// absent.
+	if s.NoSendQ, err = queue("send_queue", w.SendQueue, &s.SendQ); err != nil {
 		return err
 	}
-	s.RecvQ = uint32(rq)
+	if s.NoRecvQ, err = queue("recv_queue", w.RecvQueue, &s.RecvQ); err != nil {
+		return err
+	}
 
 	if w.TCPInfo != nil {
 		if s.TCP, err = decodeTCP(w.TCPInfo); err != nil {

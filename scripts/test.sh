@@ -77,10 +77,12 @@ fi
 echo "== go vet"
 go vet ./...
 
-echo "== cross-compile and vet (windows, darwin, freebsd)"
-for os in windows darwin freebsd; do
-	GOOS=$os GOARCH=amd64 go build -o /dev/null ./...
-	GOOS=$os GOARCH=amd64 go vet ./...
+echo "== cross-compile and vet (windows, darwin, freebsd; darwin on arm64 too)"
+# darwin/arm64 is most Macs, and gopsutil's process and purego's cgo
+# stand-in have files of their own for it.
+for target in windows/amd64 darwin/amd64 darwin/arm64 freebsd/amd64; do
+	GOOS=${target%/*} GOARCH=${target#*/} go build -o /dev/null ./...
+	GOOS=${target%/*} GOARCH=${target#*/} go vet ./...
 done
 
 echo "== go test"
