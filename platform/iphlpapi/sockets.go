@@ -66,7 +66,8 @@ func (r *Row) SocketState() collect.State {
 }
 
 // Socket returns the row as a collect.Socket without an owner. Windows'
-// tables have no queues: SendQ is marked unknown (NoSendQ).
+// tables have no queues: both are marked unknown (NoSendQ, NoRecvQ), so
+// JSON leaves them out rather than print a wrong 0.
 func (r *Row) Socket() collect.Socket {
 	return collect.Socket{
 		Source:  collect.Kernel,
@@ -76,6 +77,7 @@ func (r *Row) Socket() collect.Socket {
 		Local:   r.Local,
 		Remote:  r.Remote,
 		NoSendQ: true,
+		NoRecvQ: true,
 	}
 }
 

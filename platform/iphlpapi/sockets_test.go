@@ -102,7 +102,7 @@ func TestRowSocket(t *testing.T) {
 	u := Row{Kind: collect.UDP6, State: 99, Local: ap("[::]:53"), PID: 7}
 	s := u.Socket()
 	want := collect.Socket{Source: collect.Kernel, Proto: collect.ProtoUDP, Family: collect.FamilyIPv6,
-		State: collect.StateClose, Local: ap("[::]:53"), NoSendQ: true}
+		State: collect.StateClose, Local: ap("[::]:53"), NoSendQ: true, NoRecvQ: true}
 	if diff := cmp.Diff(want, s, cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
