@@ -138,7 +138,7 @@ var statsSectionList = []statsSection{
 	{which: StatsICMPv4, title: "ICMPv4 Statistics", group: "Icmp", icmp: icmp4Rows},
 	{which: StatsICMPv6, title: "ICMPv6 Statistics", group: "Icmp6", icmp: icmp6Rows},
 	{which: StatsTCP, title: "TCP Statistics for IPv4 and IPv6", group: "Tcp", rows: tcpRows,
-		note: "(Linux keeps one set of TCP counters for IPv4 and IPv6 together)"},
+		note: "(one set of counters for IPv4 and IPv6: Linux keeps them together, Windows' two are added)"},
 	{which: StatsUDPv4, title: "UDP Statistics for IPv4", group: "Udp", rows: udpRows},
 	{which: StatsUDPv6, title: "UDP Statistics for IPv6", group: "Udp6", rows: udpRows},
 }
