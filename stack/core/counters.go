@@ -27,6 +27,10 @@ type Counters struct {
 	IPInDiscards, IPOutRequests, IPOutNoRoutes, IPOutDiscards                    atomic.Uint64
 	IPReasmReqds, IPReasmOKs, IPReasmFails, IPReasmTimeout                       atomic.Uint64
 	IPFragOKs, IPFragFails, IPFragCreates                                        atomic.Uint64
+	// Datagrams dropped for a source no host may use (RFC 1122 §3.2.1.3):
+	// Linux's "martian source", which it counts in the in_martian_src
+	// column of /proc/net/stat/rt_cache rather than in /proc/net/snmp.
+	IPInMartians atomic.Uint64
 
 	// ICMP
 	ICMPInMsgs, ICMPInErrors, ICMPOutMsgs, ICMPOutErrors atomic.Uint64
