@@ -145,6 +145,15 @@ func New(s *core.Stack, ids *atomic.Uint64, opt Options) *Protocol {
 func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 	c := &p.stack.Counters
 	c.TCPInSegs.Add(1)
+	// RFC 1122 §4.2.3.10: a SYN to a broadcast or multicast address is
+	// silently discarded, and so is any other segment to one, since no
+	// connection has such an address and the reset that a segment for no
+	// connection draws must not come from it. Linux: tcp_v4_conn_request
+	// ("never answer to SYNs send to broadcast or multicast"),
+	// tcp_v4_send_reset (only for a local destination).
+	if dst := ip.Dst(); dst.IsMulticast() || p.stack.IsBroadcast(dst) {
+		return
+	}
 	t, err := header.ParseTCP(ip.Payload())
 	if err != nil || !t.ChecksumValid(ip.Src(), ip.Dst()) {
 		c.TCPInErrs.Add(1)
