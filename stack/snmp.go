@@ -91,6 +91,7 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 			{"ListenDrops", u(&c.TCPListenDrops)}, {"TCPChallengeACK", u(&c.TCPChallengeACKs)},
 			{"TCPChallengeACKLimit", u(&c.TCPChallengeACKLimit)}, {"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
 			{"TCPTimeouts", u(&c.TCPTimeouts)}, {"TCPSackRecovery", u(&c.TCPSACKRecovery)}, {"TCPLossProbes", u(&c.TCPLossProbes)}, {"TCPDSACKRecv", u(&c.TCPDSACKRecv)},
+			{"OutOfWindowIcmps", u(&c.TCPOutOfWindowICMPs)},
 		}},
 		// InMartians is the stack's own name: Linux counts martian sources
 		// only in /proc/net/stat/rt_cache (in_martian_src), which has no

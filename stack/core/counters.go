@@ -49,6 +49,10 @@ type Counters struct {
 	// recovery: recoveries entered, tail-loss probes sent, D-SACKs
 	// received (a retransmission the peer already had).
 	TCPTimeouts, TCPSACKRecovery, TCPLossProbes, TCPDSACKRecv atomic.Uint64
+	// ICMP errors ignored because the sequence number they quote is not
+	// one the connection has in flight (RFC 5927 §4.1; Linux's
+	// OutOfWindowIcmps).
+	TCPOutOfWindowICMPs atomic.Uint64
 }
 
 // Budget is the stack-wide memory for socket buffers: the seed's "memory

@@ -19,8 +19,11 @@ import (
 // about the datagrams they sent.
 type ErrorHandler interface {
 	// HandleICMPError reports that the datagram from local to remote was
-	// refused or lost; mtu is set for "fragmentation needed".
-	HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16)
+	// refused or lost; mtu is set for "fragmentation needed", and quote
+	// holds the start of the datagram's transport header as the error
+	// quotes it (at least 8 bytes, RFC 792), for the transport to check
+	// that it is one it sent (RFC 5927 §4.1).
+	HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16, quote []byte)
 }
 
 // EchoReply is a received answer to Ping.
@@ -123,7 +126,7 @@ func (p *Protocol) deliverError(m header.ICMPv4) {
 	if m.Type() == header.ICMPDestUnreach && m.Code() == header.ICMPCodeFragNeeded {
 		mtu = m.MTU()
 	}
-	h.HandleICMPError(m.Type(), m.Code(), netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport), mtu)
+	h.HandleICMPError(m.Type(), m.Code(), netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport), mtu, about[hl:])
 }
 
 // SendICMPError sends an error about a received datagram, within the

@@ -337,38 +337,6 @@ func (e *Endpoint) challengeAckLocked() {
 	e.sendAckLocked()
 }
 
-// icmpError is HandleICMPError for this connection.
-func (e *Endpoint) icmpError(typ, code uint8, mtu uint16) {
-	e.mu.Lock()
-	var parent *Endpoint
-	defer func() {
-		e.mu.Unlock()
-		if parent != nil {
-			parent.childGone()
-		}
-	}()
-	switch {
-	case typ == header.ICMPDestUnreach && code == header.ICMPCodeFragNeeded:
-		// RFC 1191 §6.3: segments must fit the next hop's MTU.
-		if m := uint32(mtu); m >= 68 && m-40 < e.mss+e.optionBytes() {
-			e.mss = m - 40 - e.optionBytes()
-			if e.cc != nil {
-				e.cc.MSS = e.mss
-			}
-			e.retransmitLocked()
-		}
-	case typ == header.ICMPDestUnreach && (code == 2 || code == header.ICMPCodePortUnreach) && e.state == stateSynSent:
-		e.abortLocked(syscall.ECONNREFUSED, true)
-	case typ == header.ICMPDestUnreach && (code == 2 || code == header.ICMPCodePortUnreach) && e.state == stateSynRecv:
-		parent = e.parent
-		e.abortLocked(syscall.ECONNREFUSED, true)
-	case typ == header.ICMPDestUnreach:
-		e.softErr = syscall.EHOSTUNREACH
-	case typ == header.ICMPTimeExceeded:
-		e.softErr = syscall.EHOSTUNREACH
-	}
-}
-
 // optionBytes is what the options of every segment take (timestamps).
 func (e *Endpoint) optionBytes() uint32 {
 	if e.tsOK {

@@ -75,21 +75,6 @@ func (p *Protocol) allowChallenge() bool {
 	return true
 }
 
-// HandleICMPError applies an ICMP error about a segment we sent (RFC 1122
-// §4.2.3.9): protocol or port unreachable refuses a connection still in
-// SYN-SENT and is otherwise soft, as Linux treats it; fragmentation
-// needed lowers the MSS to the reported MTU (RFC 1191 §6.3) and resends;
-// other errors are soft: remembered, and reported if the connection then
-// times out.
-func (p *Protocol) HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16) {
-	p.mu.Lock()
-	e := p.conns[tuple{local, remote}]
-	p.mu.Unlock()
-	if e != nil {
-		e.icmpError(typ, code, mtu)
-	}
-}
-
 // portUse counts the endpoints holding a local port, and how many of them
 // are in TIME_WAIT (which a new bind may reuse, as SO_REUSEADDR allows).
 type portUse struct{ total, timeWait int }

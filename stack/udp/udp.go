@@ -95,8 +95,9 @@ func (p *Protocol) lookup(dst netip.Addr, port uint16, from netip.AddrPort) *End
 
 // HandleICMPError hands an ICMP error about a datagram we sent to the
 // connected endpoint that sent it (unconnected ones cannot tell, as on
-// Linux without IP_RECVERR).
-func (p *Protocol) HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16) {
+// Linux without IP_RECVERR). The quoted UDP header carries nothing the
+// four-tuple did not already match.
+func (p *Protocol) HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16, _ []byte) {
 	p.mu.Lock()
 	var target *Endpoint
 	for _, ep := range p.ports[local.Port()] {
