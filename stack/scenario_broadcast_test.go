@@ -87,8 +87,8 @@ func TestScenarioBroadcastEchoIgnored(t *testing.T) {
 		w.injectIP(peerAddr, dst, header.ProtoICMP, echoRequest(1, uint16(i), nil))
 	}
 	w.injectIP(peerAddr, addrA.Addr(), header.ProtoICMP, echoRequest(2, 0, nil))
-	w.awaitIP("the echo reply", isEchoReply(2))
-	if got := w.sentIP(isEchoReply(1)); len(got) != 0 {
+	w.awaitIP("the echo reply", isEcho(header.ICMPEchoReply, 2))
+	if got := w.sentIP(isEcho(header.ICMPEchoReply, 1)); len(got) != 0 {
 		t.Errorf("%d broadcast echo requests answered", len(got))
 	}
 	c := &w.s.Counters

@@ -85,8 +85,8 @@ func TestScenarioMartianSources(t *testing.T) {
 		w.injectIP(netip.MustParseAddr(m), addrA.Addr(), header.ProtoICMP, echoRequest(1, uint16(i), []byte(m)))
 	}
 	w.injectIP(peerAddr, addrA.Addr(), header.ProtoICMP, echoRequest(2, 0, nil))
-	w.awaitIP("the echo reply to the peer", isEchoReply(2))
-	if got := w.sentIP(isEchoReply(1)); len(got) != 0 {
+	w.awaitIP("the echo reply to the peer", isEcho(header.ICMPEchoReply, 2))
+	if got := w.sentIP(isEcho(header.ICMPEchoReply, 1)); len(got) != 0 {
 		t.Errorf("%d echo requests from martian sources answered, the first to %v", len(got), got[0].Dst())
 	}
 	c := &w.s.Counters

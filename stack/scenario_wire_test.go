@@ -12,7 +12,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/header"
+	"github.com/gonetstat/gonetstat/stack/link"
 	"github.com/gonetstat/gonetstat/stack/tcp"
 )
 
@@ -25,7 +27,26 @@ type wireScenario struct {
 
 func newWireScenario(t *testing.T, opt tcp.Options) *wireScenario {
 	t.Helper()
-	w := &wireScenario{scenario: newScenario(t, opt)}
+	return watchWire(newScenario(t, opt))
+}
+
+// newWireScenarioWith is newWireScenario for a stack with other options
+// than TCP's (the clock and the name are the scenario's).
+func newWireScenarioWith(t *testing.T, opt Options) *wireScenario {
+	t.Helper()
+	sc := &scenario{t: t, clk: clock.NewManual(epoch), port: 40000, start: epoch}
+	ea, eb := link.Pair(link.PairConfig{MACA: macA, MACB: macB, Clock: sc.clk})
+	opt.Clock, opt.Name = sc.clk, "sut"
+	sc.s, sc.peer = New(opt), eb
+	if _, err := sc.s.AddNIC(ea, addrA); err != nil {
+		t.Fatal(err)
+	}
+	return watchWire(sc)
+}
+
+// watchWire makes the scenario's peer keep every frame.
+func watchWire(sc *scenario) *wireScenario {
+	w := &wireScenario{scenario: sc}
 	w.peer.Attach(dispatchFunc(func(f []byte) {
 		w.mu.Lock()
 		w.frames = append(w.frames, append([]byte(nil), f...))
@@ -126,13 +147,14 @@ func isProto(proto uint8, to netip.Addr) func(header.IPv4) bool {
 	}
 }
 
-// isEchoReply selects echo replies with identifier id.
-func isEchoReply(id uint16) func(header.IPv4) bool {
+// isEcho selects ICMP echo messages of a type (request or reply) with
+// identifier id.
+func isEcho(typ uint8, id uint16) func(header.IPv4) bool {
 	return func(ip header.IPv4) bool {
 		if ip.Protocol() != header.ProtoICMP {
 			return false
 		}
 		m, err := header.ParseICMPv4(ip.Payload())
-		return err == nil && m.Type() == header.ICMPEchoReply && m.ID() == id
+		return err == nil && m.Type() == typ && m.ID() == id
 	}
 }
