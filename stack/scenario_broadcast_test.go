@@ -71,8 +71,11 @@ func TestScenarioBroadcastUDPNoError(t *testing.T) {
 	if quoted := header.IPv4(header.ICMPv4(errs[0].Payload()).Payload()); quoted.Dst() != addrA.Addr() {
 		t.Errorf("the port unreachable quotes a datagram to %v", quoted.Dst())
 	}
-	if got := w.s.Counters.UDPNoPorts.Load(); got != 3 {
-		t.Errorf("UDP NoPorts = %d, want 3", got)
+	// Linux counts a broadcast datagram no socket wants as IgnoredMulti
+	// (__udp4_lib_mcast_deliver), not NoPorts: measured on 6.18, the same
+	// three datagrams move NoPorts by 1.
+	if c := &w.s.Counters; c.UDPNoPorts.Load() != 1 || c.UDPIgnoredMulti.Load() != 2 {
+		t.Errorf("UDP NoPorts = %d, IgnoredMulti = %d; want 1 and 2", c.UDPNoPorts.Load(), c.UDPIgnoredMulti.Load())
 	}
 }
 

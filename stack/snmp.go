@@ -86,6 +86,7 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 		{"Udp", []counter{
 			{"InDatagrams", u(&c.UDPInDatagrams)}, {"NoPorts", u(&c.UDPNoPorts)}, {"InErrors", u(&c.UDPInErrors)},
 			{"OutDatagrams", u(&c.UDPOutDatagrams)}, {"RcvbufErrors", u(&c.UDPRcvbufErrors)}, {"SndbufErrors", u(&c.UDPSndbufErrors)},
+			{"IgnoredMulti", u(&c.UDPIgnoredMulti)},
 		}},
 		{"TcpExt", []counter{
 			{"ListenDrops", u(&c.TCPListenDrops)}, {"TCPChallengeACK", u(&c.TCPChallengeACKs)},

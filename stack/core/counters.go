@@ -38,6 +38,9 @@ type Counters struct {
 
 	// UDP
 	UDPInDatagrams, UDPNoPorts, UDPInErrors, UDPOutDatagrams, UDPRcvbufErrors, UDPSndbufErrors atomic.Uint64
+	// Datagrams to a broadcast or multicast address that no socket wanted
+	// (Linux's IgnoredMulti): never answered, unlike NoPorts.
+	UDPIgnoredMulti atomic.Uint64
 
 	// TCP
 	TCPActiveOpens, TCPPassiveOpens, TCPAttemptFails, TCPEstabResets atomic.Uint64

@@ -50,9 +50,15 @@ func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 	from := netip.AddrPortFrom(ip.Src(), u.SrcPort())
 	ep := p.lookup(ip.Dst(), u.DstPort(), from)
 	if ep == nil {
+		// RFC 1122 §3.2.2: no ICMP error about a datagram to a broadcast
+		// or multicast address; Linux counts it as IgnoredMulti
+		// (__udp4_lib_mcast_deliver), not NoPorts.
+		if dst := ip.Dst(); dst.IsMulticast() || p.stack.IsBroadcast(dst) {
+			c.UDPIgnoredMulti.Add(1)
+			return
+		}
 		c.UDPNoPorts.Add(1)
-		// RFC 1122 §4.1.3.1: port unreachable (the ICMP layer declines
-		// for broadcasts).
+		// RFC 1122 §4.1.3.1: port unreachable.
 		p.stack.SendICMPError(nic, ip, header.ICMPDestUnreach, header.ICMPCodePortUnreach)
 		return
 	}
