@@ -110,6 +110,17 @@ func Protocols(ctx context.Context, cfg Config) (collect.ProtoCounters, error) {
 	return osProtocols(ctx, cfg.withDefaults())
 }
 
+// Neighbours reads the neighbour cache (ARP and NDP entries) and the
+// policy-routing rules of the namespace cfg.NetNS names ("" ours), for a
+// bundle's reports. A read with problems comes with a
+// *collect.PartialError; ctx ending stops it with ctx's error.
+func Neighbours(ctx context.Context, cfg Config) ([]collect.Neighbour, []collect.Rule, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	return osNeighbours(ctx, cfg.withDefaults())
+}
+
 // Containers returns the lookup of the container a process runs in, or nil
 // where containers are not looked for. A lookup keeps the names it read
 // for as long as it lives: make one per snapshot, so that a renamed

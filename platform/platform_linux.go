@@ -51,6 +51,10 @@ func osProtocols(ctx context.Context, cfg Config) (collect.ProtoCounters, error)
 	return readProtocols(ctx, cfg)
 }
 
+func osNeighbours(ctx context.Context, cfg Config) ([]collect.Neighbour, []collect.Rule, error) {
+	return readNeighbours(ctx, cfg)
+}
+
 // osContainers names containers from a process's cgroup (platform/container).
 func osContainers(cfg Config) func(pid int) (*collect.Container, error) {
 	r := &container.Resolver{Proc: cfg.ProcRoot}

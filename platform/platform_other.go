@@ -38,4 +38,8 @@ func osProtocols(context.Context, Config) (collect.ProtoCounters, error) {
 	return collect.ProtoCounters{}, unsupported("protocol statistics")
 }
 
+func osNeighbours(context.Context, Config) ([]collect.Neighbour, []collect.Rule, error) {
+	return nil, nil, unsupported("neighbours and rules")
+}
+
 func osContainers(Config) func(pid int) (*collect.Container, error) { return nil }

@@ -37,6 +37,25 @@ func readRoutes(ctx context.Context, cfg Config) (collect.RouteTable, error) {
 	return t, dumpErr
 }
 
+// readNeighbours reads the neighbours and rules as readRoutes reads the
+// routes: the netlink socket is opened on the thread inside the namespace.
+func readNeighbours(ctx context.Context, cfg Config) ([]collect.Neighbour, []collect.Rule, error) {
+	var ns []collect.Neighbour
+	var rules []collect.Rule
+	var dumpErr error
+	label, err := inNamespace(ctx, cfg, func(string) error {
+		ns, rules, dumpErr = rtnl.Neighbours(ctx)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if dumpErr != nil && ctx.Err() == nil && label != "" {
+		dumpErr = fmt.Errorf("network namespace %s: %w", label, dumpErr)
+	}
+	return ns, rules, dumpErr
+}
+
 func readInterfaces(ctx context.Context, cfg Config) ([]collect.InterfaceCounters, error) {
 	var ifs []collect.InterfaceCounters
 	_, err := inNamespace(ctx, cfg, func(proc string) (err error) {

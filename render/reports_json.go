@@ -1,12 +1,14 @@
 // reports_json.go writes the gonetstat.reports/v1 document
 // (docs/reports-json.md): the routing table (-r), interface counters (-e)
-// and protocol counters (-s) as JSON, with json.go's appenders.
+// and protocol counters (-s) as JSON, with json.go's appenders; a bundle's
+// reports add the neighbour cache and the policy rules.
 
 package render
 
 import (
 	"bufio"
 	"io"
+	"net/netip"
 	"slices"
 	"strconv"
 	"time"
@@ -31,7 +33,13 @@ type Reports struct {
 	HasInterfaces bool
 	Protocols     *collect.ProtoCounters
 	Sections      StatsSection // the -s sections selected; 0: all
-	Warnings      []string     // what was incomplete or failed; omitted when empty
+	// Neighbours (ARP and NDP) and Rules (policy routing) are read for a
+	// bundle (docs/bundle.md); HasNeighbours says they are there, so that
+	// a namespace with none still gets "neighbours":[] and "rules".
+	Neighbours    []collect.Neighbour
+	Rules         []collect.Rule
+	HasNeighbours bool
+	Warnings      []string // what was incomplete or failed; omitted when empty
 }
 
 // ReportsJSON writes r as one document, each route, interface and counter
@@ -73,6 +81,25 @@ func writeReports(w io.Writer, r Reports, indent string) error {
 	if c := r.Protocols; c != nil {
 		b = append(b, `,"protocols":{`...)
 		b = appendGroups(b, indent, *c, r.Sections)
+		b = append(b, '}')
+	}
+	if r.HasNeighbours {
+		b = append(b, `,"neighbours":`...)
+		b = appendItems(b, indent, len(r.Neighbours), func(b []byte, i int) []byte {
+			return appendNeighbour(b, &r.Neighbours[i])
+		})
+		var v4, v6 []collect.Rule
+		for _, rule := range r.Rules {
+			if rule.IPv6 {
+				v6 = append(v6, rule)
+			} else {
+				v4 = append(v4, rule)
+			}
+		}
+		b = append(b, `,"rules":{"ipv4":`...)
+		b = appendItems(b, indent, len(v4), func(b []byte, i int) []byte { return appendRule(b, &v4[i]) })
+		b = append(b, `,"ipv6":`...)
+		b = appendItems(b, indent, len(v6), func(b []byte, i int) []byte { return appendRule(b, &v6[i]) })
 		b = append(b, '}')
 	}
 	b = appendWarnings(b, r.Warnings)
@@ -155,6 +182,70 @@ func appendRouteJSON(b []byte, r *collect.Route) []byte {
 	if r.NextHopID != 0 {
 		b = appendUint(b, "nexthop_id", uint64(r.NextHopID))
 	}
+	return append(b, '}')
+}
+
+func appendNeighbour(b []byte, n *collect.Neighbour) []byte {
+	b = append(b, `{"address":`...)
+	b = appendAddrJSON(b, n.Addr)
+	b = appendUint(b, "interface_index", uint64(n.IfIndex))
+	if n.IfName != "" {
+		b = append(b, `,"interface_name":`...)
+		b = appendString(b, n.IfName)
+	}
+	if len(n.MAC) > 0 {
+		b = append(b, `,"mac":`...)
+		b = appendString(b, n.MAC.String())
+	}
+	b = append(b, `,"state":`...)
+	b = appendString(b, n.State.String())
+	if n.Router {
+		b = appendBool(b, "router", true)
+	}
+	return append(b, '}')
+}
+
+func appendRule(b []byte, r *collect.Rule) []byte {
+	b = append(b, `{"priority":`...)
+	b = strconv.AppendUint(b, uint64(r.Priority), 10)
+	for _, p := range [...]struct {
+		key string
+		p   netip.Prefix
+	}{{`,"source":"`, r.Src}, {`,"destination":"`, r.Dst}} {
+		if p.p.IsValid() {
+			b = append(b, p.key...)
+			b = p.p.AppendTo(b)
+			b = append(b, '"')
+		}
+	}
+	if r.IIfName != "" {
+		b = append(b, `,"input_interface":`...)
+		b = appendString(b, r.IIfName)
+	}
+	if r.OIfName != "" {
+		b = append(b, `,"output_interface":`...)
+		b = appendString(b, r.OIfName)
+	}
+	if r.FwMask != 0 || r.FwMark != 0 {
+		b = appendUint(b, "fwmark", uint64(r.FwMark))
+		b = appendUint(b, "fwmask", uint64(r.FwMask))
+	}
+	if r.TOS != 0 {
+		b = appendUint(b, "tos", uint64(r.TOS))
+	}
+	if r.Invert {
+		b = appendBool(b, "invert", true)
+	}
+	b = append(b, `,"action":`...)
+	b = appendString(b, r.Action.String())
+	if r.Action == collect.RuleToTable {
+		b = appendUint(b, "table", uint64(r.Table))
+	}
+	if r.Action == collect.RuleGoto {
+		b = appendUint(b, "goto", uint64(r.Goto))
+	}
+	b = append(b, `,"protocol":`...)
+	b = appendString(b, r.Protocol.String())
 	return append(b, '}')
 }
 

@@ -76,6 +76,17 @@ func fullReports() Reports {
 	t.Interfaces[1].Addrs[0].Secondary = true // every address field, for the doc check
 	t.IPv4[1].Src = netip.MustParseAddr("198.18.5.1")
 	t.IPv4[1].NextHopID = 7
+	mac, _ := net.ParseMAC("02:fc:00:00:00:02")
+	r.HasNeighbours = true
+	r.Neighbours = []collect.Neighbour{
+		{Addr: netip.MustParseAddr("fe80::2"), IfIndex: 2, IfName: "eth0", MAC: mac, State: collect.NeighStale, Router: true},
+		{Addr: netip.MustParseAddr("198.18.5.7"), IfIndex: 2, State: collect.NeighIncomplete},
+	}
+	r.Rules = []collect.Rule{
+		{Priority: 100, Src: netip.MustParsePrefix("198.18.5.0/24"), Dst: netip.MustParsePrefix("198.19.0.0/16"), IIfName: "eth0", OIfName: "vrf0",
+			FwMark: 1, FwMask: 0xff, TOS: 4, Invert: true, Action: collect.RuleToTable, Table: 100, Protocol: collect.RouteProtoStatic},
+		{IPv6: true, Priority: 5, Action: collect.RuleGoto, Goto: 100},
+	}
 	return r
 }
 
@@ -91,6 +102,9 @@ func minimalReports() Reports {
 		HasInterfaces: true,
 		Interfaces:    []collect.InterfaceCounters{{Name: "tun0"}},
 		Protocols:     &collect.ProtoCounters{},
+		HasNeighbours: true,
+		Neighbours:    []collect.Neighbour{{Addr: netip.MustParseAddr("198.18.5.7"), IfIndex: 3}},
+		Rules:         []collect.Rule{{Priority: 32766, Action: collect.RuleBlackhole}},
 	}
 }
 
@@ -113,7 +127,7 @@ func firstItem(t *testing.T, raw []byte, key string) orderedObject {
 
 func TestReportsJSONMatchesDocs(t *testing.T) {
 	doc := readSchemaDoc(t, reportsDoc)
-	sections := []string{"Envelope", "routes", "Route interface", "Address", "Route", "Interface counters"}
+	sections := []string{"Envelope", "routes", "Route interface", "Address", "Route", "Interface counters", "Neighbour", "rules", "Rule"}
 	for _, sec := range sections {
 		if len(doc.Tables[sec]) == 0 {
 			t.Fatalf("%s has no field table under ## %s", reportsDoc, sec)
@@ -156,6 +170,27 @@ func TestReportsJSONMatchesDocs(t *testing.T) {
 				t.Fatalf("%s: no interface counters after routes in %s", what, raw)
 			}
 			checkAgainstTable(t, what+" interface counters", firstItem(t, raw[i+2:], "interfaces"), doc.Tables["Interface counters"], true)
+			checkAgainstTable(t, what+" neighbour", firstItem(t, raw, "neighbours"), doc.Tables["Neighbour"], full)
+			checkAgainstTable(t, what+" rules", objectAtOrdered(t, raw, "rules"), doc.Tables["rules"], true)
+			rules := raw[bytes.Index(raw, []byte(`"rules":{`)):]
+			// A rule has a table or a goto, never both: the full IPv4
+			// rule has every field but goto, the IPv6 one only goto.
+			without := func(name string) (out []docField) {
+				for _, f := range doc.Tables["Rule"] {
+					if f.Name != name {
+						out = append(out, f)
+					}
+				}
+				return out
+			}
+			checkAgainstTable(t, what+" rule", firstItem(t, rules, "ipv4"), without("goto"), full)
+			if full {
+				gotoOnly := without("")
+				for i := range gotoOnly {
+					gotoOnly[i].NeverOmitted = gotoOnly[i].NeverOmitted || gotoOnly[i].Name == "goto"
+				}
+				checkAgainstTable(t, what+" goto rule", firstItem(t, rules, "ipv6"), gotoOnly, false)
+			}
 		}
 	}
 	// An address with nothing optional holds address alone.
@@ -216,6 +251,8 @@ type decodedReports struct {
 	} `json:"routes"`
 	Interfaces []map[string]any            `json:"interfaces"`
 	Protocols  map[string]map[string]int64 `json:"protocols"`
+	Neighbours []map[string]any            `json:"neighbours"`
+	Rules      map[string][]map[string]any `json:"rules"`
 	Warnings   []string                    `json:"warnings"`
 }
 
@@ -290,6 +327,21 @@ func TestReportsJSONRoundTrip(t *testing.T) {
 		}
 		if diff := cmp.Diff(wantProto, d.Protocols); diff != "" {
 			t.Errorf("%s protocols (-want +got):\n%s", format, diff)
+		}
+		wantNeigh := []map[string]any{
+			{"address": "fe80::2", "interface_index": 2.0, "interface_name": "eth0", "mac": "02:fc:00:00:00:02", "state": "stale", "router": true},
+			{"address": "198.18.5.7", "interface_index": 2.0, "state": "incomplete"},
+		}
+		if diff := cmp.Diff(wantNeigh, d.Neighbours); diff != "" {
+			t.Errorf("%s neighbours (-want +got):\n%s", format, diff)
+		}
+		wantRules := map[string][]map[string]any{
+			"ipv4": {{"priority": 100.0, "source": "198.18.5.0/24", "destination": "198.19.0.0/16", "input_interface": "eth0", "output_interface": "vrf0",
+				"fwmark": 1.0, "fwmask": 255.0, "tos": 4.0, "invert": true, "action": "to_table", "table": 100.0, "protocol": "static"}},
+			"ipv6": {{"priority": 5.0, "action": "goto", "goto": 100.0, "protocol": "unspec"}},
+		}
+		if diff := cmp.Diff(wantRules, d.Rules); diff != "" {
+			t.Errorf("%s rules (-want +got):\n%s", format, diff)
 		}
 		if len(d.Warnings) != 1 {
 			t.Errorf("%s warnings: %q", format, d.Warnings)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/gonetstat/gonetstat/bundle"
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/internal/stackcmd"
 	"github.com/gonetstat/gonetstat/platform/netns"
@@ -44,6 +45,9 @@ type Options struct {
 	// Ran is true when a subcommand (gonetstat stack …) ran instead of a
 	// table request: Parse's error is then that command's result.
 	Ran bool
+	// Bundle is "gonetstat bundle"'s request, which Run makes; nil for
+	// any other command line.
+	Bundle *bundle.Options
 }
 
 // usageError is a command line that cannot run; the CLI exits 2.
@@ -140,7 +144,7 @@ func newRoot(o *Options, stdout, stderr io.Writer) *cobra.Command {
 	fs.StringVar(&o.NetNS, "netns", "", "")
 	fs.BoolVar(&o.AllNetNS, "all-netns", false, "")
 	fs.BoolVarP(&o.Help, "help", "h", false, "")
-	root.AddCommand(stackcmd.Command(stdout, stderr))
+	root.AddCommand(stackcmd.Command(stdout, stderr), newBundleCommand(o, stdout))
 	return root
 }
 
@@ -166,6 +170,22 @@ func parse(args []string, stdout, stderr io.Writer) (Options, error) {
 	cmd, err := root.ExecuteC()
 	if cmd != nil && cmd != root && strings.HasPrefix(cmd.CommandPath(), "gonetstat stack") {
 		o.Ran = true
+		return o, err
+	}
+	if cmd != nil && cmd.CommandPath() == bundleCommandPath {
+		if err != nil {
+			var u *stackcmd.UsageError
+			if !errors.As(err, &u) {
+				err = bundleUsagef("%v", err)
+			}
+			o.Ran = true
+		}
+		if o.Bundle != nil {
+			// The manifest records the command line after "bundle".
+			if i := slices.Index(args, "bundle"); i >= 0 {
+				o.Bundle.Args = slices.Clone(args[i+1:])
+			}
+		}
 		return o, err
 	}
 	if err != nil {

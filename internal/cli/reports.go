@@ -20,21 +20,23 @@ import (
 // then the counters (Windows prints -e before -s). A new report is a flag, an Options field and one entry here: the
 // grammar's checks (Options.checkReports) and the run loop follow.
 type report struct {
-	flag  string
-	want  func(Options) bool
-	print func(context.Context, Options, Env) error // reads and writes; an error names what failed
-	// fill reads the report into a JSON document (--json, --ndjson); an
-	// error names what failed, and what was read is still filled in.
+	flag string
+	want func(Options) bool
+	// fill reads the report into a document; an error names what failed,
+	// and what was read is still filled in (an incomplete routing table).
 	fill func(context.Context, Options, Env, *render.Reports) error
+	// write prints the report's text from the document; nothing when
+	// fill could not read it.
+	write func(io.Writer, *render.Reports, Options) error
 	// gap: a blank line goes before this report when another precedes
 	// it. -s starts with one of its own, as Windows' does.
 	gap bool
 }
 
 var reports = []report{
-	{"-r", func(o Options) bool { return o.Routes }, printRoutes, fillRoutes, false},
-	{"-e", func(o Options) bool { return o.Interfaces }, printInterfaces, fillInterfaces, true},
-	{"-s", func(o Options) bool { return o.Statistics }, printStatistics, fillStatistics, false},
+	{"-r", func(o Options) bool { return o.Routes }, fillRoutes, writeRoutes, false},
+	{"-e", func(o Options) bool { return o.Interfaces }, fillInterfaces, writeInterfaces, true},
+	{"-s", func(o Options) bool { return o.Statistics }, fillStatistics, writeStatistics, false},
 }
 
 // printReports prints every report asked for and returns the exit code:
@@ -55,7 +57,14 @@ func printReports(ctx context.Context, opt Options, env Env) (code int, interrup
 			io.WriteString(env.Stdout, "\n")
 		}
 		first = false
-		if err := r.print(ctx, opt, env); err != nil {
+		var doc render.Reports
+		err := r.fill(ctx, opt, env, &doc)
+		if ctx.Err() == nil {
+			if werr := r.write(env.Stdout, &doc, opt); werr != nil && err == nil {
+				err = werr
+			}
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return code, true
 			}
@@ -79,18 +88,9 @@ func reportError(r report, err error) string {
 // failed is left out and one that is incomplete kept: both are in the
 // document's warnings and on stderr, and make the exit 1, as in text.
 func printReportsJSON(ctx context.Context, opt Options, env Env) (code int, interrupted bool) {
-	host, _ := env.Hostname()
-	doc := render.Reports{Host: host, Time: env.Now().UTC(), Sections: opt.Sections}
-	for _, r := range reports {
-		if !r.want(opt) {
-			continue
-		}
-		if err := r.fill(ctx, opt, env, &doc); err != nil {
-			if ctx.Err() != nil {
-				return exitOK, true // a document cut short is not written
-			}
-			doc.Warnings = append(doc.Warnings, reportError(r, err))
-		}
+	doc, interrupted := fillReports(ctx, opt, env)
+	if interrupted {
+		return exitOK, true // a document cut short is not written
 	}
 	var err error
 	if opt.JSON {
@@ -111,17 +111,52 @@ func printReportsJSON(ctx context.Context, opt Options, env Env) (code int, inte
 	return exitOK, false
 }
 
-// printRoutes prints the table even when part of it could not be read
-// (a *collect.PartialError), then reports what is missing.
-func printRoutes(ctx context.Context, opt Options, env Env) error {
-	t, ok, err := readRoutes(ctx, opt, env)
-	if !ok {
-		return err
+// fillReports reads every report asked for into one document; a report
+// that failed or is incomplete is in its warnings. interrupted: ctx ended
+// first, and the document is not whole.
+func fillReports(ctx context.Context, opt Options, env Env) (doc render.Reports, interrupted bool) {
+	host, _ := env.Hostname()
+	doc = render.Reports{Host: host, Time: env.Now().UTC(), Sections: opt.Sections}
+	for _, r := range reports {
+		if !r.want(opt) {
+			continue
+		}
+		if err := r.fill(ctx, opt, env, &doc); err != nil {
+			if ctx.Err() != nil {
+				return doc, true
+			}
+			doc.Warnings = append(doc.Warnings, reportError(r, err))
+		}
 	}
-	if werr := render.Routes(env.Stdout, t); werr != nil {
-		return werr
+	return doc, false
+}
+
+// writeReportsText prints a document's reports as text, in the order and
+// with the blank lines printReports gives them.
+func writeReportsText(w io.Writer, doc *render.Reports, opt Options) error {
+	first := true
+	for _, r := range reports {
+		if !r.want(opt) {
+			continue
+		}
+		if r.gap && !first {
+			io.WriteString(w, "\n")
+		}
+		first = false
+		if err := r.write(w, doc, opt); err != nil {
+			return err
+		}
 	}
-	return err
+	return nil
+}
+
+// writeRoutes prints the table even when part of it could not be read
+// (a *collect.PartialError): fill returned that error, said after it.
+func writeRoutes(w io.Writer, doc *render.Reports, _ Options) error {
+	if doc.Routes == nil {
+		return nil
+	}
+	return render.Routes(w, *doc.Routes)
 }
 
 func fillRoutes(ctx context.Context, opt Options, env Env, doc *render.Reports) error {
@@ -142,12 +177,11 @@ func readRoutes(ctx context.Context, opt Options, env Env) (t collect.RouteTable
 	return t, err == nil || collect.IsPartial(err), err
 }
 
-func printInterfaces(ctx context.Context, opt Options, env Env) error {
-	ifs, err := readInterfaces(ctx, opt, env)
-	if err != nil {
-		return err
+func writeInterfaces(w io.Writer, doc *render.Reports, _ Options) error {
+	if !doc.HasInterfaces {
+		return nil
 	}
-	return render.InterfaceStats(env.Stdout, ifs)
+	return render.InterfaceStats(w, doc.Interfaces)
 }
 
 func fillInterfaces(ctx context.Context, opt Options, env Env, doc *render.Reports) error {
@@ -166,12 +200,11 @@ func readInterfaces(ctx context.Context, opt Options, env Env) ([]collect.Interf
 	return env.Interfaces(ctx, opt.NetNS)
 }
 
-func printStatistics(ctx context.Context, opt Options, env Env) error {
-	c, err := readProtocols(ctx, opt, env)
-	if err != nil {
-		return err
+func writeStatistics(w io.Writer, doc *render.Reports, opt Options) error {
+	if doc.Protocols == nil {
+		return nil
 	}
-	return render.ProtocolStats(env.Stdout, c, opt.Sections)
+	return render.ProtocolStats(w, *doc.Protocols, opt.Sections)
 }
 
 func fillStatistics(ctx context.Context, opt Options, env Env, doc *render.Reports) error {

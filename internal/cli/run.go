@@ -70,6 +70,9 @@ type Env struct {
 	// Routes reads the routing tables (-r) of that namespace; the same
 	// nil, ErrUnsupported and ctx rules.
 	Routes func(ctx context.Context, netns string) (collect.RouteTable, error)
+	// Neighbours reads the neighbour cache and policy rules of that
+	// namespace, for a bundle's reports; the same rules.
+	Neighbours func(ctx context.Context, netns string) ([]collect.Neighbour, []collect.Rule, error)
 }
 
 // Namer is a render.Namer that resolves a table's names in bulk first.
@@ -88,6 +91,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		// print there (the table, the reports, --help).
 		stdout = &crlfWriter{w: stdout}
 	}
+	return Run(ctx, args, LiveEnv(stdout, stderr))
+}
+
+// LiveEnv is the environment of the real machine: this system's
+// collectors, clock and host name.
+func LiveEnv(stdout, stderr io.Writer) Env {
 	var owners collect.OwnerScanner
 	if o, err := platform.Owners(platform.Config{}); err != nil {
 		// Said only when -o or -b asks for owners.
@@ -95,7 +104,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	} else if o != nil {
 		owners = o
 	}
-	env := Env{
+	return Env{
 		Stdout: stdout,
 		Stderr: stderr,
 		Sockets: func(source string, warn func(string)) (collect.Collector, error) {
@@ -122,8 +131,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Routes: func(ctx context.Context, ns string) (collect.RouteTable, error) {
 			return platform.Routes(ctx, platform.Config{NetNS: ns})
 		},
+		Neighbours: func(ctx context.Context, ns string) ([]collect.Neighbour, []collect.Rule, error) {
+			return platform.Neighbours(ctx, platform.Config{NetNS: ns})
+		},
 	}
-	return Run(ctx, args, env)
 }
 
 // Run parses args and prints the table(s); it returns the exit code.
@@ -142,6 +153,9 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if opt.Help {
 		io.WriteString(env.Stdout, usage)
 		return exitOK
+	}
+	if opt.Bundle != nil {
+		return runBundle(ctx, *opt.Bundle, env)
 	}
 	for _, n := range opt.Notes {
 		sayf(env.Stderr, "gonetstat: note: %s", n)
@@ -248,19 +262,39 @@ type runner struct {
 	noStackSaid bool
 }
 
+// snapshot is one socket table, collected, filtered, sorted and
+// attributed, ready to print.
+type snapshot struct {
+	socks    []collect.Socket
+	warnings []string // what is incomplete: said on stderr (and in JSON), exit 1
+	// notices are said once per run, after the table: no mini-stack
+	// running, rows without an owner.
+	stackNotice, ownerNotice string
+	hasStackRows             bool
+}
+
 // once collects, filters, attributes and prints one snapshot. It returns
 // the snapshot's exit code, and whether ctx ended before anything was
 // printed (then nothing is printed: Ctrl-C means stop, not "finish
 // without names").
 func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
+	snap, err := r.snapshot(ctx)
+	if ctx.Err() != nil {
+		return exitOK, true
+	}
+	if err != nil {
+		sayf(r.env.Stderr, "gonetstat: reading the socket table: %v", err)
+		return exitFailure, false
+	}
+	return r.print(snap), false
+}
+
+// snapshot collects one table. Its error means there is no table; an
+// incomplete one comes back with warnings.
+func (r *runner) snapshot(ctx context.Context) (snap snapshot, err error) {
 	o := r.opt
 	wantOwners := o.Owner || o.Exe
-	code = exitOK
-	var warnings []string
-	warn := func(err error) {
-		warnings = append(warnings, err.Error())
-		code = exitFailure
-	}
+	warn := func(err error) { snap.warnings = append(snap.warnings, err.Error()) }
 
 	kinds := o.Kinds
 	if kinds == 0 {
@@ -281,19 +315,14 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	socks, err := r.sockets.Collect(ctx, collect.Query{Kinds: kinds, TCPInfo: o.JSON || o.NDJSON || o.Info, Bound: o.Bound, Owners: wantOwners})
 	tableRead := time.Now() // monotonic, as the owner scan's times are
 	if err != nil && !collect.IsPartial(err) {
-		if ctx.Err() != nil {
-			return exitOK, true
-		}
-		sayf(r.env.Stderr, "gonetstat: reading the socket table: %v", err)
-		return exitFailure, false
+		return snap, err
 	}
 	if err != nil {
 		warn(err)
 	}
-	var stackNotice string
 	if o.Stack {
 		var rows []collect.Socket
-		rows, stackNotice = r.collectStacks(ctx, warn)
+		rows, snap.stackNotice = r.collectStacks(ctx, warn)
 		socks = append(socks, rows...)
 	}
 	if !wantOwners {
@@ -306,9 +335,8 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	socks = collect.Filter{Kinds: kinds, All: o.All, ListeningOnly: o.Listening, Bound: o.Bound}.Apply(socks)
 	collect.Sort(socks)
 
-	var notice string
 	if wantOwners {
-		notice = r.attachOwners(ctx, socks, owners, tableRead, warn)
+		snap.ownerNotice = r.attachOwners(ctx, socks, owners, tableRead, warn)
 		if err := r.attachContainers(socks); err != nil {
 			warn(err)
 		}
@@ -316,53 +344,68 @@ func (r *runner) once(ctx context.Context) (code int, interrupted bool) {
 	if r.names != nil {
 		r.names.Prepare(ctx, socks)
 	}
-	if ctx.Err() != nil {
-		return exitOK, true
-	}
-
-	hasStackRows := false
 	for i := range socks {
 		if socks[i].Stack != nil {
-			hasStackRows = true
+			snap.hasStackRows = true
 			break
 		}
 	}
+	snap.socks = socks
+	return snap, nil
+}
+
+// envelope is snap as the JSON document holds it.
+func (r *runner) envelope(snap snapshot) render.Envelope {
+	host, _ := r.env.Hostname()
+	return render.Envelope{Host: host, Time: r.env.Now().UTC(), Sockets: snap.socks, Warnings: snap.warnings}
+}
+
+// textOptions are the -ano text's options for rows socks.
+func (r *runner) textOptions(socks []collect.Socket) render.TextOptions {
+	o := r.opt
+	// -b alone adds the program line, not the PID column, as on
+	// Windows; -bo shows both.
+	topt := render.TextOptions{PID: o.Owner, Exe: o.Exe, Source: o.Stack, NetNS: manyNamespaces(socks)}
+	if r.names != nil {
+		topt.Names = r.names
+	}
+	return topt
+}
+
+// print writes snap as asked, then its notices and warnings on stderr,
+// and returns the exit code.
+func (r *runner) print(snap snapshot) int {
+	o := r.opt
+	var err error
 	switch {
 	case o.Info:
-		err = render.Info(r.env.Stdout, socks, render.InfoOptions{PID: o.Owner, Source: o.Stack, Stack: hasStackRows})
-	case o.JSON || o.NDJSON:
-		host, _ := r.env.Hostname()
-		env := render.Envelope{Host: host, Time: r.env.Now().UTC(), Sockets: socks, Warnings: warnings}
-		if o.JSON {
-			err = render.JSON(r.env.Stdout, env)
-		} else {
-			err = render.NDJSON(r.env.Stdout, env)
-		}
+		err = render.Info(r.env.Stdout, snap.socks, render.InfoOptions{PID: o.Owner, Source: o.Stack, Stack: snap.hasStackRows})
+	case o.JSON:
+		err = render.JSON(r.env.Stdout, r.envelope(snap))
+	case o.NDJSON:
+		err = render.NDJSON(r.env.Stdout, r.envelope(snap))
 	default:
-		// -b alone adds the program line, not the PID column, as on
-		// Windows; -bo shows both.
-		topt := render.TextOptions{PID: o.Owner, Exe: o.Exe, Source: o.Stack, NetNS: manyNamespaces(socks)}
-		if r.names != nil {
-			topt.Names = r.names
-		}
-		err = render.Text(r.env.Stdout, socks, topt)
+		err = render.Text(r.env.Stdout, snap.socks, r.textOptions(snap.socks))
 	}
 	if err != nil {
 		sayf(r.env.Stderr, "gonetstat: writing the table: %v", err)
-		return exitFailure, false
+		return exitFailure
 	}
-	if stackNotice != "" && !r.noStackSaid {
+	if snap.stackNotice != "" && !r.noStackSaid {
 		r.noStackSaid = true
-		sayf(r.env.Stderr, "gonetstat: %s", stackNotice)
+		sayf(r.env.Stderr, "gonetstat: %s", snap.stackNotice)
 	}
-	if notice != "" && !r.noticed {
+	if snap.ownerNotice != "" && !r.noticed {
 		r.noticed = true
-		sayf(r.env.Stderr, "gonetstat: %s", notice)
+		sayf(r.env.Stderr, "gonetstat: %s", snap.ownerNotice)
 	}
-	for _, w := range warnings {
+	for _, w := range snap.warnings {
 		sayf(r.env.Stderr, "gonetstat: warning: %s", w)
 	}
-	return code, false
+	if len(snap.warnings) > 0 {
+		return exitFailure
+	}
+	return exitOK
 }
 
 // collectStacks reads every running mini-stack's table (--stack). A

@@ -68,6 +68,7 @@ Options (Windows netstat meanings; each has a long form):
   interval           redisplay every interval seconds until Ctrl-C
 
 Commands (each has its own --help):
+  bundle        one archive of the host's network state, for support
   stack run     a mini-stack on a TAP device, serving HTTP and echo (root)
   stack demo    one connection from both ends, kernel and mini-stack (root)
 
@@ -125,4 +126,58 @@ always has net_namespace.
 Exit status: 0 success; 1 a runtime failure, or a table known to be
 incomplete (printed, with a warning); 2 a usage error. Ctrl-C ends an
 interval loop with 0, or 1 if any of its snapshots was incomplete.
+`
+
+// bundleHelp is "gonetstat bundle --help" (docs/bundle.md says more).
+const bundleHelp = `Usage: gonetstat bundle [-o PATH|-] [--redact ip,host,mac] [--map-file PATH]
+                        [--duration D [--interval I]] [--netns NS | --all-netns]
+                        [--with-commands] [--max-size SIZE] [--timeout D]
+                        [--dry-run] [--strict] [-q]
+
+Write one diagnostic archive of this host's network: the socket table of
+every namespace with owners and containers (exactly "-ano --all-netns
+--json", and its -ano text), each namespace's routes, interfaces,
+counters, ARP/NDP neighbours and policy rules (JSON and -r -e -s text),
+the raw /proc/net files, selected net.* sysctls and the host's facts.
+Each part is read by a collector with its own deadline; one that fails
+or hangs is recorded, and the archive is still written. Secrets are
+always scrubbed from free text. Review the archive before sharing it.
+
+Options:
+  -o, --output PATH   where to write it ("-": standard output); default
+                      gonetstat-bundle_<host>_<UTC time>.tar.gz (.zip on
+                      Windows) here, with PATH.sha256 beside it
+      --redact KINDS  replace ip, host and/or mac (comma-separated) by
+                      consistent pseudonyms; addresses keep their subnets,
+                      loopback, link-local, multicast and ports stay
+      --map-file PATH the pseudonym map, kept outside the archive (0600)
+                      and reused by the next run so bundles agree; default
+                      gonetstat-bundle_<host>.map.json beside the archive
+      --duration D    also sample the socket table for D (at most 4m) ...
+      --interval I    ... every I (default 1s)
+      --netns NS      only that network namespace (default: every one as
+                      root, ours otherwise)
+      --all-netns     every network namespace (the default as root)
+      --with-commands also the output of ss -tuanpie, nstat -zas and nft
+                      list ruleset, where installed (never one that would
+                      load a kernel module)
+      --max-size SIZE stop collecting when the files reach SIZE before
+                      compression (100M, 1G; default 512M): later
+                      collectors are skipped
+      --timeout D     each collector's deadline (default 10s; commands
+                      30s; the whole run at most 5m)
+      --dry-run       print the plan and an estimate; write nothing
+      --strict        exit 3 when a collector was not ok, skipped or
+                      unavailable, or a file could not be scrubbed
+  -q, --quiet         no progress lines
+  -h, --help          this help
+
+One line per collector on stderr as it ends ("[ 3/11] reports/blue … ok
+(41 ms)"); at the end the archive's path, size and sha256, the bundle id
+and a summary. The archive is read back on any system with
+"gonetstat bundle inspect BUNDLE" and "gonetstat -ano --from BUNDLE".
+
+Exit status: 0 the archive was written and read back intact (even if some
+collectors failed: manifest.json says which); 1 no archive; 2 a usage
+error; 3 --strict and something was not clean.
 `

@@ -211,7 +211,7 @@ func TestIntegrationZombieLeader(t *testing.T) {
 	if os.Geteuid() != 0 {
 		return
 	}
-	runAsNobody(t, t.TempDir(), "TestZombieLeaderChild", zleaderChildEnv+"=1")
+	testenv.RunAsNobody(t, t.TempDir(), "TestZombieLeaderChild", zleaderChildEnv+"=1")
 }
 
 // zleaderChildEnv marks the run of TestZombieLeaderChild as nobody.
@@ -341,7 +341,7 @@ func TestIntegrationViewNamespace(t *testing.T) {
 	// nobody: init is hidden, and so may be the holders of sockets.
 	setpriv, err := exec.LookPath("setpriv")
 	testenv.SkipWithout(t, err == nil, "setpriv(1) from util-linux")
-	exe := copyForNobody(t, t.TempDir())
+	exe := testenv.CopyForNobody(t, t.TempDir())
 	out, err = exec.Command(unshare, "--mount", "--fork", "sh", "-c",
 		`mount -t proc -o hidepid=2 proc /proc && exec "$0" --reuid=65534 --regid=65534 --clear-groups env PROCFD_VIEW_CHILD=1 "$1" -test.run=^TestIntegrationViewNamespace$`,
 		setpriv, exe).CombinedOutput()
@@ -440,55 +440,7 @@ func TestIntegrationDenied(t *testing.T) {
 		checkDenied(t, root)
 		return
 	}
-	runAsNobody(t, root, "TestDeniedChild", "PROCFD_CHILD_ROOT="+root)
-}
-
-// runAsNobody runs the test named test of a copy of this binary (made in
-// dir, see copyForNobody) as nobody, with env added, and fails t unless
-// it passed.
-func runAsNobody(t *testing.T, dir, test, env string) {
-	t.Helper()
-	cmd := exec.Command(copyForNobody(t, dir), "-test.run=^"+test+"$", "-test.v")
-	cmd.Env = append(os.Environ(), env)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s as nobody failed: %v\n%s", test, err, out)
-	}
-	if !strings.Contains(string(out), "--- PASS: "+test) {
-		t.Fatalf("%s as nobody did not run:\n%s", test, out)
-	}
-}
-
-// copyForNobody copies this test binary into dir, a directory made by
-// t.TempDir, and lets other users reach it; it returns the copy's path.
-// Only the directories t.TempDir made below TMPDIR are opened: TMPDIR and
-// what is above it belong to the user (compared cleaned, as TMPDIR=/tmp/
-// would otherwise walk on and chmod /tmp itself to 0755).
-func copyForNobody(t *testing.T, dir string) string {
-	t.Helper()
-	tmp := filepath.Clean(os.TempDir())
-	for d := dir; strings.HasPrefix(d, tmp+string(filepath.Separator)); d = filepath.Dir(d) {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fi, err := os.Stat(tmp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode().Perm()&0o001 == 0 {
-		t.Fatalf("TMPDIR %s (mode %v) is not searchable by other users, so a child running as nobody cannot reach %s; point TMPDIR at a directory such as /tmp", tmp, fi.Mode().Perm(), dir)
-	}
-	bin, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	exe := filepath.Join(dir, "procfd.test") // not numeric: not a process
-	if err := os.WriteFile(exe, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return exe
+	testenv.RunAsNobody(t, root, "TestDeniedChild", "PROCFD_CHILD_ROOT="+root)
 }
 
 func TestDeniedChild(t *testing.T) {

@@ -1,5 +1,6 @@
 // wire.go holds the rtnetlink request encoder and the reply decoder for
-// links, addresses and routes: bytes in, model out, no system calls.
+// links, addresses, routes, neighbours and policy rules: bytes in, model
+// out, no system calls.
 
 package rtnl
 
@@ -26,6 +27,10 @@ const (
 	RTMGetAddr  = 22
 	RTMNewRoute = 24
 	RTMGetRoute = 26
+	RTMNewNeigh = 28
+	RTMGetNeigh = 30
+	RTMNewRule  = 32
+	RTMGetRule  = 34
 
 	afUnspec = 0
 	afInet   = 2
@@ -36,6 +41,24 @@ const (
 	rtmsgLen     = 12 // struct rtmsg
 	rtnexthopLen = 8  // struct rtnexthop
 	rtaHdrLen    = 4  // struct rtattr
+	ndmsgLen     = 12 // struct ndmsg (linux/neighbour.h)
+	fibRuleLen   = 12 // struct fib_rule_hdr (linux/fib_rules.h)
+
+	ndaDst    = 1    // NDA_DST
+	ndaLladdr = 2    // NDA_LLADDR
+	ntfRouter = 0x80 // NTF_ROUTER
+
+	fraDst      = 1   // FRA_DST
+	fraSrc      = 2   // FRA_SRC
+	fraIifname  = 3   // FRA_IIFNAME
+	fraGoto     = 4   // FRA_GOTO
+	fraPriority = 6   // FRA_PRIORITY
+	fraFwmark   = 10  // FRA_FWMARK
+	fraTable    = 15  // FRA_TABLE, a u32 superseding the header's table
+	fraFwmask   = 16  // FRA_FWMASK
+	fraOifname  = 17  // FRA_OIFNAME
+	fraProtocol = 21  // FRA_PROTOCOL
+	fibInvert   = 0x2 // FIB_RULE_INVERT
 
 	iffUp = 0x1 // IFF_UP
 
@@ -78,8 +101,10 @@ type (
 	MessageError = nlmsg.MessageError
 )
 
-// Request encodes one dump request: typ is RTMGetLink, RTMGetAddr or
-// RTMGetRoute, family 0 (every family), 2 (AF_INET) or 10 (AF_INET6).
+// Request encodes one dump request: typ is RTMGetLink, RTMGetAddr,
+// RTMGetRoute, RTMGetNeigh or RTMGetRule, family 0 (every family), 2
+// (AF_INET) or 10 (AF_INET6). The body of the last three (rtmsg, ndmsg,
+// fib_rule_hdr) is 12 bytes, family first.
 func Request(typ uint16, family uint8, seq uint32) []byte {
 	body := rtmsgLen
 	switch typ {
@@ -103,9 +128,11 @@ type Addr struct {
 // Messages collects what the replies of the link, address and route dumps
 // hold; Table joins them.
 type Messages struct {
-	Links  []collect.Interface
-	Addrs  []Addr
-	Routes []collect.Route
+	Links      []collect.Interface
+	Addrs      []Addr
+	Routes     []collect.Route
+	Neighbours []collect.Neighbour
+	Rules      []collect.Rule
 	// Cloned counts the route cache entries (RTM_F_CLONED) a dump
 	// returned: they are not routes of a table, and are left out.
 	Cloned int
@@ -116,6 +143,8 @@ func (m *Messages) Append(o Messages) {
 	m.Links = append(m.Links, o.Links...)
 	m.Addrs = append(m.Addrs, o.Addrs...)
 	m.Routes = append(m.Routes, o.Routes...)
+	m.Neighbours = append(m.Neighbours, o.Neighbours...)
+	m.Rules = append(m.Rules, o.Rules...)
 	m.Cloned += o.Cloned
 }
 
@@ -148,6 +177,10 @@ func (m *Messages) decode(msg nlmsg.Message) error {
 		return m.decodeAddr(msg.Data)
 	case RTMNewRoute:
 		return m.decodeRoute(msg.Data)
+	case RTMNewNeigh:
+		return m.decodeNeigh(msg.Data)
+	case RTMNewRule:
+		return m.decodeRule(msg.Data)
 	}
 	return fmt.Errorf("unexpected message type %d", msg.Type)
 }
@@ -339,6 +372,122 @@ func (m *Messages) decodeRoute(b []byte) error {
 	return nil
 }
 
+// decodeNeigh decodes an RTM_NEWNEIGH: struct ndmsg and its attributes.
+func (m *Messages) decodeNeigh(b []byte) error {
+	if len(b) < ndmsgLen {
+		return fmt.Errorf("ndmsg of %d bytes, want %d", len(b), ndmsgLen)
+	}
+	fam := b[0]
+	if fam != afInet && fam != afInet6 {
+		return fmt.Errorf("neighbour of address family %d", fam)
+	}
+	n := collect.Neighbour{
+		IfIndex: native.Uint32(b[4:]),
+		State:   collect.NeighState(native.Uint16(b[8:])),
+		Router:  b[10]&ntfRouter != 0,
+	}
+	err := walkAttrs(b[ndmsgLen:], func(typ uint16, p []byte) error {
+		var err error
+		switch typ {
+		case ndaDst:
+			n.Addr, err = ipAttr(fam, p, "NDA_DST")
+		case ndaLladdr:
+			if len(p) > 0 {
+				n.MAC = net.HardwareAddr(slices.Clone(p))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !n.Addr.IsValid() {
+		return fmt.Errorf("neighbour on interface %d without NDA_DST", n.IfIndex)
+	}
+	m.Neighbours = append(m.Neighbours, n)
+	return nil
+}
+
+// decodeRule decodes an RTM_NEWRULE: struct fib_rule_hdr and its
+// attributes. A selector the kernel leaves out matches anything.
+func (m *Messages) decodeRule(b []byte) error {
+	if len(b) < fibRuleLen {
+		return fmt.Errorf("fib_rule_hdr of %d bytes, want %d", len(b), fibRuleLen)
+	}
+	fam, dstLen, srcLen := b[0], int(b[1]), int(b[2])
+	if fam != afInet && fam != afInet6 {
+		return fmt.Errorf("rule of address family %d", fam)
+	}
+	r := collect.Rule{
+		IPv6:   fam == afInet6,
+		TOS:    b[3],
+		Table:  uint32(b[4]),
+		Action: collect.RuleAction(b[7]),
+		Invert: native.Uint32(b[8:])&fibInvert != 0,
+	}
+	var src, dst netip.Addr
+	err := walkAttrs(b[fibRuleLen:], func(typ uint16, p []byte) error {
+		var err error
+		switch typ {
+		case fraDst:
+			dst, err = ipAttr(fam, p, "FRA_DST")
+		case fraSrc:
+			src, err = ipAttr(fam, p, "FRA_SRC")
+		case fraIifname:
+			r.IIfName, err = ifnameAttr(p, "FRA_IIFNAME")
+		case fraOifname:
+			r.OIfName, err = ifnameAttr(p, "FRA_OIFNAME")
+		case fraGoto:
+			r.Goto, err = u32Attr(p, "FRA_GOTO")
+		case fraPriority:
+			r.Priority, err = u32Attr(p, "FRA_PRIORITY")
+		case fraFwmark:
+			r.FwMark, err = u32Attr(p, "FRA_FWMARK")
+		case fraFwmask:
+			r.FwMask, err = u32Attr(p, "FRA_FWMASK")
+		case fraTable:
+			r.Table, err = u32Attr(p, "FRA_TABLE")
+		case fraProtocol:
+			if len(p) != 1 {
+				return fmt.Errorf("FRA_PROTOCOL of %d bytes, want 1", len(p))
+			}
+			r.Protocol = collect.RouteProtocol(p[0])
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, sel := range [...]struct {
+		addr netip.Addr
+		bits int
+		to   *netip.Prefix
+		name string
+	}{{src, srcLen, &r.Src, "source"}, {dst, dstLen, &r.Dst, "destination"}} {
+		switch {
+		case sel.addr.IsValid() && sel.bits <= sel.addr.BitLen():
+			*sel.to = netip.PrefixFrom(sel.addr, sel.bits)
+		case sel.addr.IsValid():
+			return fmt.Errorf("rule %s prefix length %d for %v", sel.name, sel.bits, sel.addr)
+		case sel.bits != 0:
+			return fmt.Errorf("rule %s prefix length %d without an address", sel.name, sel.bits)
+		}
+	}
+	m.Rules = append(m.Rules, r)
+	return nil
+}
+
+// ifnameAttr decodes an interface name attribute (NUL-terminated).
+func ifnameAttr(p []byte, name string) (string, error) {
+	if i := slices.Index(p, 0); i >= 0 {
+		p = p[:i]
+	}
+	if len(p) >= maxIfnameBytes {
+		return "", fmt.Errorf("%s of %d bytes", name, len(p))
+	}
+	return string(p), nil
+}
+
 // walkAttrs calls f for each rtattr and stops at the first error, its
 // own (an attribute whose length does not fit) or f's.
 func walkAttrs(attrs []byte, f func(typ uint16, payload []byte) error) error {
@@ -419,6 +568,19 @@ func (m *Messages) Table() collect.RouteTable {
 		}
 	}
 	return t
+}
+
+// NamedNeighbours returns the neighbours listed, in dump order, each
+// named by its interface in t when t lists it.
+func (m *Messages) NamedNeighbours(t *collect.RouteTable) []collect.Neighbour {
+	out := make([]collect.Neighbour, len(m.Neighbours))
+	for i, n := range m.Neighbours {
+		if ifc := t.Interface(n.IfIndex); ifc != nil {
+			n.IfName = ifc.Name
+		}
+		out[i] = n
+	}
+	return out
 }
 
 // DecodeTable decodes a buffer holding whole dumps (links, addresses and

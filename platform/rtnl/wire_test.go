@@ -282,7 +282,22 @@ func FuzzDecodeTable(f *testing.F) {
 	}
 	f.Add(data)
 	f.Add(handMade())
+	f.Add(handMadeNeighbours())
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var m Messages
+		Decode(data, 0, &m)
+		for _, n := range m.Neighbours {
+			if !n.Addr.IsValid() {
+				t.Fatalf("neighbour without an address: %+v", n)
+			}
+		}
+		for _, r := range m.Rules {
+			for _, p := range []netip.Prefix{r.Src, r.Dst} {
+				if p.IsValid() && p.Addr().Is6() != r.IPv6 {
+					t.Fatalf("rule of the other family: %+v", r)
+				}
+			}
+		}
 		tab, err := DecodeTable(data)
 		for _, r := range tab.IPv4 {
 			if !r.Dst.IsValid() || !r.Dst.Addr().Is4() {

@@ -1,0 +1,13 @@
+// main_test.go fails the package's tests if they leave a file descriptor
+// open (internal/testenv.MainWithFDCheck): a staged file, an archive, a
+// pinned namespace.
+
+package bundle
+
+import (
+	"testing"
+
+	"github.com/gonetstat/gonetstat/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.MainWithFDCheck(m) }
