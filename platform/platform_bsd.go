@@ -48,3 +48,8 @@ func osProtocols(context.Context, Config) (collect.ProtoCounters, error) {
 
 // osContainers: no cgroups, no containers to name.
 func osContainers(Config) func(pid int) (*collect.Container, error) { return nil }
+
+// osNeighbours: gopsutil reads no ARP/NDP cache nor policy rules.
+func osNeighbours(context.Context, Config) ([]collect.Neighbour, []collect.Rule, error) {
+	return nil, nil, fmt.Errorf("neighbours and policy rules on %s: gopsutil, which gonetstat reads the system through, has none: %w", runtime.GOOS, collect.ErrUnsupported)
+}

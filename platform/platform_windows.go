@@ -56,3 +56,10 @@ func osProtocols(ctx context.Context, cfg Config) (collect.ProtoCounters, error)
 }
 
 func osContainers(Config) func(pid int) (*collect.Container, error) { return nil }
+
+// osNeighbours: the bundle's neighbour cache and policy rules are read on
+// Linux only (Windows' GetIpNetTable2 is not wired yet; Windows has no
+// policy rules).
+func osNeighbours(context.Context, Config) ([]collect.Neighbour, []collect.Rule, error) {
+	return nil, nil, noWindows("neighbours and policy rules")
+}
