@@ -142,6 +142,17 @@ func bounded(field string, v *uint64, limit uint64) (uint64, error) {
 	return *v, nil
 }
 
+// queue reads an optional queue length into q; absent reports that the
+// document left it out.
+func queue(field string, v *uint64, q *uint32) (absent bool, err error) {
+	if v == nil {
+		return true, nil
+	}
+	n, err := bounded(field, v, math.MaxUint32)
+	*q = uint32(n)
+	return false, err
+}
+
 // u32Field is one 32-bit field of a decoded object: its JSON name, the
 // value read (nil: absent) and where it goes.
 type u32Field struct {

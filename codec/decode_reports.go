@@ -649,8 +649,7 @@ func decodeCounters(raw json.RawMessage, c *collect.InterfaceCounters) error {
 		dst  *uint64
 	}{
 		{"rx_bytes", w.RxBytes, &c.RxBytes}, {"rx_packets", w.RxPackets, &c.RxPackets},
-		{"rx_errors", w.RxErrors, &c.RxErrors}, {"rx_drops", w.RxDrops, &c.RxDrops},
-		{"rx_multicast", w.RxMulticast, &c.RxMulticast}, {"tx_bytes", w.TxBytes, &c.TxBytes},
+		{"rx_errors", w.RxErrors, &c.RxErrors}, {"tx_bytes", w.TxBytes, &c.TxBytes},
 		{"tx_packets", w.TxPackets, &c.TxPackets}, {"tx_errors", w.TxErrors, &c.TxErrors},
 		{"tx_drops", w.TxDrops, &c.TxDrops},
 	} {
@@ -658,6 +657,19 @@ func decodeCounters(raw json.RawMessage, c *collect.InterfaceCounters) error {
 			return missing(f.name)
 		}
 		*f.dst = *f.v
+	}
+	// rx_drops and rx_multicast are left out where the system does not
+	// count them (macOS, FreeBSD): absent is absent, not 0.
+	for _, f := range [...]struct {
+		v      *uint64
+		dst    *uint64
+		absent *bool
+	}{{w.RxDrops, &c.RxDrops, &c.NoRxDrops}, {w.RxMulticast, &c.RxMulticast, &c.NoRxMulticast}} {
+		if f.v == nil {
+			*f.absent = true
+		} else {
+			*f.dst = *f.v
+		}
 	}
 	return nil
 }

@@ -85,6 +85,11 @@ func roundTripReports(t *testing.T) Reports {
 	r.Rules[1] = v6
 	// A neighbour may be IPv6, link-local with its zone.
 	r.Neighbours[1].Addr = netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80, 15: 9}).WithZone(r.Neighbours[1].IfName)
+	// rx_drops and rx_multicast are left out where the system does not
+	// count them (NoRxDrops, NoRxMulticast): the counts then mean
+	// nothing. The other half: counted, with their values.
+	r.Interfaces[0].NoRxDrops, r.Interfaces[0].NoRxMulticast = false, false
+	r.Interfaces[1].RxDrops, r.Interfaces[1].RxMulticast = 0, 0
 	// The writer lists routes in the text's order.
 	collect.SortRoutes(rt.IPv4)
 	collect.SortRoutes(rt.IPv6)
@@ -205,6 +210,7 @@ func TestDecodeReportsErrors(t *testing.T) {
 		{"negative table", routes(ifc, edit(route, `"table":254`, `"table":-1`)), "ipv4 route 1 field table: number -1 where the schema has uint64"},
 		{"bad gateway", routes(ifc, edit(route, "198.18.5.254", "198.18.5")), "ipv4 route 1 field gateway: ParseAddr"},
 		{"counters missing", head + `"interfaces":[` + counters + `,` + edit(counters, `"tx_drops":0`, `"x":0`) + `]}`, "interface counters 1 field tx_drops: missing"},
+		{"rx_drops string", head + `"interfaces":[` + edit(counters, `"rx_drops":0`, `"rx_drops":"0"`) + `]}`, "interface counters 0 field rx_drops: string where the schema has uint64"},
 		{"counters negative", head + `"interfaces":[` + edit(counters, `"rx_bytes":1`, `"rx_bytes":-1`) + `]}`, "interface counters 0 field rx_bytes: number -1 where the schema has uint64"},
 		{"counter fraction", head + `"protocols":{"Tcp":{"ActiveOpens":1.5}}}`, `protocols group "Tcp"`},
 		{"counter too big", head + `"protocols":{"Tcp":{"ActiveOpens":9223372036854775808}}}`, `protocols group "Tcp"`},

@@ -331,21 +331,14 @@ func decodeSocket(raw json.RawMessage, s *collect.Socket, shared sharedValues) e
 		s.Cookie = *w.Cookie
 	}
 	// send_queue is left out when the source cannot give it (a listener
-	// read from /proc/net): absent is absent.
-	if w.SendQueue == nil {
-		s.NoSendQ = true
-	} else {
-		sq, err := bounded("send_queue", w.SendQueue, math.MaxUint32)
-		if err != nil {
-			return err
-		}
-		s.SendQ = uint32(sq)
-	}
-	rq, err := bounded("recv_queue", w.RecvQueue, math.MaxUint32)
-	if err != nil {
+	// read from /proc/net), recv_queue too (macOS, FreeBSD): absent is
+	// absent.
+	if s.NoSendQ, err = queue("send_queue", w.SendQueue, &s.SendQ); err != nil {
 		return err
 	}
-	s.RecvQ = uint32(rq)
+	if s.NoRecvQ, err = queue("recv_queue", w.RecvQueue, &s.RecvQ); err != nil {
+		return err
+	}
 
 	if w.TCPInfo != nil {
 		if s.TCP, err = decodeTCP(w.TCPInfo); err != nil {

@@ -227,7 +227,7 @@ func fullSocket() collect.Socket {
 // minimalSocket has nothing optional: SocketsJSON prints only the fields
 // documented as never omitted.
 func minimalSocket() collect.Socket {
-	return collect.Socket{Proto: collect.ProtoUDP, Family: collect.FamilyIPv4, NoSendQ: true,
+	return collect.Socket{Proto: collect.ProtoUDP, Family: collect.FamilyIPv4, NoSendQ: true, NoRecvQ: true,
 		Local: netip.MustParseAddrPort("0.0.0.0:53"), Remote: netip.MustParseAddrPort("0.0.0.0:0"), State: collect.StateClose}
 }
 

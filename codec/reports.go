@@ -297,8 +297,12 @@ func appendCounters(b []byte, c *collect.InterfaceCounters) []byte {
 	b = appendUint(b, "rx_bytes", c.RxBytes)
 	b = appendUint(b, "rx_packets", c.RxPackets)
 	b = appendUint(b, "rx_errors", c.RxErrors)
-	b = appendUint(b, "rx_drops", c.RxDrops)
-	b = appendUint(b, "rx_multicast", c.RxMulticast)
+	if !c.NoRxDrops {
+		b = appendUint(b, "rx_drops", c.RxDrops)
+	}
+	if !c.NoRxMulticast {
+		b = appendUint(b, "rx_multicast", c.RxMulticast)
+	}
 	b = appendUint(b, "tx_bytes", c.TxBytes)
 	b = appendUint(b, "tx_packets", c.TxPackets)
 	b = appendUint(b, "tx_errors", c.TxErrors)

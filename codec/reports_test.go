@@ -434,3 +434,20 @@ func BenchmarkReportsJSON(b *testing.B) {
 		ReportsNDJSON(io.Discard, r)
 	}
 }
+
+// TestReportsJSONAbsentCounters: a counter the system does not keep is
+// left out of its interface's object, not written as 0.
+func TestReportsJSONAbsentCounters(t *testing.T) {
+	r := Reports{HasInterfaces: true, Interfaces: []collect.InterfaceCounters{
+		{Name: "en0", RxDrops: 0, NoRxDrops: true, NoRxMulticast: true},
+		{Name: "em0", NoRxMulticast: true},
+	}}
+	var buf bytes.Buffer
+	if err := ReportsJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "rx_multicast") || strings.Count(out, `"rx_drops":0`) != 1 {
+		t.Errorf("want rx_multicast left out of both and rx_drops out of en0's only:\n%s", out)
+	}
+}

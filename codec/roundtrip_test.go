@@ -201,11 +201,13 @@ func roundTripTable(t *testing.T) Envelope {
 		s.Source.Kind = "stack" // Name keeps its filled value
 		// stack_info.age_ms carries whole milliseconds.
 		s.Stack.Age *= time.Millisecond
-		// send_queue is omitted when the source cannot give it
-		// (NoSendQ): the model's SendQ then means nothing.
-		s.SendQ = 0
+		// send_queue and recv_queue are omitted when the source cannot
+		// give them (NoSendQ, NoRecvQ): the model's SendQ and RecvQ then
+		// mean nothing.
+		s.SendQ, s.RecvQ = 0, 0
 	})
-	kernel.NoSendQ = false // the other half of the send_queue rule: shown, with its value
+	// the other half of the queue rules: shown, with their values
+	kernel.NoSendQ, kernel.NoRecvQ = false, false
 	return Envelope{
 		Host: "h", Time: time.Date(2026, 11, 25, 4, 10, 0, 123456789, time.UTC), Warnings: []string{"w1", "w2"},
 		Sockets: []collect.Socket{kernel, stack},

@@ -156,7 +156,9 @@ func appendSocket(b []byte, s *collect.Socket) []byte {
 		// backlog limit, and that 0 would be a wrong number.
 		b = appendUint(b, "send_queue", uint64(s.SendQ))
 	}
-	b = appendUint(b, "recv_queue", uint64(s.RecvQ))
+	if !s.NoRecvQ {
+		b = appendUint(b, "recv_queue", uint64(s.RecvQ))
+	}
 	if t := s.TCP; t != nil {
 		b = appendTCPInfo(b, t)
 	}

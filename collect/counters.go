@@ -12,6 +12,11 @@ type InterfaceCounters struct {
 	RxBytes, RxPackets, RxErrors, RxDrops uint64
 	RxMulticast                           uint64 // multicast packets received
 	TxBytes, TxPackets, TxErrors, TxDrops uint64
+
+	// NoRxDrops and NoRxMulticast say the system does not count them
+	// (macOS's netstat -i has no input drops, neither macOS's nor
+	// FreeBSD's counts multicast): absent is absent, not 0.
+	NoRxDrops, NoRxMulticast bool
 }
 
 // ProtoCounters are the per-protocol counters of one network namespace,

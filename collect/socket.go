@@ -210,6 +210,9 @@ type Socket struct {
 	// where sock_diag reports its backlog limit. Absent is absent, so
 	// JSON leaves send_queue out rather than print a wrong 0.
 	NoSendQ bool
+	// NoRecvQ says RecvQ is unknown: macOS's lsof and FreeBSD's sockstat
+	// print no queues (docs/platforms.md).
+	NoRecvQ bool
 
 	Local  netip.AddrPort
 	Remote netip.AddrPort

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows && !darwin && !freebsd
 
 // platform_other.go is the one stub of the OS seam: on a system without
 // its own platform_<goos>.go every report is refused with

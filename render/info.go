@@ -76,7 +76,11 @@ func Info(w io.Writer, socks []collect.Socket, opt InfoOptions) error {
 		if !s.NoSendQ {
 			sendQ = strconv.FormatUint(uint64(s.SendQ), 10)
 		}
-		row = append(row, sendQ, strconv.FormatUint(uint64(s.RecvQ), 10))
+		recvQ := "-" // unknown: macOS and FreeBSD print no queues
+		if !s.NoRecvQ {
+			recvQ = strconv.FormatUint(uint64(s.RecvQ), 10)
+		}
+		row = append(row, sendQ, recvQ)
 		if ti := s.TCP; ti != nil {
 			ss := "-" // unset: no loss seen yet
 			if ti.SndSsthresh > 0 {

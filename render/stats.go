@@ -119,7 +119,7 @@ var statsSectionList = []statsSection{
 	{which: codec.StatsICMPv4, title: "ICMPv4 Statistics", icmp: icmp4Rows},
 	{which: codec.StatsICMPv6, title: "ICMPv6 Statistics", icmp: icmp6Rows},
 	{which: codec.StatsTCP, title: "TCP Statistics for IPv4 and IPv6", rows: tcpRows,
-		note: "(Linux keeps one set of TCP counters for IPv4 and IPv6 together)"},
+		note: "(one set of counters for IPv4 and IPv6: Linux keeps them together, Windows' two are added)"},
 	{which: codec.StatsUDPv4, title: "UDP Statistics for IPv4", rows: udpRows},
 	{which: codec.StatsUDPv6, title: "UDP Statistics for IPv6", rows: udpRows},
 }
@@ -196,12 +196,24 @@ func InterfaceStats(w io.Writer, ifs []collect.InterfaceCounters) error {
 		}
 		return sum.String()
 	}
+	// A total over interfaces of which one does not count it would be a
+	// lie: "-", as for what the system never counts.
+	unless := func(absent func(collect.InterfaceCounters) bool, s string) string {
+		for _, i := range ifs {
+			if !i.Loopback && absent(i) {
+				return "-"
+			}
+		}
+		return s
+	}
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
 	totals := [][3]string{
 		{"Bytes", total(func(i collect.InterfaceCounters) uint64 { return i.RxBytes }), total(func(i collect.InterfaceCounters) uint64 { return i.TxBytes })},
 		{"Packets", total(func(i collect.InterfaceCounters) uint64 { return i.RxPackets }), total(func(i collect.InterfaceCounters) uint64 { return i.TxPackets })},
-		{"Multicast packets", total(func(i collect.InterfaceCounters) uint64 { return i.RxMulticast }), "-"},
-		{"Discards", total(func(i collect.InterfaceCounters) uint64 { return i.RxDrops }), total(func(i collect.InterfaceCounters) uint64 { return i.TxDrops })},
+		{"Multicast packets", unless(func(i collect.InterfaceCounters) bool { return i.NoRxMulticast },
+			total(func(i collect.InterfaceCounters) uint64 { return i.RxMulticast })), "-"},
+		{"Discards", unless(func(i collect.InterfaceCounters) bool { return i.NoRxDrops },
+			total(func(i collect.InterfaceCounters) uint64 { return i.RxDrops })), total(func(i collect.InterfaceCounters) uint64 { return i.TxDrops })},
 		{"Errors", total(func(i collect.InterfaceCounters) uint64 { return i.RxErrors }), total(func(i collect.InterfaceCounters) uint64 { return i.TxErrors })},
 	}
 	colw := 16
@@ -218,7 +230,11 @@ func InterfaceStats(w io.Writer, ifs []collect.InterfaceCounters) error {
 	head := []string{"Interface", "RX bytes", "RX packets", "RX errors", "RX drops", "TX bytes", "TX packets", "TX errors", "TX drops"}
 	rows := make([][]string, 0, len(ifs))
 	for _, i := range ifs {
-		rows = append(rows, []string{safetext.Text(i.Name), u(i.RxBytes), u(i.RxPackets), u(i.RxErrors), u(i.RxDrops),
+		rxDrops := u(i.RxDrops)
+		if i.NoRxDrops {
+			rxDrops = "-"
+		}
+		rows = append(rows, []string{safetext.Text(i.Name), u(i.RxBytes), u(i.RxPackets), u(i.RxErrors), rxDrops,
 			u(i.TxBytes), u(i.TxPackets), u(i.TxErrors), u(i.TxDrops)})
 	}
 	widths := make([]int, len(head))

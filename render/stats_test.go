@@ -77,6 +77,39 @@ func TestInterfaceStatsTotalsLeaveOutLoopback(t *testing.T) {
 	}
 }
 
+// TestInterfaceStatsAbsentCounters: a counter the system does not keep
+// (macOS: input drops; macOS and FreeBSD: multicast) is "-", in its
+// interface's line and in the totals it would make a lie of; a loopback
+// interface's absence does not take the totals' away.
+func TestInterfaceStatsAbsentCounters(t *testing.T) {
+	ifs := []collect.InterfaceCounters{
+		{Name: "lo0", Loopback: true, RxDrops: 1, NoRxMulticast: true},
+		{Name: "en0", RxBytes: 10, RxDrops: 3, RxMulticast: 4},
+		{Name: "en1", RxBytes: 20, NoRxDrops: true, NoRxMulticast: true, TxDrops: 5},
+	}
+	var b bytes.Buffer
+	if err := InterfaceStats(&b, ifs); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\nMulticast packets                 -               -\n",
+		"\nDiscards                          -               5\n",
+		"\nen0              10           0          0         3",
+		"\nen1              20           0          0         -",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	if err := InterfaceStats(&b, ifs[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\nMulticast packets                 4               -\n") {
+		t.Errorf("loopback's absent multicast hid en0's:\n%s", b.String())
+	}
+}
+
 func TestInterfaceStatsEscapesNames(t *testing.T) {
 	var b bytes.Buffer
 	if err := InterfaceStats(&b, []collect.InterfaceCounters{{Name: "ev\x1b[2Jil"}}); err != nil {

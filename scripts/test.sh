@@ -2,7 +2,8 @@
 # scripts/test.sh runs gonetstat's whole test suite, installing first what
 # the tests need (ss and ip from iproute2, jq, procps; curl, tshark, nftables
 # and ping for the mini-stack's interop tests over TAP in stack/interop; a C
-# compiler and the kernel's uapi headers for sockdiag's ABI check). It is
+# compiler and the kernel's uapi headers for sockdiag's ABI check; wine and
+# mingw-w64 for the Windows build's run in internal/e2e/wine). It is
 # what .ci/run calls and what the README tells a new machine to run. It
 # ends with the count of tests passed, failed and skipped, and why each
 # skipped one did.
@@ -34,18 +35,32 @@ command -v python3 >/dev/null || need+=(python3)
 command -v cc >/dev/null || need+=(gcc)
 [ -e /usr/include/linux/inet_diag.h ] || need+=(linux-libc-dev)
 command -v unshare >/dev/null || need+=(util-linux)
-if [ ${#need[@]} -gt 0 ]; then
+# Without their recommends (wine's would pull in the 32-bit wine, fonts and
+# more): 64-bit wine runs gonetstat.exe, and mingw builds the stand-in
+# bcryptprimitives.dll that Go 1.26 needs and wine 8 lacks.
+norec=()
+{ command -v wine >/dev/null && command -v wineserver >/dev/null && [ -x /usr/lib/wine/wine64 ]; } || norec+=(wine64 wine)
+command -v x86_64-w64-mingw32-gcc >/dev/null || norec+=(gcc-mingw-w64-x86-64-win32)
+if [ ${#need[@]} -gt 0 ] || [ ${#norec[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "test.sh: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
+		hint=""
+		[ ${#need[@]} -eq 0 ] || hint="apt-get install ${need[*]}"
+		[ ${#norec[@]} -eq 0 ] || hint="${hint:+$hint; }apt-get install --no-install-recommends ${norec[*]}"
+		echo "test.sh: missing ${need[*]} ${norec[*]}; install them ($hint) or run as root" >&2
 		exit 1
 	fi
-	echo "test.sh: installing ${need[*]}" >&2
+	echo "test.sh: installing ${need[*]} ${norec[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	# tshark's package asks whether non-root users may capture; say no
 	# before it asks.
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 	apt-get update -qq >/dev/null
-	apt-get install -y -qq "${need[@]}" >/dev/null
+	if [ ${#need[@]} -gt 0 ]; then
+		apt-get install -y -qq "${need[@]}" >/dev/null
+	fi
+	if [ ${#norec[@]} -gt 0 ]; then
+		apt-get install -y -qq --no-install-recommends "${norec[@]}" >/dev/null
+	fi
 fi
 if [ "$deps_only" = 1 ]; then
 	exit 0
@@ -62,10 +77,12 @@ fi
 echo "== go vet"
 go vet ./...
 
-echo "== cross-compile and vet (windows, darwin, freebsd)"
-for os in windows darwin freebsd; do
-	GOOS=$os GOARCH=amd64 go build -o /dev/null ./...
-	GOOS=$os GOARCH=amd64 go vet ./...
+echo "== cross-compile and vet (windows, darwin, freebsd; darwin on arm64 too)"
+# darwin/arm64 is most Macs, and gopsutil's process and purego's cgo
+# stand-in have files of their own for it.
+for target in windows/amd64 darwin/amd64 darwin/arm64 freebsd/amd64; do
+	GOOS=${target%/*} GOARCH=${target#*/} go build -o /dev/null ./...
+	GOOS=${target%/*} GOARCH=${target#*/} go vet ./...
 done
 
 echo "== go test"

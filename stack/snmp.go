@@ -22,8 +22,9 @@ type counter struct {
 }
 
 // WriteSNMP writes "Proto: names" / "Proto: values" line pairs for Ip,
-// Icmp, IcmpMsg, Tcp, Udp and TcpExt, with Linux's names for the counters
-// the stack keeps.
+// Icmp, IcmpMsg, Tcp, Udp, TcpExt and IpExt, with Linux's names for the
+// counters the stack keeps (IpExt's InMartians is the one Linux keeps
+// elsewhere).
 func (s *Stack) WriteSNMP(w io.Writer) error {
 	c := &s.Counters
 	u := func(v interface{ Load() uint64 }) int64 { return int64(v.Load()) }
@@ -85,12 +86,18 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 		{"Udp", []counter{
 			{"InDatagrams", u(&c.UDPInDatagrams)}, {"NoPorts", u(&c.UDPNoPorts)}, {"InErrors", u(&c.UDPInErrors)},
 			{"OutDatagrams", u(&c.UDPOutDatagrams)}, {"RcvbufErrors", u(&c.UDPRcvbufErrors)}, {"SndbufErrors", u(&c.UDPSndbufErrors)},
+			{"IgnoredMulti", u(&c.UDPIgnoredMulti)},
 		}},
 		{"TcpExt", []counter{
 			{"ListenDrops", u(&c.TCPListenDrops)}, {"TCPChallengeACK", u(&c.TCPChallengeACKs)},
 			{"TCPChallengeACKLimit", u(&c.TCPChallengeACKLimit)}, {"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
 			{"TCPTimeouts", u(&c.TCPTimeouts)}, {"TCPSackRecovery", u(&c.TCPSACKRecovery)}, {"TCPLossProbes", u(&c.TCPLossProbes)}, {"TCPDSACKRecv", u(&c.TCPDSACKRecv)},
+			{"OutOfWindowIcmps", u(&c.TCPOutOfWindowICMPs)},
 		}},
+		// InMartians is the stack's own name: Linux counts martian sources
+		// only in /proc/net/stat/rt_cache (in_martian_src), which has no
+		// place in these files.
+		{"IpExt", []counter{{"InMartians", u(&c.IPInMartians)}}},
 	}
 	bw := bufio.NewWriter(w)
 	for _, sec := range sections {

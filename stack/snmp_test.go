@@ -97,7 +97,7 @@ func TestWriteSNMP(t *testing.T) {
 	if in := m["Tcp.InSegs"]; in < int64(inBefore) || in > int64(inAfter) || m["Tcp.OutSegs"] == 0 || m["Ip.InReceives"] == 0 {
 		t.Errorf("segment counters (Tcp.InSegs between %d and %d): %v", inBefore, inAfter, m)
 	}
-	for _, sec := range []string{"Ip:", "Icmp:", "IcmpMsg:", "Tcp:", "Udp:", "TcpExt:"} {
+	for _, sec := range []string{"Ip:", "Icmp:", "IcmpMsg:", "Tcp:", "Udp:", "TcpExt:", "IpExt:"} {
 		if !strings.Contains(buf.String(), "\n"+sec) && !strings.HasPrefix(buf.String(), sec) {
 			t.Errorf("no %s lines", sec)
 		}

@@ -1,10 +1,12 @@
 // Package arp resolves IPv4 next hops to Ethernet addresses (RFC 826) for
-// the mini-stack: a cache with expiry, a bounded queue of frames waiting
+// the mini-stack: a bounded cache with expiry whose eviction order keeps a
+// flood from locking out new neighbours, a bounded queue of frames waiting
 // for an answer, and requests rate-limited and retried a bounded number
 // of times.
 package arp
 
 import (
+	"container/list"
 	"net/netip"
 	"sort"
 	"sync"
@@ -34,6 +36,14 @@ type Protocol struct {
 
 	mu    sync.Mutex
 	cache map[key]*entry
+	// Every entry is in one of two lists, which say what a full cache
+	// gives up for a new entry: first the entries learned from a peer's
+	// request and never used since, oldest first (anyone can make the
+	// stack learn thousands); then the others, least recently used first.
+	// A flood of requests from spoofed senders so pushes out only its own
+	// entries, the neighbours the stack talks to stay, and a new neighbour
+	// always finds room.
+	learned, used list.List
 }
 
 type key struct {
@@ -42,12 +52,15 @@ type key struct {
 }
 
 type entry struct {
+	key      key
 	mac      header.MAC
 	resolved bool
 	expires  time.Time // resolved entries
 	requests int       // unresolved: requests sent so far
 	pending  [][]byte  // unresolved: frames to send once resolved
 	timer    clock.Timer
+	learned  bool          // from a peer's request, not used since: in Protocol.learned
+	elem     *list.Element // in Protocol.learned or Protocol.used
 }
 
 // New registers ARP into s as the EtherType 0x0806 handler and the IPv4
@@ -65,7 +78,7 @@ func New(s *core.Stack, opt Options) *Protocol {
 	if opt.PendingLimit == 0 {
 		opt.PendingLimit = 64
 	}
-	if opt.CacheLimit == 0 {
+	if opt.CacheLimit <= 0 {
 		opt.CacheLimit = 1024
 	}
 	p := &Protocol{stack: s, opt: opt, cache: map[key]*entry{}}
@@ -100,7 +113,7 @@ func (p *Protocol) HandleFrame(nic *core.NIC, eth header.Ethernet) {
 	k := key{nic.ID(), sender}
 	e, ok := p.cache[k]
 	if !ok && forUs {
-		e, ok = p.addLocked(k)
+		e, ok = p.addLocked(k, true), true
 	}
 	if ok {
 		flush = p.resolveLocked(e, senderMAC)
@@ -118,26 +131,59 @@ func (p *Protocol) HandleFrame(nic *core.NIC, eth header.Ethernet) {
 	}
 }
 
-// addLocked makes a fresh entry for k, evicting an expired one when the
-// cache is full; it reports false when every entry is live or waiting.
-func (p *Protocol) addLocked(k key) (*entry, bool) {
-	if _, exists := p.cache[k]; !exists && len(p.cache) >= p.opt.CacheLimit {
-		now := p.stack.Clock.Now()
-		evicted := false
-		for ok, e := range p.cache {
-			if e.resolved && !now.Before(e.expires) {
-				delete(p.cache, ok)
-				evicted = true
-				break
-			}
+// addLocked makes a fresh entry for k, giving up another when the cache
+// is full (see Protocol.learned); learned says a peer's request made it.
+//
+// Linux bounds its table the same way (gc_thresh3, 1024) but frees only
+// entries not updated for 5 s and not in use (neigh_forced_gc), and fails
+// a new neighbour ("neighbour table overflow") when none is: after a
+// flood of requests from spoofed senders, for 4 s; while its incomplete
+// entries wait, for up to 3 s. Here a new entry always finds room.
+func (p *Protocol) addLocked(k key, learned bool) *entry {
+	if len(p.cache) >= p.opt.CacheLimit {
+		victim := p.learned.Front()
+		if victim == nil {
+			victim = p.used.Front()
 		}
-		if !evicted {
-			return nil, false
-		}
+		p.evictLocked(victim.Value.(*entry))
 	}
-	e := &entry{}
+	e := &entry{key: k, learned: learned}
+	if learned {
+		e.elem = p.learned.PushBack(e)
+	} else {
+		e.elem = p.used.PushBack(e)
+	}
 	p.cache[k] = e
-	return e, true
+	return e
+}
+
+// evictLocked removes e from the cache, dropping the frames that waited
+// for it.
+func (p *Protocol) evictLocked(e *entry) {
+	if e.timer != nil {
+		e.timer.Stop()
+		e.timer = nil
+	}
+	p.stack.Counters.ARPPendingDrops.Add(uint64(len(e.pending)))
+	e.pending = nil
+	if e.learned {
+		p.learned.Remove(e.elem)
+	} else {
+		p.used.Remove(e.elem)
+	}
+	delete(p.cache, e.key)
+}
+
+// touchLocked records that the stack is sending to e: it becomes the most
+// recently used entry.
+func (p *Protocol) touchLocked(e *entry) {
+	if e.learned {
+		p.learned.Remove(e.elem)
+		e.learned = false
+		e.elem = p.used.PushBack(e)
+		return
+	}
+	p.used.MoveToBack(e.elem)
 }
 
 // resolveLocked records mac for e and returns the frames that waited for it.
@@ -164,19 +210,21 @@ func (p *Protocol) SendIPv4Frame(nic *core.NIC, nexthop netip.Addr, frame []byte
 	p.mu.Lock()
 	k := key{nic.ID(), nexthop}
 	e, ok := p.cache[k]
+	if ok {
+		p.touchLocked(e)
+	}
 	if ok && e.resolved && now.Before(e.expires) {
 		mac := e.mac
 		p.mu.Unlock()
 		return nic.WriteFrame(frame, mac, header.EtherTypeIPv4)
 	}
-	if !ok || e.resolved {
-		// New, or expired: ask again (RFC 1122 §2.3.2.1 allows either
-		// probing or re-requesting; we re-request).
-		if e, ok = p.addLocked(k); !ok {
-			p.mu.Unlock()
-			p.stack.Counters.ARPPendingDrops.Add(1)
-			return nil
-		}
+	switch {
+	case !ok:
+		e = p.addLocked(k, false)
+	case e.resolved:
+		// Expired: ask again (RFC 1122 §2.3.2.1 allows either probing or
+		// re-requesting; we re-request).
+		e.resolved = false
 	}
 	if len(e.pending) >= p.opt.PendingLimit {
 		p.mu.Unlock()
@@ -187,7 +235,7 @@ func (p *Protocol) SendIPv4Frame(nic *core.NIC, nexthop netip.Addr, frame []byte
 	send := e.timer == nil // no request in flight: send one now
 	if send {
 		e.requests = 1
-		e.timer = p.stack.Clock.AfterFunc(p.opt.Retrans, func() { p.retry(nic, nexthop) })
+		e.timer = p.stack.Clock.AfterFunc(p.opt.Retrans, func() { p.retry(nic, e) })
 	} else {
 		p.stack.Counters.ARPRateLimited.Add(1)
 	}
@@ -200,25 +248,24 @@ func (p *Protocol) SendIPv4Frame(nic *core.NIC, nexthop netip.Addr, frame []byte
 
 // retry resends a request, or gives up after MaxRequests and drops the
 // frames that waited (RFC 1122 §2.3.2.1: at most one request per second
-// per address, and a bounded number of them).
-func (p *Protocol) retry(nic *core.NIC, ip netip.Addr) {
+// per address, and a bounded number of them; Linux's retrans_time_ms and
+// mcast_solicit).
+func (p *Protocol) retry(nic *core.NIC, e *entry) {
 	p.mu.Lock()
-	k := key{nic.ID(), ip}
-	e, ok := p.cache[k]
-	if !ok || e.resolved {
-		p.mu.Unlock()
+	if p.cache[e.key] != e || e.resolved {
+		p.mu.Unlock() // answered, or evicted and perhaps asked for anew
 		return
 	}
 	if e.requests >= p.opt.MaxRequests {
-		p.stack.Counters.ARPPendingDrops.Add(uint64(len(e.pending)))
-		delete(p.cache, k)
+		e.timer = nil
+		p.evictLocked(e)
 		p.mu.Unlock()
 		return
 	}
 	e.requests++
-	e.timer = p.stack.Clock.AfterFunc(p.opt.Retrans, func() { p.retry(nic, ip) })
+	e.timer = p.stack.Clock.AfterFunc(p.opt.Retrans, func() { p.retry(nic, e) })
 	p.mu.Unlock()
-	p.request(nic, ip)
+	p.request(nic, e.key.ip)
 }
 
 func (p *Protocol) request(nic *core.NIC, ip netip.Addr) {

@@ -1,6 +1,6 @@
 // addr.go holds the address helpers protocols share: the ephemeral port
-// range and its round-robin picker, the check of a bind address, and the
-// subnet broadcast address.
+// range and its round-robin picker, the check of a bind address, the
+// broadcast addresses, and the sources no datagram may come from.
 
 package core
 
@@ -59,4 +59,46 @@ func IsSubnetBroadcast(p netip.Prefix, a netip.Addr) bool {
 		b[i/8] |= 1 << (7 - i%8)
 	}
 	return netip.AddrFrom4(b) == a
+}
+
+// LimitedBroadcast is 255.255.255.255 (RFC 919 §7, RFC 1122 §3.2.1.3).
+var LimitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
+
+// IsBroadcast reports whether a is the limited broadcast address or the
+// directed broadcast address of one of the stack's subnets.
+func (s *Stack) IsBroadcast(a netip.Addr) bool {
+	if a == LimitedBroadcast {
+		return true
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, n := range s.nics {
+		if IsSubnetBroadcast(n.addr, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsMartianSource reports whether a datagram received from a network with
+// source a must be dropped: RFC 1122 §3.2.1.3 says a host silently
+// discards a datagram whose source is "this network" (0/8), loopback
+// (127/8), a broadcast or a multicast address. Linux's
+// ip_route_input_slow drops the same as "martian source", and also one
+// from an address of the host itself (fib_validate_source finds a local
+// route for it): no other host may use it, and a datagram from our own
+// address to our own port (the LAND attack) would make a service answer
+// itself for ever through the loopback.
+func (s *Stack) IsMartianSource(a netip.Addr) bool {
+	if !a.Is4() || a.As4()[0] == 0 || a.IsLoopback() || a.IsMulticast() || a == LimitedBroadcast {
+		return true
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, n := range s.nics {
+		if n.addr.Addr() == a || IsSubnetBroadcast(n.addr, a) {
+			return true
+		}
+	}
+	return false
 }

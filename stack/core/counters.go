@@ -27,6 +27,10 @@ type Counters struct {
 	IPInDiscards, IPOutRequests, IPOutNoRoutes, IPOutDiscards                    atomic.Uint64
 	IPReasmReqds, IPReasmOKs, IPReasmFails, IPReasmTimeout                       atomic.Uint64
 	IPFragOKs, IPFragFails, IPFragCreates                                        atomic.Uint64
+	// Datagrams dropped for a source no host may use (RFC 1122 §3.2.1.3):
+	// Linux's "martian source", which it counts in the in_martian_src
+	// column of /proc/net/stat/rt_cache rather than in /proc/net/snmp.
+	IPInMartians atomic.Uint64
 
 	// ICMP
 	ICMPInMsgs, ICMPInErrors, ICMPOutMsgs, ICMPOutErrors atomic.Uint64
@@ -34,6 +38,9 @@ type Counters struct {
 
 	// UDP
 	UDPInDatagrams, UDPNoPorts, UDPInErrors, UDPOutDatagrams, UDPRcvbufErrors, UDPSndbufErrors atomic.Uint64
+	// Datagrams to a broadcast or multicast address that no socket wanted
+	// (Linux's IgnoredMulti): never answered, unlike NoPorts.
+	UDPIgnoredMulti atomic.Uint64
 
 	// TCP
 	TCPActiveOpens, TCPPassiveOpens, TCPAttemptFails, TCPEstabResets atomic.Uint64
@@ -45,6 +52,10 @@ type Counters struct {
 	// recovery: recoveries entered, tail-loss probes sent, D-SACKs
 	// received (a retransmission the peer already had).
 	TCPTimeouts, TCPSACKRecovery, TCPLossProbes, TCPDSACKRecv atomic.Uint64
+	// ICMP errors ignored because the sequence number they quote is not
+	// one the connection has in flight (RFC 5927 §4.1; Linux's
+	// OutOfWindowIcmps).
+	TCPOutOfWindowICMPs atomic.Uint64
 }
 
 // Budget is the stack-wide memory for socket buffers: the seed's "memory

@@ -19,8 +19,11 @@ import (
 // about the datagrams they sent.
 type ErrorHandler interface {
 	// HandleICMPError reports that the datagram from local to remote was
-	// refused or lost; mtu is set for "fragmentation needed".
-	HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16)
+	// refused or lost; mtu is set for "fragmentation needed", and quote
+	// holds the start of the datagram's transport header as the error
+	// quotes it (at least 8 bytes, RFC 792), for the transport to check
+	// that it is one it sent (RFC 5927 §4.1).
+	HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16, quote []byte)
 }
 
 // EchoReply is a received answer to Ping.
@@ -70,18 +73,24 @@ func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 		return
 	}
 	c.ICMPInType[m.Type()].Add(1)
+	// A message to a broadcast or multicast address is not answered: RFC
+	// 1122 §3.2.2.6 lets a host ignore a broadcast echo request, and one
+	// ping must not draw an answer from every host of a subnet (smurf).
+	// Linux's icmp_rcv drops these, counted as InErrors, with its default
+	// icmp_echo_ignore_broadcasts = 1, and every other type but the
+	// address-mask ones, which the stack does not handle.
+	if dst := ip.Dst(); dst.IsMulticast() || p.stack.IsBroadcast(dst) {
+		c.ICMPInErrors.Add(1)
+		return
+	}
 	switch m.Type() {
 	case header.ICMPEchoRequest:
 		// RFC 1122 §3.2.2.6: reply with the same identifier, sequence and
 		// data, from the address the request was sent to.
-		src := ip.Dst()
-		if !p.stack.IsLocal(src) {
-			src = netip.Addr{} // a broadcast echo: answer from the NIC's address
-		}
 		reply := make([]byte, len(m))
 		copy(reply, m)
 		header.EncodeICMPv4(reply, header.ICMPEchoReply, 0, binary.BigEndian.Uint32(m[4:]))
-		p.send(src, ip.Src(), reply, header.ICMPEchoReply)
+		p.send(ip.Dst(), ip.Src(), reply, header.ICMPEchoReply)
 	case header.ICMPEchoReply:
 		p.mu.Lock()
 		f := p.pingers[m.ID()]
@@ -117,15 +126,17 @@ func (p *Protocol) deliverError(m header.ICMPv4) {
 	if m.Type() == header.ICMPDestUnreach && m.Code() == header.ICMPCodeFragNeeded {
 		mtu = m.MTU()
 	}
-	h.HandleICMPError(m.Type(), m.Code(), netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport), mtu)
+	h.HandleICMPError(m.Type(), m.Code(), netip.AddrPortFrom(src, sport), netip.AddrPortFrom(dst, dport), mtu, about[hl:])
 }
 
 // SendICMPError sends an error about a received datagram, within the
 // rules of RFC 1122 §3.2.2: never about an ICMP error, a non-first
-// fragment, or a broadcast/multicast, and rate-limited.
+// fragment, or a datagram to or from a broadcast or multicast address
+// (limited or directed: Linux's icmp_send gives up on RTCF_BROADCAST),
+// and rate-limited.
 func (p *Protocol) SendICMPError(nic *core.NIC, about header.IPv4, typ, code uint8) {
-	if about.FragmentOffset() != 0 || about.Dst() == netip.AddrFrom4([4]byte{255, 255, 255, 255}) || about.Dst().IsMulticast() ||
-		about.Src().IsUnspecified() || about.Src().IsMulticast() {
+	if about.FragmentOffset() != 0 || about.Dst().IsMulticast() || p.stack.IsBroadcast(about.Dst()) ||
+		about.Src().IsUnspecified() || about.Src().IsMulticast() || p.stack.IsBroadcast(about.Src()) {
 		return
 	}
 	if about.Protocol() == header.ProtoICMP {

@@ -66,10 +66,12 @@ func New(s *core.Stack, opt Options) *Protocol {
 
 // HandleFrame checks a received datagram and delivers it.
 func (p *Protocol) HandleFrame(nic *core.NIC, eth header.Ethernet) {
-	p.receive(nic, eth.Payload())
+	p.receive(nic, eth.Payload(), true)
 }
 
-func (p *Protocol) receive(nic *core.NIC, b []byte) {
+// receive checks a datagram and delivers it; wire is false for one the
+// stack sent itself through the loopback, whose source is its own.
+func (p *Protocol) receive(nic *core.NIC, b []byte, wire bool) {
 	c := &p.stack.Counters
 	c.IPInReceives.Add(1)
 	ip, err := header.ParseIPv4(b)
@@ -80,8 +82,14 @@ func (p *Protocol) receive(nic *core.NIC, b []byte) {
 	// A host accepts datagrams for its own address and for broadcast
 	// (RFC 1122 §3.3.6); it does not forward (§3.3.1.2 is for gateways).
 	dst := ip.Dst()
-	if dst != nic.Addr() && !p.stack.IsLocal(dst) && dst != netip.AddrFrom4([4]byte{255, 255, 255, 255}) && !core.IsSubnetBroadcast(nic.Prefix(), dst) {
+	if dst != nic.Addr() && !p.stack.IsLocal(dst) && dst != core.LimitedBroadcast && !core.IsSubnetBroadcast(nic.Prefix(), dst) {
 		c.IPInAddrErrors.Add(1)
+		return
+	}
+	// RFC 1122 §3.2.1.3: silently discard a datagram from a source no
+	// host may use (Linux: ip_route_input_slow, "martian source").
+	if wire && p.stack.IsMartianSource(ip.Src()) {
+		c.IPInMartians.Add(1)
 		return
 	}
 	if ip.IsFragment() {
@@ -193,7 +201,7 @@ func (p *Protocol) loopback(nic *core.NIC, src, dst netip.Addr, proto, ttl uint8
 	b := make([]byte, header.IPv4MinLen+len(payload))
 	header.EncodeIPv4(b, header.IPv4Fields{TotalLen: uint16(len(b)), ID: uint16(p.id.Add(1)), TTL: ttl, Protocol: proto, Src: src, Dst: dst})
 	copy(b[header.IPv4MinLen:], payload)
-	p.stack.Clock.AfterFunc(0, func() { p.receive(nic, b) })
+	p.stack.Clock.AfterFunc(0, func() { p.receive(nic, b, false) })
 	return nil
 }
 

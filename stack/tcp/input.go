@@ -130,6 +130,15 @@ func (e *Endpoint) inputListenLocked(seg *segment) {
 	ch.sendSynLocked(true)
 }
 
+// minSndMSS is the smallest MSS the stack sends with, whatever the peer
+// announces, before the options come off: Linux's tcp_min_snd_mss (48),
+// which __tcp_mtu_to_mss applies after clamping to the peer's MSS and
+// before tcp_mtu_to_mss subtracts the options. A smaller MSS would cut the
+// data into a segment per byte (CVE-2019-11479), and one of 12 or less
+// would leave nothing, or wrap around, once the timestamp option is taken
+// off.
+const minSndMSS = 48
+
 // negotiateLocked reads the options of the peer's SYN (RFC 6691, RFC 7323).
 func (e *Endpoint) negotiateLocked(seg *segment) {
 	o := seg.opts
@@ -137,7 +146,7 @@ func (e *Endpoint) negotiateLocked(seg *segment) {
 	if o.HasMSS && o.MSS > 0 {
 		peerMSS = uint32(o.MSS)
 	}
-	e.mss = min(e.mss, peerMSS)
+	e.mss = max(min(e.mss, peerMSS), minSndMSS)
 	if o.HasWS && !e.p.opt.NoWindowScale {
 		e.sndWScale = min(o.WindowScale, 14) // RFC 7323 §2.3: larger is 14
 	} else {
@@ -147,7 +156,7 @@ func (e *Endpoint) negotiateLocked(seg *segment) {
 	}
 	if o.HasTS && !e.p.opt.NoTimestamps {
 		e.tsOK, e.tsRecent = true, o.TSVal
-		e.mss -= 12 // the timestamp option rides in every segment
+		e.mss -= 12 // the timestamp option rides in every segment; e.mss >= minSndMSS
 	}
 	// RFC 2018 §2: SACK may be used only when both SYNs carried
 	// SACK-permitted.
@@ -326,38 +335,6 @@ func (e *Endpoint) challengeAckLocked() {
 	}
 	e.p.stack.Counters.TCPChallengeACKs.Add(1)
 	e.sendAckLocked()
-}
-
-// icmpError is HandleICMPError for this connection.
-func (e *Endpoint) icmpError(typ, code uint8, mtu uint16) {
-	e.mu.Lock()
-	var parent *Endpoint
-	defer func() {
-		e.mu.Unlock()
-		if parent != nil {
-			parent.childGone()
-		}
-	}()
-	switch {
-	case typ == header.ICMPDestUnreach && code == header.ICMPCodeFragNeeded:
-		// RFC 1191 §6.3: segments must fit the next hop's MTU.
-		if m := uint32(mtu); m >= 68 && m-40 < e.mss+e.optionBytes() {
-			e.mss = m - 40 - e.optionBytes()
-			if e.cc != nil {
-				e.cc.MSS = e.mss
-			}
-			e.retransmitLocked()
-		}
-	case typ == header.ICMPDestUnreach && (code == 2 || code == header.ICMPCodePortUnreach) && e.state == stateSynSent:
-		e.abortLocked(syscall.ECONNREFUSED, true)
-	case typ == header.ICMPDestUnreach && (code == 2 || code == header.ICMPCodePortUnreach) && e.state == stateSynRecv:
-		parent = e.parent
-		e.abortLocked(syscall.ECONNREFUSED, true)
-	case typ == header.ICMPDestUnreach:
-		e.softErr = syscall.EHOSTUNREACH
-	case typ == header.ICMPTimeExceeded:
-		e.softErr = syscall.EHOSTUNREACH
-	}
 }
 
 // optionBytes is what the options of every segment take (timestamps).

@@ -75,21 +75,6 @@ func (p *Protocol) allowChallenge() bool {
 	return true
 }
 
-// HandleICMPError applies an ICMP error about a segment we sent (RFC 1122
-// §4.2.3.9): protocol or port unreachable refuses a connection still in
-// SYN-SENT and is otherwise soft, as Linux treats it; fragmentation
-// needed lowers the MSS to the reported MTU (RFC 1191 §6.3) and resends;
-// other errors are soft: remembered, and reported if the connection then
-// times out.
-func (p *Protocol) HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16) {
-	p.mu.Lock()
-	e := p.conns[tuple{local, remote}]
-	p.mu.Unlock()
-	if e != nil {
-		e.icmpError(typ, code, mtu)
-	}
-}
-
 // portUse counts the endpoints holding a local port, and how many of them
 // are in TIME_WAIT (which a new bind may reuse, as SO_REUSEADDR allows).
 type portUse struct{ total, timeWait int }
@@ -145,6 +130,15 @@ func New(s *core.Stack, ids *atomic.Uint64, opt Options) *Protocol {
 func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 	c := &p.stack.Counters
 	c.TCPInSegs.Add(1)
+	// RFC 1122 §4.2.3.10: a SYN to a broadcast or multicast address is
+	// silently discarded, and so is any other segment to one, since no
+	// connection has such an address and the reset that a segment for no
+	// connection draws must not come from it. Linux: tcp_v4_conn_request
+	// ("never answer to SYNs send to broadcast or multicast"),
+	// tcp_v4_send_reset (only for a local destination).
+	if dst := ip.Dst(); dst.IsMulticast() || p.stack.IsBroadcast(dst) {
+		return
+	}
 	t, err := header.ParseTCP(ip.Payload())
 	if err != nil || !t.ChecksumValid(ip.Src(), ip.Dst()) {
 		c.TCPInErrs.Add(1)

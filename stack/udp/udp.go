@@ -50,9 +50,15 @@ func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 	from := netip.AddrPortFrom(ip.Src(), u.SrcPort())
 	ep := p.lookup(ip.Dst(), u.DstPort(), from)
 	if ep == nil {
+		// RFC 1122 §3.2.2: no ICMP error about a datagram to a broadcast
+		// or multicast address; Linux counts it as IgnoredMulti
+		// (__udp4_lib_mcast_deliver), not NoPorts.
+		if dst := ip.Dst(); dst.IsMulticast() || p.stack.IsBroadcast(dst) {
+			c.UDPIgnoredMulti.Add(1)
+			return
+		}
 		c.UDPNoPorts.Add(1)
-		// RFC 1122 §4.1.3.1: port unreachable (the ICMP layer declines
-		// for broadcasts).
+		// RFC 1122 §4.1.3.1: port unreachable.
 		p.stack.SendICMPError(nic, ip, header.ICMPDestUnreach, header.ICMPCodePortUnreach)
 		return
 	}
@@ -95,8 +101,9 @@ func (p *Protocol) lookup(dst netip.Addr, port uint16, from netip.AddrPort) *End
 
 // HandleICMPError hands an ICMP error about a datagram we sent to the
 // connected endpoint that sent it (unconnected ones cannot tell, as on
-// Linux without IP_RECVERR).
-func (p *Protocol) HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16) {
+// Linux without IP_RECVERR). The quoted UDP header carries nothing the
+// four-tuple did not already match.
+func (p *Protocol) HandleICMPError(typ, code uint8, local, remote netip.AddrPort, mtu uint16, _ []byte) {
 	p.mu.Lock()
 	var target *Endpoint
 	for _, ep := range p.ports[local.Port()] {
