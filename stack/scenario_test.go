@@ -34,6 +34,7 @@ type seg struct {
 	Opts     header.TCPOptions
 	IP       []byte // received: the whole IPv4 datagram, to quote in ICMP errors
 	SrcPort  uint16 // injected: the peer's port (the scenario's default when 0); received: the stack's port
+	DstPort  uint16 // received: the peer's port it went to
 }
 
 func (s seg) String() string {
@@ -99,7 +100,7 @@ func (sc *scenario) receive(frame []byte) {
 		}
 		o, _ := header.ParseTCPOptions(tc.Options())
 		sc.mu.Lock()
-		sc.inbox = append(sc.inbox, seg{Flags: tc.Flags(), Seq: tc.Seq(), Ack: tc.Ack(), Wnd: tc.Window(), Data: append([]byte(nil), tc.Payload()...), Opts: o, SrcPort: tc.SrcPort(), IP: append([]byte(nil), ip...)})
+		sc.inbox = append(sc.inbox, seg{Flags: tc.Flags(), Seq: tc.Seq(), Ack: tc.Ack(), Wnd: tc.Window(), Data: append([]byte(nil), tc.Payload()...), Opts: o, SrcPort: tc.SrcPort(), DstPort: tc.DstPort(), IP: append([]byte(nil), ip...)})
 		sc.mu.Unlock()
 	}
 }

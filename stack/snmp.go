@@ -88,7 +88,8 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 		}},
 		{"TcpExt", []counter{
 			{"ListenDrops", u(&c.TCPListenDrops)}, {"TCPChallengeACK", u(&c.TCPChallengeACKs)},
-			{"TCPChallengeACKLimit", u(&c.TCPChallengeACKLimit)}, {"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
+			{"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
+			{"TCPACKSkippedChallenge", u(&c.TCPACKSkippedChallenge)}, {"TCPACKSkippedSeq", u(&c.TCPACKSkippedSeq)},
 			{"TCPTimeouts", u(&c.TCPTimeouts)}, {"TCPSackRecovery", u(&c.TCPSACKRecovery)}, {"TCPLossProbes", u(&c.TCPLossProbes)}, {"TCPDSACKRecv", u(&c.TCPDSACKRecv)},
 		}},
 	}

@@ -40,7 +40,10 @@ type Counters struct {
 	TCPInSegs, TCPOutSegs, TCPRetransSegs, TCPInErrs, TCPOutRsts     atomic.Uint64
 	// TcpExt counters (Linux names): SYNs dropped for a full backlog or
 	// budget, RFC 5961 challenge ACKs sent, data dropped for memory.
-	TCPListenDrops, TCPChallengeACKs, TCPChallengeACKLimit, TCPRcvQDrops atomic.Uint64
+	TCPListenDrops, TCPChallengeACKs, TCPRcvQDrops atomic.Uint64
+	// ACKs held back by the per-connection limit on answers to segments
+	// not accepted (Linux's TCPACKSkippedChallenge, TCPACKSkippedSeq).
+	TCPACKSkippedChallenge, TCPACKSkippedSeq atomic.Uint64
 	// Retransmission timeouts of synchronized connections; SACK loss
 	// recovery: recoveries entered, tail-loss probes sent, D-SACKs
 	// received (a retransmission the peer already had).

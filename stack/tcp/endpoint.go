@@ -140,6 +140,7 @@ type Endpoint struct {
 	keepalive  bool
 	keepProbes int
 	lastRecv   time.Time
+	lastOOWAck time.Time // when the last ACK for an unacceptable segment left (Linux's last_oow_ack_time)
 
 	// Listener.
 	backlog  int

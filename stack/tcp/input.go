@@ -4,6 +4,7 @@
 package tcp
 
 import (
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -233,7 +234,11 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 			e.restartTimeWaitLocked()
 			return nil
 		}
-		if !seg.has(header.TCPRst) {
+		// RFC 9293 §3.10.7.4: an unacceptable segment is answered with an
+		// ACK, unless it is a RST; at most one such ACK per 500 ms, as
+		// Linux's tcp_validate_incoming (tcp_oow_rate_limited), so that two
+		// stacks cannot be driven into an ACK loop.
+		if !seg.has(header.TCPRst) && !e.oowRateLimitedLocked(seg, &c.TCPACKSkippedSeq) {
 			e.sendAckLocked()
 		}
 		return nil
@@ -317,15 +322,48 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	return after
 }
 
+// invalidRateLimit is the least time between two ACKs a connection sends
+// in answer to segments it does not accept (challenge ACKs included): Linux's
+// net.ipv4.tcp_invalid_ratelimit, 500 ms.
+const invalidRateLimit = 500 * time.Millisecond
+
 // challengeAckLocked is RFC 5961's challenge ACK (§3.2, §4.2, §5.2),
-// within the stack-wide rate limit of §7.
+// rate-limited per connection as Linux's tcp_send_challenge_ack does.
+// RFC 5961 §7 suggests one stack-wide budget instead, but an off-path
+// attacker who counts the challenge ACKs of its own connection then sees
+// the ones a spoofed segment drew from someone else's (CVE-2016-5696), so
+// there is none here, as in Linux since 6.0 (tcp_challenge_ack_limit
+// defaults to INT_MAX).
 func (e *Endpoint) challengeAckLocked() {
-	if !e.p.allowChallenge() {
-		e.p.stack.Counters.TCPChallengeACKLimit.Add(1)
+	if e.rateLimitedLocked(&e.p.stack.Counters.TCPACKSkippedChallenge) {
 		return
 	}
 	e.p.stack.Counters.TCPChallengeACKs.Add(1)
 	e.sendAckLocked()
+}
+
+// oowRateLimitedLocked is Linux's tcp_oow_rate_limited: whether the ACK
+// for an out-of-window segment must be held back. A segment with data and
+// no SYN is always answered: it is not part of an ACK loop.
+func (e *Endpoint) oowRateLimitedLocked(seg *segment, skipped *atomic.Uint64) bool {
+	if len(seg.data) > 0 && !seg.has(header.TCPSyn) {
+		return false
+	}
+	return e.rateLimitedLocked(skipped)
+}
+
+// rateLimitedLocked is Linux's __tcp_oow_rate_limited: true (and counted
+// in skipped) within invalidRateLimit of the last ACK it let through.
+func (e *Endpoint) rateLimitedLocked(skipped *atomic.Uint64) bool {
+	now := e.p.stack.Clock.Now()
+	if !e.lastOOWAck.IsZero() {
+		if d := now.Sub(e.lastOOWAck); d >= 0 && d < invalidRateLimit {
+			skipped.Add(1)
+			return true
+		}
+	}
+	e.lastOOWAck = now
+	return false
 }
 
 // icmpError is HandleICMPError for this connection.

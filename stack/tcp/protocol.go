@@ -50,29 +50,6 @@ type Protocol struct {
 	all       map[*Endpoint]struct{} // every live endpoint, for Snapshot
 	ports     map[uint16]*portUse
 	ephemeral core.Ephemeral
-
-	// Challenge ACK budget (RFC 5961 §7), refilled each second.
-	challengeTokens int
-	challengeSecond time.Time
-}
-
-// challengeLimit is how many challenge ACKs the stack sends per second
-// (RFC 5961 §7; Linux's net.ipv4.tcp_challenge_ack_limit is 1000).
-const challengeLimit = 1000
-
-// allowChallenge takes one challenge ACK from the per-second budget.
-func (p *Protocol) allowChallenge() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.stack.Clock.Now()
-	if now.Sub(p.challengeSecond) >= time.Second {
-		p.challengeSecond, p.challengeTokens = now, challengeLimit
-	}
-	if p.challengeTokens == 0 {
-		return false
-	}
-	p.challengeTokens--
-	return true
 }
 
 // HandleICMPError applies an ICMP error about a segment we sent (RFC 1122
