@@ -407,37 +407,47 @@ func TestScenarioKeepalive(t *testing.T) {
 }
 
 // RFC 9293 §3.10.1: a bounded backlog; a SYN flood costs at most the
-// backlog's worth of control blocks.
+// backlog's worth of control blocks. With SYN cookies off
+// (tcp_syncookies=0) a full SYN queue drops SYNs; with them on (the
+// default) they are answered statelessly (scenario_syncookie_test.go).
 func TestScenarioBacklogAndSynFlood(t *testing.T) {
-	sc := newScenario(t, tcp.Options{})
-	sc.listen(80, 2)
-	for port := uint16(1); port <= 3; port++ {
-		sc.inject(80, seg{Flags: S, Seq: peerISS, Wnd: 65535, SrcPort: port})
-	}
-	sc.expect(10*ms, seg{Flags: S | A})
-	sc.expect(10*ms, seg{Flags: S | A})
-	sc.quiet(500 * ms)
-	if sc.s.Counters.TCPListenDrops.Load() != 1 {
-		t.Errorf("listen drops %d, want 1", sc.s.Counters.TCPListenDrops.Load())
-	}
+	for _, noCookies := range []bool{true, false} {
+		sc := newScenario(t, tcp.Options{NoSYNCookies: noCookies})
+		sc.listen(80, 2)
+		for port := uint16(1); port <= 3; port++ {
+			sc.inject(80, seg{Flags: S, Seq: peerISS, Wnd: 65535, SrcPort: port})
+		}
+		sc.expect(10*ms, seg{Flags: S | A})
+		sc.expect(10*ms, seg{Flags: S | A})
+		if noCookies {
+			sc.quiet(500 * ms)
+		} else {
+			sc.expect(10*ms, seg{Flags: S | A}) // a cookie
+		}
+		c := &sc.s.Counters
+		if drops, cookies := c.TCPListenDrops.Load(), c.TCPSyncookiesSent.Load(); noCookies && (drops != 1 || cookies != 0) || !noCookies && (drops != 0 || cookies != 1) {
+			t.Errorf("cookies off %v: listen drops %d, cookies %d", noCookies, drops, cookies)
+		}
 
-	flood := newScenario(t, tcp.Options{})
-	flood.listen(80, 128)
-	before := flood.s.Budget.Used()
-	for i := 0; i < 10000; i++ {
-		flood.inject(80, seg{Flags: S, Seq: uint32(i), Wnd: 65535, SrcPort: uint16(1024 + i)})
-	}
-	if used := flood.s.Budget.Used() - before; used > 128*tcp.SocketMemory {
-		t.Errorf("10,000 SYNs hold %d bytes, over the backlog's %d", used, 128*tcp.SocketMemory)
-	}
-	if drops := flood.s.Counters.TCPListenDrops.Load(); drops != 10000-128 {
-		t.Errorf("listen drops %d, want %d", drops, 10000-128)
-	}
-	// Half-open children give up after their SYN,ACK retries, and the
-	// memory comes back.
-	flood.clk.Advance(10 * time.Minute)
-	if used := flood.s.Budget.Used() - before; used != 0 {
-		t.Errorf("after the retries ran out, %d bytes still held", used)
+		flood := newScenario(t, tcp.Options{NoSYNCookies: noCookies})
+		flood.listen(80, 128)
+		before := flood.s.Budget.Used()
+		for i := 0; i < 10000; i++ {
+			flood.inject(80, seg{Flags: S, Seq: uint32(i), Wnd: 65535, SrcPort: uint16(1024 + i)})
+		}
+		if used := flood.s.Budget.Used() - before; used > 128*tcp.SocketMemory {
+			t.Errorf("10,000 SYNs hold %d bytes, over the backlog's %d", used, 128*tcp.SocketMemory)
+		}
+		fc := &flood.s.Counters
+		if drops, cookies := fc.TCPListenDrops.Load(), fc.TCPSyncookiesSent.Load(); noCookies && drops != 10000-128 || !noCookies && (drops != 0 || cookies != 10000-128) {
+			t.Errorf("cookies off %v: listen drops %d, cookies %d; want %d of one", noCookies, drops, cookies, 10000-128)
+		}
+		// Half-open children give up after their SYN,ACK retries, and the
+		// memory comes back.
+		flood.clk.Advance(10 * time.Minute)
+		if used := flood.s.Budget.Used() - before; used != 0 {
+			t.Errorf("after the retries ran out, %d bytes still held", used)
+		}
 	}
 }
 

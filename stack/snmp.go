@@ -90,6 +90,7 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 			{"ListenDrops", u(&c.TCPListenDrops)}, {"TCPChallengeACK", u(&c.TCPChallengeACKs)},
 			{"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
 			{"TCPACKSkippedChallenge", u(&c.TCPACKSkippedChallenge)}, {"TCPACKSkippedSeq", u(&c.TCPACKSkippedSeq)},
+			{"SyncookiesSent", u(&c.TCPSyncookiesSent)}, {"SyncookiesRecv", u(&c.TCPSyncookiesRecv)}, {"SyncookiesFailed", u(&c.TCPSyncookiesFailed)},
 			{"TCPTimeouts", u(&c.TCPTimeouts)}, {"TCPSackRecovery", u(&c.TCPSACKRecovery)}, {"TCPLossProbes", u(&c.TCPLossProbes)}, {"TCPDSACKRecv", u(&c.TCPDSACKRecv)},
 		}},
 	}

@@ -44,6 +44,10 @@ type Counters struct {
 	// ACKs held back by the per-connection limit on answers to segments
 	// not accepted (Linux's TCPACKSkippedChallenge, TCPACKSkippedSeq).
 	TCPACKSkippedChallenge, TCPACKSkippedSeq atomic.Uint64
+	// SYN cookies (Linux's SyncookiesSent, SyncookiesRecv,
+	// SyncookiesFailed): sent for a full SYN queue, ACKs that carried a
+	// valid one, ACKs checked as one and found invalid.
+	TCPSyncookiesSent, TCPSyncookiesRecv, TCPSyncookiesFailed atomic.Uint64
 	// Retransmission timeouts of synchronized connections; SACK loss
 	// recovery: recoveries entered, tail-loss probes sent, D-SACKs
 	// received (a retransmission the peer already had).

@@ -143,11 +143,15 @@ type Endpoint struct {
 	lastOOWAck time.Time // when the last ACK for an unacceptable segment left (Linux's last_oow_ack_time)
 
 	// Listener.
-	backlog  int
-	acceptQ  []*Endpoint
-	synRcvd  int
-	parent   *Endpoint // the listener of a passively opened connection
-	accepted bool      // handed to the application by Accept
+	backlog int
+	acceptQ []*Endpoint
+	synRcvd int
+	// synqOverflow is when the SYN queue last overflowed and a SYN cookie
+	// was sent (Linux's tcp_synq_overflow); ACKs are checked as cookies
+	// only for a while after it.
+	synqOverflow time.Time
+	parent       *Endpoint // the listener of a passively opened connection
+	accepted     bool      // handed to the application by Accept
 
 	err            error // the connection's fatal error (reset, refused, timed out)
 	softErr        error // an ICMP error that was not fatal; reported instead of ETIMEDOUT

@@ -73,47 +73,55 @@ func (e *Endpoint) reopenLocked(seg *segment) {
 	e.releaseLocked()
 }
 
-// inputListenLocked is §3.10.7.2: a SYN makes a child in SYN_RECEIVED,
-// unless the backlog is full (then the SYN is dropped and the peer
-// retries, as Linux does when the accept queue overflows).
+// inputListenLocked is §3.10.7.2: a SYN makes a child in SYN_RECEIVED.
+// When the accept queue is full the SYN is dropped and the peer retries,
+// as Linux does (sk_acceptq_is_full); when the SYN queue (the children
+// still in SYN_RECEIVED, bounded by the backlog as Linux's
+// inet_csk_reqsk_queue_is_full) is full, or the memory budget cannot hold
+// another control block, the SYN is answered with a SYN cookie
+// (syncookie.go), which costs nothing until the handshake completes.
 func (e *Endpoint) inputListenLocked(seg *segment) {
 	c := &e.p.stack.Counters
 	switch {
 	case seg.has(header.TCPRst):
 		return
 	case seg.has(header.TCPAck):
+		if !seg.has(header.TCPSyn) && e.cookieAckLocked(seg) {
+			return
+		}
 		e.p.resetClosed(seg)
 		return
 	case !seg.has(header.TCPSyn):
 		return
 	}
-	if len(e.acceptQ)+e.synRcvd >= e.backlog {
+	if len(e.acceptQ) >= e.backlog {
 		c.TCPListenDrops.Add(1)
 		return
 	}
-	if !e.p.stack.Budget.Take(SocketMemory) {
+	// A SYN that reopens a TIME_WAIT gets no cookie: its ISS must clear
+	// the old incarnation's (Linux's tcp_conn_request: want_cookie only
+	// when !isn).
+	cookie := !e.p.opt.NoSYNCookies && !seg.hasISNFloor
+	if e.synRcvd >= e.backlog && cookie {
+		e.sendCookieLocked(seg)
+		return
+	}
+	if e.synRcvd >= e.backlog || !e.p.stack.Budget.Take(SocketMemory) {
+		if cookie {
+			e.sendCookieLocked(seg)
+			return
+		}
 		c.TCPListenDrops.Add(1)
 		return
 	}
-	ch := e.p.newEndpoint()
-	ch.memUsed = SocketMemory
-	ch.parent = e
-	ch.local, ch.remote, ch.bound = seg.dst, seg.src, true
-	// The child shares the listener's port; counting it keeps the port
-	// reserved while the child lives, even after the listener closes.
-	e.p.sharePort(seg.dst.Port())
-	if !e.p.register(ch) {
-		e.p.releasePort(seg.dst.Port(), false)
-		e.p.stack.Budget.Release(SocketMemory)
+	ch := e.newChildLocked(seg)
+	if ch == nil {
 		return
 	}
-	e.p.remember(ch)
 	e.synRcvd++
-	c.TCPPassiveOpens.Add(1)
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	nic := e.p.stack.NICFor(seg.dst.Addr())
-	ch.initOptionsLocked(nic)
+	ch.initOptionsLocked(e.p.stack.NICFor(seg.dst.Addr()))
 	ch.irs = seg.seq
 	ch.rcvNxt = seg.seq.Add(1)
 	// The ISS first: congestion control starts RFC 6582's "recover" at it.
@@ -129,6 +137,27 @@ func (e *Endpoint) inputListenLocked(seg *segment) {
 	ch.state = stateSynRecv
 	ch.lastRecv = e.p.stack.Clock.Now()
 	ch.sendSynLocked(true)
+}
+
+// newChildLocked makes the connection a listener's segment opens, its
+// control block already taken from the budget; nil (and the memory given
+// back) when the 4-tuple is taken.
+func (e *Endpoint) newChildLocked(seg *segment) *Endpoint {
+	ch := e.p.newEndpoint()
+	ch.memUsed = SocketMemory
+	ch.parent = e
+	ch.local, ch.remote, ch.bound = seg.dst, seg.src, true
+	// The child shares the listener's port; counting it keeps the port
+	// reserved while the child lives, even after the listener closes.
+	e.p.sharePort(seg.dst.Port())
+	if !e.p.register(ch) {
+		e.p.releasePort(seg.dst.Port(), false)
+		e.p.stack.Budget.Release(SocketMemory)
+		return nil
+	}
+	e.p.remember(ch)
+	e.p.stack.Counters.TCPPassiveOpens.Add(1)
+	return ch
 }
 
 // negotiateLocked reads the options of the peer's SYN (RFC 6691, RFC 7323).

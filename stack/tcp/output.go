@@ -5,6 +5,7 @@
 package tcp
 
 import (
+	"net/netip"
 	"syscall"
 	"time"
 
@@ -27,17 +28,27 @@ func (e *Endpoint) initOptionsLocked(nic *core.NIC) {
 	e.mss = mssFor(nic)
 	e.rcvWScale = 0
 	if !e.p.opt.NoWindowScale {
-		// RFC 7323 §2.2: the smallest shift that lets the window cover the
-		// receive buffer.
-		for e.rcvBufLimit>>e.rcvWScale > 65535 && e.rcvWScale < 14 {
-			e.rcvWScale++
-		}
+		e.rcvWScale = rcvWScaleFor(e.rcvBufLimit)
 	}
 }
 
+// rcvWScaleFor is the window scale we offer for a receive buffer: RFC 7323
+// §2.2's smallest shift that lets the window cover it.
+func rcvWScaleFor(rcvBuf int) uint8 {
+	s := uint8(0)
+	for rcvBuf>>s > 65535 && s < 14 {
+		s++
+	}
+	return s
+}
+
 // ourMSSOption is the MSS we announce in SYNs.
-func (e *Endpoint) ourMSSOption() uint16 {
-	if nic, _, ok := e.p.stack.FindRoute(e.remote.Addr()); ok {
+func (e *Endpoint) ourMSSOption() uint16 { return e.p.mssOptionTo(e.remote.Addr()) }
+
+// mssOptionTo is the MSS we announce to remote: that of the NIC its route
+// leaves by.
+func (p *Protocol) mssOptionTo(remote netip.Addr) uint16 {
+	if nic, _, ok := p.stack.FindRoute(remote); ok {
 		return uint16(mssFor(nic))
 	}
 	return uint16(65535 - 40)

@@ -31,6 +31,10 @@ type Options struct {
 	// NoSACK keeps SACK-permitted (RFC 2018) off our SYNs and refuses the
 	// peer's: loss recovery is then NewReno's.
 	NoSACK bool
+	// NoSYNCookies drops SYNs when a listener's SYN queue is full instead
+	// of answering them with SYN cookies (net.ipv4.tcp_syncookies=0; the
+	// default is Linux's 1: cookies only when the queue is full).
+	NoSYNCookies bool
 }
 
 // Protocol is TCP registered into one stack.
@@ -39,10 +43,11 @@ type Options struct {
 // Protocol.mu, which is a leaf: nothing takes an endpoint lock while
 // holding it. Sending takes no TCP lock, so it happens under Endpoint.mu.
 type Protocol struct {
-	stack *core.Stack
-	opt   Options
-	ids   *atomic.Uint64
-	isn   *ISNGenerator
+	stack   *core.Stack
+	opt     Options
+	ids     *atomic.Uint64
+	isn     *ISNGenerator
+	cookies *cookieJar
 
 	mu        sync.Mutex
 	conns     map[tuple]*Endpoint // synchronized and handshaking endpoints
@@ -108,7 +113,7 @@ func New(s *core.Stack, ids *atomic.Uint64, opt Options) *Protocol {
 		opt.MinRTO = DefaultMinRTO
 	}
 	p := &Protocol{
-		stack: s, opt: opt, ids: ids, isn: NewISNGenerator(s.Clock.Now()),
+		stack: s, opt: opt, ids: ids, isn: NewISNGenerator(s.Clock.Now()), cookies: newCookieJar(),
 		conns: map[tuple]*Endpoint{}, listeners: map[uint16][]*Endpoint{}, all: map[*Endpoint]struct{}{},
 		ports: map[uint16]*portUse{}, ephemeral: core.NewEphemeral(),
 	}
