@@ -48,6 +48,9 @@ type Counters struct {
 	// SyncookiesFailed): sent for a full SYN queue, ACKs that carried a
 	// valid one, ACKs checked as one and found invalid.
 	TCPSyncookiesSent, TCPSyncookiesRecv, TCPSyncookiesFailed atomic.Uint64
+	// Segments dropped by PAWS (RFC 7323 §5; Linux's PAWSEstab), and the
+	// ACKs for them held back (TCPACKSkippedPAWS).
+	TCPPAWSEstab, TCPACKSkippedPAWS atomic.Uint64
 	// Retransmission timeouts of synchronized connections; SACK loss
 	// recovery: recoveries entered, tail-loss probes sent, D-SACKs
 	// received (a retransmission the peer already had).

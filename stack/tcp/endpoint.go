@@ -114,8 +114,9 @@ type Endpoint struct {
 	sndWScale, rcvWScale uint8
 	tsOK                 bool
 	tsRecent             uint32
-	sackOK               bool   // both SYNs carried SACK-permitted (RFC 2018 §2)
-	tsRewind             uint32 // our timestamp clock at the last timeout rewind
+	tsRecentAt           time.Time // when TS.Recent was last set (PAWS, RFC 7323 §5.5)
+	sackOK               bool      // both SYNs carried SACK-permitted (RFC 2018 §2)
+	tsRewind             uint32    // our timestamp clock at the last timeout rewind
 
 	rto        *RTO
 	cc         *NewReno

@@ -176,7 +176,8 @@ func (e *Endpoint) negotiateLocked(seg *segment) {
 		e.sndWScale, e.rcvWScale = 0xff, 0
 	}
 	if o.HasTS && !e.p.opt.NoTimestamps {
-		e.tsOK, e.tsRecent = true, o.TSVal
+		e.tsOK = true
+		e.setTSRecentLocked(o.TSVal)
 		e.mss -= 12 // the timestamp option rides in every segment
 	}
 	// RFC 2018 §2: SACK may be used only when both SYNs carried
@@ -251,6 +252,19 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 		seg.flags &^= header.TCPSyn
 		seg.seq = seg.seq.Add(1)
 	}
+	// RFC 7323 §5.3 R1 (PAWS), before the sequence number: a segment
+	// whose timestamp is older than TS.Recent is an old duplicate, perhaps
+	// from an earlier wrap of the sequence space; it is answered with an
+	// ACK, at most one per 500 ms unless it carries data (Linux's
+	// tcp_validate_incoming), and dropped. Linux accepts a RST that fails
+	// PAWS all the same: its sequence number alone must match.
+	if e.pawsRejectLocked(seg) && !seg.has(header.TCPRst) {
+		c.TCPPAWSEstab.Add(1)
+		if !e.oowRateLimitedLocked(seg, &c.TCPACKSkippedPAWS) {
+			e.sendAckLocked()
+		}
+		return nil
+	}
 	segLen := seg.length()
 	rcvWnd := e.rcvWindowLocked()
 	// First: the sequence number.
@@ -314,8 +328,10 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	// reordered or duplicated old segment must not pull TS.Recent back:
 	// our ACKs would echo a stale TSecr and the peer's RTT samples (and
 	// so its RTO) would balloon.
-	if e.tsOK && seg.opts.HasTS && seg.seq.LessEq(e.rcvNxt) && int32(seg.opts.TSVal-e.tsRecent) >= 0 {
-		e.tsRecent = seg.opts.TSVal
+	// A TS.Recent idle for 24 days is replaced whatever its value (RFC 7323
+	// §5.5; Linux's tcp_replace_ts_recent through tcp_paws_check).
+	if e.tsOK && seg.opts.HasTS && seg.seq.LessEq(e.rcvNxt) && (int32(seg.opts.TSVal-e.tsRecent) >= 0 || e.tsRecentStaleLocked()) {
+		e.setTSRecentLocked(seg.opts.TSVal)
 	}
 	if e.state == stateSynRecv {
 		if !(e.sndUna.LessThan(seg.ack) && seg.ack.LessEq(e.sndMax)) {
@@ -349,6 +365,47 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	}
 	e.trySendLocked()
 	return after
+}
+
+// pawsIdle is how long TS.Recent stays valid without being updated (RFC
+// 7323 §5.5; Linux's TCP_PAWS_24DAYS): the peer's timestamp clock may
+// have wrapped since.
+const pawsIdle = 24 * 24 * time.Hour
+
+func (e *Endpoint) setTSRecentLocked(v uint32) {
+	e.tsRecent, e.tsRecentAt = v, e.p.stack.Clock.Now()
+}
+
+func (e *Endpoint) tsRecentStaleLocked() bool {
+	return e.p.stack.Clock.Now().Sub(e.tsRecentAt) >= pawsIdle
+}
+
+// pawsRejectLocked is Linux's tcp_paws_discard: the segment's TSval is
+// older than TS.Recent by more than one tick (TCP_PAWS_WINDOW), TS.Recent
+// is still valid, and the segment is not a reordered pure ACK.
+func (e *Endpoint) pawsRejectLocked(seg *segment) bool {
+	if !e.tsOK || !seg.opts.HasTS || e.tsRecent == 0 {
+		return false
+	}
+	if int32(e.tsRecent-seg.opts.TSVal) <= 1 || e.tsRecentStaleLocked() {
+		return false
+	}
+	return !e.disorderedAckLocked(seg)
+}
+
+// disorderedAckLocked is Linux's tcp_disordered_ack: a pure duplicate ACK
+// at RCV.NXT that would not update the window, whose timestamp is older
+// by at most an RTO's worth of milliseconds, is a reordered ACK, not an
+// old duplicate, and passes PAWS.
+func (e *Endpoint) disorderedAckLocked(seg *segment) bool {
+	if !seg.has(header.TCPAck) || seg.length() != 0 || seg.seq != e.rcvNxt || seg.ack != e.sndUna {
+		return false
+	}
+	newWnd := uint32(seg.wnd) << e.sndShift()
+	if e.sndWl1.LessThan(seg.seq) || seg.seq == e.sndWl1 && newWnd > e.sndWnd {
+		return false // tcp_may_update_window
+	}
+	return int64(int32(e.tsRecent-seg.opts.TSVal)) <= e.rto.Current().Milliseconds()
 }
 
 // invalidRateLimit is the least time between two ACKs a connection sends
