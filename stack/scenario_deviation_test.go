@@ -58,3 +58,49 @@ func TestScenarioPAWS(t *testing.T) {
 		t.Errorf("after an exact RST with an old timestamp: %v, want closed", got)
 	}
 }
+
+// memUsed is the buffer memory the stack's socket on port 80 with the
+// peer's port holds.
+func (sc *scenario) memUsed() int64 {
+	for _, r := range sc.s.Snapshot() {
+		if r.Local.Port() == 80 && r.Remote.Port() == sc.port {
+			return r.Stack.MemUsed
+		}
+	}
+	sc.t.Fatal("no connection")
+	return 0
+}
+
+// TestScenarioDuplicateOutOfOrder: out-of-order data the queue already
+// holds is neither stored nor charged again, and an overlapping segment
+// adds only its new bytes (Linux's tcp_data_queue_ofo); every byte is
+// still read once, in order.
+func TestScenarioDuplicateOutOfOrder(t *testing.T) {
+	sc, fd, iss := established(t, tcp.Options{})
+	base := sc.memUsed()
+	data := make([]byte, 300)
+	for i := range data {
+		data[i] = byte('a' + i%26)
+	}
+	at := func(lo, hi int) seg {
+		return seg{Flags: A, Seq: peerISS + 1 + uint32(lo), Ack: iss + 1, Wnd: 1024, Data: data[lo:hi]}
+	}
+	sc.inject(80, at(100, 200))
+	sc.inject(80, at(100, 200)) // an exact duplicate
+	sc.inject(80, at(100, 200))
+	if got := sc.memUsed() - base; got != 100 {
+		t.Errorf("one out-of-order segment and two duplicates of it charge %d bytes, want 100", got)
+	}
+	sc.inject(80, at(150, 250)) // half new
+	sc.inject(80, at(50, 300))  // covers both, with new bytes each side
+	if got := sc.memUsed() - base; got != 250 {
+		t.Errorf("out-of-order data over [50, 300) charges %d bytes, want 250", got)
+	}
+	sc.inject(80, at(0, 50)) // fills the hole
+	if got := sc.recvAll(fd); got != string(data) {
+		t.Errorf("read %q, want %q", got, data)
+	}
+	if got := sc.memUsed() - base; got != 0 {
+		t.Errorf("%d bytes still charged after reading everything", got)
+	}
+}

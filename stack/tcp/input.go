@@ -624,25 +624,17 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 		e.sendAckLocked()
 		return
 	}
+	if seq != e.rcvNxt {
+		e.queueOOOLocked(seq, data)
+		// An out-of-order segment is acknowledged at once: the duplicate
+		// ACK drives the sender's fast retransmit (RFC 5681 §4.2).
+		e.sendAckLocked()
+		return
+	}
 	if !e.p.stack.Budget.Take(int64(len(data))) {
 		// The stack's memory is exhausted: drop the data (the peer
 		// resends it) and say so in the counters.
 		e.p.stack.Counters.TCPRcvQDrops.Add(1)
-		e.sendAckLocked()
-		return
-	}
-	if seq != e.rcvNxt {
-		if len(e.ooo) >= maxOOO {
-			e.p.stack.Budget.Release(int64(len(data)))
-			e.sendAckLocked()
-			return
-		}
-		e.ooo = append(e.ooo, oooSegment{seq, append([]byte(nil), data...)})
-		e.oooBytes += len(data)
-		e.memUsed += int64(len(data))
-		e.rcvSack.add(seq, seq.Add(uint32(len(data))))
-		// An out-of-order segment is acknowledged at once: the duplicate
-		// ACK drives the sender's fast retransmit (RFC 5681 §4.2).
 		e.sendAckLocked()
 		return
 	}
@@ -657,6 +649,63 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 	e.rcvSack.advance(e.rcvNxt)
 	e.wakeLocked()
 	e.scheduleAckLocked(gap || seg.has(header.TCPPsh) && len(data) < int(e.mss))
+}
+
+// span is a range [lo, hi) of sequence numbers.
+type span struct{ lo, hi Seq }
+
+// queueOOOLocked keeps out-of-order data for later, bounded. Only the
+// bytes the queue does not hold already are stored and charged, as
+// Linux's tcp_data_queue_ofo drops a segment the queue covers and trims
+// overlaps: a peer that resends out-of-order data must not make the stack
+// hold, and charge to its budget, the same bytes twice.
+func (e *Endpoint) queueOOOLocked(seq Seq, data []byte) {
+	end := seq.Add(uint32(len(data)))
+	fresh := []span{{seq, end}}
+	for _, o := range e.ooo {
+		fresh = cutSpan(fresh, o.seq, o.seq.Add(uint32(len(o.data))))
+		if len(fresh) == 0 {
+			// All held already: its block goes first in our SACK option
+			// (RFC 2018 §4), as Linux's tcp_sack_new_ofo_skb does.
+			e.rcvSack.add(seq, end)
+			return
+		}
+	}
+	n := 0
+	for _, f := range fresh {
+		n += int(f.hi.Sub(f.lo))
+	}
+	if len(e.ooo)+len(fresh) > maxOOO {
+		return
+	}
+	if !e.p.stack.Budget.Take(int64(n)) {
+		e.p.stack.Counters.TCPRcvQDrops.Add(1)
+		return
+	}
+	for _, f := range fresh {
+		e.ooo = append(e.ooo, oooSegment{f.lo, append([]byte(nil), data[f.lo.Sub(seq):f.hi.Sub(seq)]...)})
+	}
+	e.oooBytes += n
+	e.memUsed += int64(n)
+	e.rcvSack.add(seq, end)
+}
+
+// cutSpan removes [lo, hi) from each span.
+func cutSpan(spans []span, lo, hi Seq) []span {
+	var out []span
+	for _, s := range spans {
+		if !lo.LessThan(s.hi) || !s.lo.LessThan(hi) {
+			out = append(out, s) // no overlap
+			continue
+		}
+		if s.lo.LessThan(lo) {
+			out = append(out, span{s.lo, lo})
+		}
+		if hi.LessThan(s.hi) {
+			out = append(out, span{hi, s.hi})
+		}
+	}
+	return out
 }
 
 // drainOOOLocked moves out-of-order data that now fits onto the receive
