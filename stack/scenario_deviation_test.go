@@ -104,3 +104,20 @@ func TestScenarioDuplicateOutOfOrder(t *testing.T) {
 		t.Errorf("%d bytes still charged after reading everything", got)
 	}
 }
+
+// TestScenarioSynFinDropped: a SYN with FIN set opens nothing and draws
+// nothing: Linux's tcp_rcv_state_process drops it in LISTEN (it has no
+// honest use; scanners send it to slip past filters that look for a bare
+// SYN).
+func TestScenarioSynFinDropped(t *testing.T) {
+	sc := newScenario(t, tcp.Options{})
+	sc.listen(80, 4)
+	sc.inject(80, seg{Flags: S | F, Seq: peerISS, Wnd: 65535, Opts: synOpts})
+	sc.quiet(10 * ms)
+	if got := sc.state(80, sc.port); got != collect.StateUnknown {
+		t.Errorf("a SYN+FIN opened a %v connection", got)
+	}
+	sc.inject(80, seg{Flags: S, Seq: peerISS, Wnd: 65535, Opts: synOpts})
+	sc.expect(10*ms, seg{Flags: S | A, Ack: peerISS + 1})
+}
+

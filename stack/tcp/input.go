@@ -93,6 +93,10 @@ func (e *Endpoint) inputListenLocked(seg *segment) {
 		return
 	case !seg.has(header.TCPSyn):
 		return
+	case seg.has(header.TCPFin):
+		// SYN+FIN has no honest use (scanners send it to slip past
+		// filters); Linux's tcp_rcv_state_process drops it in LISTEN.
+		return
 	}
 	if len(e.acceptQ) >= e.backlog {
 		c.TCPListenDrops.Add(1)
