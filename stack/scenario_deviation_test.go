@@ -121,3 +121,34 @@ func TestScenarioSynFinDropped(t *testing.T) {
 	sc.expect(10*ms, seg{Flags: S | A, Ack: peerISS + 1})
 }
 
+// TestScenarioMalformedOptions: a malformed TCP option does not drop the
+// segment. As Linux's tcp_parse_options, a known option with the wrong
+// length is ignored and the options after it are read; an option whose
+// length is under 2 or runs past the field ends the parse, keeping what
+// came before.
+func TestScenarioMalformedOptions(t *testing.T) {
+	sc := newScenario(t, tcp.Options{})
+	lfd := sc.listen(80, 4)
+	// A SYN whose MSS option is 3 bytes long: the MSS is ignored (536 by
+	// default), the window scale and timestamps after it are taken.
+	sc.inject(80, seg{Flags: S, Seq: peerISS, Wnd: 65535, RawOpts: []byte{2, 3, 0x05, 3, 3, 7, 1, 1, 8, 10, 0, 0, 0, 100, 0, 0, 0, 0}})
+	sa := sc.expect(10*ms, seg{Flags: S | A, Ack: peerISS + 1})
+	if !sa.Opts.HasWS || !sa.Opts.HasTS || sa.Opts.TSEcr != 100 {
+		t.Fatalf("SYN,ACK options %+v: the window scale and timestamp after a bad MSS option were not taken", sa.Opts)
+	}
+	sc.inject(80, seg{Flags: A, Seq: peerISS + 1, Ack: sa.Seq + 1, Wnd: 1024, Opts: ts(101, sa.Opts.TSVal)})
+	fd := sc.accepted(lfd)
+	for i, raw := range [][]byte{
+		{8, 6, 0, 0, 0, 0},          // a timestamp of the wrong length
+		{99, 40},                    // an unknown option running past the field
+		{1, 1, 99, 1},               // a "silly" length of 1
+		{5, 7, 0, 0, 0, 0, 0, 0, 0}, // SACK blocks of the wrong length
+		{8, 10, 0, 0, 0, 102, 0, 0}, // a timestamp cut short by the field's end
+	} {
+		sc.inject(80, seg{Flags: A | P, Seq: peerISS + 1 + uint32(i), Ack: sa.Seq + 1, Wnd: 1024, RawOpts: raw, Data: []byte("x")})
+		if got := sc.recvAll(fd); got != "x" {
+			t.Errorf("options % x: read %q, want the segment's data", raw, got)
+		}
+		sc.inbox = nil
+	}
+}

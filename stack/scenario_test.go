@@ -32,6 +32,7 @@ type seg struct {
 	HasSeq   bool
 	HasAck   bool
 	Opts     header.TCPOptions
+	RawOpts  []byte // injected: the options field as given (NOP-padded to 4 bytes), instead of Opts
 	IP       []byte // received: the whole IPv4 datagram, to quote in ICMP errors
 	SrcPort  uint16 // injected: the peer's port (the scenario's default when 0); received: the stack's port
 	DstPort  uint16 // received: the peer's port it went to
@@ -110,6 +111,12 @@ func (sc *scenario) receive(frame []byte) {
 func (sc *scenario) inject(dport uint16, s seg) {
 	var opts [40]byte
 	n := header.EncodeTCPOptions(opts[:], s.Opts)
+	if s.RawOpts != nil {
+		n = copy(opts[:], s.RawOpts)
+		for ; n%4 != 0; n++ {
+			opts[n] = 1 // NOP
+		}
+	}
 	sport := s.SrcPort
 	if sport == 0 {
 		sport = sc.port

@@ -132,11 +132,9 @@ func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 		c.TCPInErrs.Add(1)
 		return
 	}
-	opts, err := header.ParseTCPOptions(t.Options())
-	if err != nil {
-		c.TCPInErrs.Add(1)
-		return
-	}
+	// A malformed option is ignored, not the segment (Linux's
+	// tcp_parse_options): what parsed before and around it is used.
+	opts, _ := header.ParseTCPOptions(t.Options())
 	seg := segment{
 		src: netip.AddrPortFrom(ip.Src(), t.SrcPort()), dst: netip.AddrPortFrom(ip.Dst(), t.DstPort()),
 		seq: Seq(t.Seq()), ack: Seq(t.Ack()), flags: t.Flags(), wnd: t.Window(), opts: opts, data: t.Payload(),
