@@ -152,3 +152,32 @@ func TestScenarioMalformedOptions(t *testing.T) {
 		sc.inbox = nil
 	}
 }
+
+// TestScenarioRetransmittedSYN: a SYN retransmitted while the connection
+// is in SYN-RECEIVED (our SYN,ACK was lost) is answered with the SYN,ACK
+// again, as Linux's tcp_check_req does (inet_rtx_syn_ack), at most once
+// per 500 ms (tcp_oow_rate_limited). The SYN,ACK's own retransmission
+// timer keeps its schedule.
+func TestScenarioRetransmittedSYN(t *testing.T) {
+	sc := newScenario(t, tcp.Options{})
+	sc.listen(80, 4)
+	syn := seg{Flags: S, Seq: peerISS, Wnd: 65535, Opts: synOpts}
+	sc.inject(80, syn)
+	sa := sc.expect(10*ms, seg{Flags: S | A, Ack: peerISS + 1})
+	sc.clk.Advance(300 * ms)
+	sc.inject(80, syn)
+	sc.expect(0, seg{Flags: S | A, Seq: sa.Seq, Ack: peerISS + 1, HasSeq: true})
+	sc.clk.Advance(100 * ms)
+	sc.inject(80, syn) // within 500 ms of the last: held back
+	sc.quiet(0)
+	// The SYN,ACK's retransmission timer (1 s, RFC 6298 §2.1) still fires
+	// at 1 s.
+	_, at, ok := sc.next(sec)
+	if !ok || at != sec {
+		t.Errorf("the SYN,ACK was retransmitted at %v (sent %v), want 1s", at, ok)
+	}
+	if got := sc.s.Counters.TCPACKSkippedSynRecv.Load(); got != 1 {
+		t.Errorf("TCPACKSkippedSynRecv %d, want 1", got)
+	}
+	sc.wantState(80, sc.port, collect.StateSynRecv)
+}

@@ -91,7 +91,7 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 			{"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
 			{"TCPACKSkippedChallenge", u(&c.TCPACKSkippedChallenge)}, {"TCPACKSkippedSeq", u(&c.TCPACKSkippedSeq)},
 			{"SyncookiesSent", u(&c.TCPSyncookiesSent)}, {"SyncookiesRecv", u(&c.TCPSyncookiesRecv)}, {"SyncookiesFailed", u(&c.TCPSyncookiesFailed)},
-			{"PAWSEstab", u(&c.TCPPAWSEstab)}, {"TCPACKSkippedPAWS", u(&c.TCPACKSkippedPAWS)},
+			{"PAWSEstab", u(&c.TCPPAWSEstab)}, {"TCPACKSkippedPAWS", u(&c.TCPACKSkippedPAWS)}, {"TCPACKSkippedSynRecv", u(&c.TCPACKSkippedSynRecv)},
 			{"TCPTimeouts", u(&c.TCPTimeouts)}, {"TCPSackRecovery", u(&c.TCPSACKRecovery)}, {"TCPLossProbes", u(&c.TCPLossProbes)}, {"TCPDSACKRecv", u(&c.TCPDSACKRecv)},
 		}},
 	}

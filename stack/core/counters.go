@@ -51,6 +51,9 @@ type Counters struct {
 	// Segments dropped by PAWS (RFC 7323 §5; Linux's PAWSEstab), and the
 	// ACKs for them held back (TCPACKSkippedPAWS).
 	TCPPAWSEstab, TCPACKSkippedPAWS atomic.Uint64
+	// Resent SYNs in SYN-RECEIVED whose SYN,ACK was held back by the
+	// per-connection limit (Linux's TCPACKSkippedSynRecv).
+	TCPACKSkippedSynRecv atomic.Uint64
 	// Retransmission timeouts of synchronized connections; SACK loss
 	// recovery: recoveries entered, tail-loss probes sent, D-SACKs
 	// received (a retransmission the peer already had).

@@ -248,6 +248,18 @@ func (e *Endpoint) synAckedLocked(seg *segment) {
 // state.
 func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	c := &e.p.stack.Counters
+	if e.state == stateSynRecv && seg.seq == e.irs && seg.flags&(header.TCPSyn|header.TCPAck|header.TCPRst) == header.TCPSyn {
+		// The peer resent its SYN: our SYN,ACK was lost. Linux's
+		// tcp_check_req answers with the SYN,ACK again (inet_rtx_syn_ack),
+		// at most once per 500 ms (tcp_oow_rate_limited); the SYN,ACK's
+		// own retransmission timer keeps its schedule.
+		if !e.oowRateLimitedLocked(seg, &c.TCPACKSkippedSynRecv) {
+			c.TCPRetransSegs.Add(1)
+			e.totRetrans++
+			e.sendSynSegmentLocked(true)
+		}
+		return nil
+	}
 	if e.state == stateSynRecv && seg.has(header.TCPSyn) && seg.seq == e.irs {
 		// Simultaneous open (§3.5, figure 8): the peer's SYN,ACK repeats
 		// the SYN we already counted. "If a segment's contents straddle

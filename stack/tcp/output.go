@@ -110,10 +110,16 @@ func (e *Endpoint) sendFinLocked() {
 	e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
 }
 
-// sendSynLocked sends our SYN (active open) or SYN,ACK (passive), with
-// MSS, window scale, SACK-permitted (RFC 2018 §2), and timestamps (RFC
-// 7323 §3.2).
+// sendSynLocked sends our SYN (active open) or SYN,ACK (passive) and
+// arms its retransmission timer.
 func (e *Endpoint) sendSynLocked(synAck bool) {
+	e.sendSynSegmentLocked(synAck)
+	e.armRetransLocked()
+}
+
+// sendSynSegmentLocked sends our SYN or SYN,ACK, with MSS, window scale,
+// SACK-permitted (RFC 2018 §2), and timestamps (RFC 7323 §3.2).
+func (e *Endpoint) sendSynSegmentLocked(synAck bool) {
 	o := header.TCPOptions{HasMSS: true, MSS: e.ourMSSOption()}
 	if !e.p.opt.NoWindowScale && (!synAck || e.sndWScale != 0xff) {
 		o.HasWS, o.WindowScale = true, e.rcvWScale
@@ -131,7 +137,6 @@ func (e *Endpoint) sendSynLocked(synAck bool) {
 	}
 	// The window field of a SYN is never scaled (RFC 7323 §2.2).
 	e.p.sendRaw(e.local, e.remote, e.iss, ack, flags, uint16(min(e.rcvWindowLocked(), 65535)), o, nil)
-	e.armRetransLocked()
 }
 
 // sendAckLocked acknowledges what we have received. Its sequence number
