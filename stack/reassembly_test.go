@@ -10,6 +10,7 @@ package stack
 import (
 	"bytes"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"runtime"
 	"testing"
@@ -40,6 +41,19 @@ func newLone(t *testing.T, opt ipv4.Options) *lone {
 	}
 	l.nic = nic
 	return l
+}
+
+// newLoneUDP is newLone with a UDP socket on port 9, closed when the test
+// ends.
+func newLoneUDP(t *testing.T) (*lone, net.PacketConn) {
+	t.Helper()
+	l := newLone(t, ipv4.Options{})
+	pc, err := l.s.ListenPacket(netip.MustParseAddrPort("0.0.0.0:9"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return l, pc
 }
 
 // ipFrame builds a frame from A to B holding one IPv4 datagram whose
@@ -218,12 +232,7 @@ func TestReassemblyPingOfDeath(t *testing.T) {
 // multiples, delivered in a random order with random exact duplicates,
 // arrives whole and intact (RFC 791 §3.2: fragments in any order).
 func TestReassemblyShuffledWithDuplicates(t *testing.T) {
-	l := newLone(t, ipv4.Options{})
-	pc, err := l.s.ListenPacket(netip.MustParseAddrPort("0.0.0.0:9"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
+	l, pc := newLoneUDP(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := 0; round < 50; round++ {
 		msg := make([]byte, 100+rng.IntN(3000))

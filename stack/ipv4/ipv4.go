@@ -85,6 +85,9 @@ func (p *Protocol) receive(nic *core.NIC, b []byte) {
 		c.IPInAddrErrors.Add(1)
 		return
 	}
+	if ip.HeaderLen() > header.IPv4MinLen && !p.optionsOK(ip) {
+		return
+	}
 	if ip.IsFragment() {
 		c.IPReasmReqds.Add(1)
 		whole := p.reassemble(nic, ip)
