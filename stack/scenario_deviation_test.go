@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/stack/header"
 	"github.com/gonetstat/gonetstat/stack/tcp"
 )
 
@@ -180,4 +181,19 @@ func TestScenarioRetransmittedSYN(t *testing.T) {
 		t.Errorf("TCPACKSkippedSynRecv %d, want 1", got)
 	}
 	sc.wantState(80, sc.port, collect.StateSynRecv)
+}
+
+// TestScenarioUrgentInline: urgent data stays in the stream, in order, as
+// with SO_OOBINLINE. Linux, without that option, takes the last urgent
+// byte out of the stream for recv(MSG_OOB); the stack has no MSG_OOB, and
+// RFC 6093 §6 asks that urgent data be delivered inline by applications
+// that must use it and that new ones not use it at all: taking a byte out
+// would lose it for every reader here (net/http among them).
+func TestScenarioUrgentInline(t *testing.T) {
+	sc, fd, iss := established(t, tcp.Options{})
+	sc.inject(80, seg{Flags: A | P, Seq: peerISS + 1, Ack: iss + 1, Wnd: 1024, Data: []byte("ab")})
+	sc.inject(80, seg{Flags: A | P | header.TCPUrg, Seq: peerISS + 3, Ack: iss + 1, Wnd: 1024, Urgent: 3, Data: []byte("cd!")})
+	if got := sc.recvAll(fd); got != "abcd!" {
+		t.Errorf("read %q, want every byte in order, the urgent one included", got)
+	}
 }

@@ -33,6 +33,7 @@ type seg struct {
 	HasAck   bool
 	Opts     header.TCPOptions
 	RawOpts  []byte // injected: the options field as given (NOP-padded to 4 bytes), instead of Opts
+	Urgent   uint16 // injected: the urgent pointer
 	IP       []byte // received: the whole IPv4 datagram, to quote in ICMP errors
 	SrcPort  uint16 // injected: the peer's port (the scenario's default when 0); received: the stack's port
 	DstPort  uint16 // received: the peer's port it went to
@@ -127,7 +128,7 @@ func (sc *scenario) inject(dport uint16, s seg) {
 	t := b[header.EthernetLen+header.IPv4MinLen:]
 	copy(t[header.TCPMinLen:], opts[:n])
 	copy(t[header.TCPMinLen+n:], s.Data)
-	header.EncodeTCP(t, header.TCPFields{SrcPort: sport, DstPort: dport, Seq: s.Seq, Ack: s.Ack, Flags: s.Flags, Window: s.Wnd, OptionsLen: n}, peerAddr, addrA.Addr())
+	header.EncodeTCP(t, header.TCPFields{SrcPort: sport, DstPort: dport, Seq: s.Seq, Ack: s.Ack, Flags: s.Flags, Window: s.Wnd, Urgent: s.Urgent, OptionsLen: n}, peerAddr, addrA.Addr())
 	sc.peer.WritePacket(b)
 	sc.clk.Advance(0)
 }
