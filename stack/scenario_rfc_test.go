@@ -299,9 +299,13 @@ func TestScenarioRFC5961(t *testing.T) {
 	sc, fd, iss := established(t, tcp.Options{})
 	sc.inject(80, seg{Flags: R, Seq: peerISS + 1 + 500}) // in the window, not exact
 	sc.expect(10*ms, seg{Flags: A, Ack: peerISS + 1})
+	// Challenge ACKs are limited per connection to one per 500 ms (Linux's
+	// tcp_invalid_ratelimit): each next probe waits that long.
+	sc.clk.Advance(500 * ms)
 	sc.inject(80, seg{Flags: S, Seq: peerISS + 1 + 77, Wnd: 100}) // a SYN on an open connection
 	sc.expect(10*ms, seg{Flags: A, Ack: peerISS + 1})
 	// Data acknowledging what was never sent is dropped, with an ACK.
+	sc.clk.Advance(500 * ms)
 	sc.inject(80, seg{Flags: A | P, Seq: peerISS + 1, Ack: iss + 1 + 1_000_000, Wnd: 1024, Data: []byte("evil")})
 	sc.expect(10*ms, seg{Flags: A, Ack: peerISS + 1})
 	sc.wantState(80, sc.port, collect.StateEstablished)
@@ -403,37 +407,47 @@ func TestScenarioKeepalive(t *testing.T) {
 }
 
 // RFC 9293 §3.10.1: a bounded backlog; a SYN flood costs at most the
-// backlog's worth of control blocks.
+// backlog's worth of control blocks. With SYN cookies off
+// (tcp_syncookies=0) a full SYN queue drops SYNs; with them on (the
+// default) they are answered statelessly (scenario_syncookie_test.go).
 func TestScenarioBacklogAndSynFlood(t *testing.T) {
-	sc := newScenario(t, tcp.Options{})
-	sc.listen(80, 2)
-	for port := uint16(1); port <= 3; port++ {
-		sc.inject(80, seg{Flags: S, Seq: peerISS, Wnd: 65535, SrcPort: port})
-	}
-	sc.expect(10*ms, seg{Flags: S | A})
-	sc.expect(10*ms, seg{Flags: S | A})
-	sc.quiet(500 * ms)
-	if sc.s.Counters.TCPListenDrops.Load() != 1 {
-		t.Errorf("listen drops %d, want 1", sc.s.Counters.TCPListenDrops.Load())
-	}
+	for _, noCookies := range []bool{true, false} {
+		sc := newScenario(t, tcp.Options{NoSYNCookies: noCookies})
+		sc.listen(80, 2)
+		for port := uint16(1); port <= 3; port++ {
+			sc.inject(80, seg{Flags: S, Seq: peerISS, Wnd: 65535, SrcPort: port})
+		}
+		sc.expect(10*ms, seg{Flags: S | A})
+		sc.expect(10*ms, seg{Flags: S | A})
+		if noCookies {
+			sc.quiet(500 * ms)
+		} else {
+			sc.expect(10*ms, seg{Flags: S | A}) // a cookie
+		}
+		c := &sc.s.Counters
+		if drops, cookies := c.TCPListenDrops.Load(), c.TCPSyncookiesSent.Load(); noCookies && (drops != 1 || cookies != 0) || !noCookies && (drops != 0 || cookies != 1) {
+			t.Errorf("cookies off %v: listen drops %d, cookies %d", noCookies, drops, cookies)
+		}
 
-	flood := newScenario(t, tcp.Options{})
-	flood.listen(80, 128)
-	before := flood.s.Budget.Used()
-	for i := 0; i < 10000; i++ {
-		flood.inject(80, seg{Flags: S, Seq: uint32(i), Wnd: 65535, SrcPort: uint16(1024 + i)})
-	}
-	if used := flood.s.Budget.Used() - before; used > 128*tcp.SocketMemory {
-		t.Errorf("10,000 SYNs hold %d bytes, over the backlog's %d", used, 128*tcp.SocketMemory)
-	}
-	if drops := flood.s.Counters.TCPListenDrops.Load(); drops != 10000-128 {
-		t.Errorf("listen drops %d, want %d", drops, 10000-128)
-	}
-	// Half-open children give up after their SYN,ACK retries, and the
-	// memory comes back.
-	flood.clk.Advance(10 * time.Minute)
-	if used := flood.s.Budget.Used() - before; used != 0 {
-		t.Errorf("after the retries ran out, %d bytes still held", used)
+		flood := newScenario(t, tcp.Options{NoSYNCookies: noCookies})
+		flood.listen(80, 128)
+		before := flood.s.Budget.Used()
+		for i := 0; i < 10000; i++ {
+			flood.inject(80, seg{Flags: S, Seq: uint32(i), Wnd: 65535, SrcPort: uint16(1024 + i)})
+		}
+		if used := flood.s.Budget.Used() - before; used > 128*tcp.SocketMemory {
+			t.Errorf("10,000 SYNs hold %d bytes, over the backlog's %d", used, 128*tcp.SocketMemory)
+		}
+		fc := &flood.s.Counters
+		if drops, cookies := fc.TCPListenDrops.Load(), fc.TCPSyncookiesSent.Load(); noCookies && drops != 10000-128 || !noCookies && (drops != 0 || cookies != 10000-128) {
+			t.Errorf("cookies off %v: listen drops %d, cookies %d; want %d of one", noCookies, drops, cookies, 10000-128)
+		}
+		// Half-open children give up after their SYN,ACK retries, and the
+		// memory comes back.
+		flood.clk.Advance(10 * time.Minute)
+		if used := flood.s.Budget.Used() - before; used != 0 {
+			t.Errorf("after the retries ran out, %d bytes still held", used)
+		}
 	}
 }
 
@@ -462,20 +476,49 @@ func TestScenarioFragNeededLowersMSS(t *testing.T) {
 	sc.expect(10*ms, seg{Flags: A, Seq: iss + 1, Len: 948})
 }
 
-// RFC 5961 §7: challenge ACKs are rate-limited stack-wide.
+// Challenge ACKs are rate-limited per connection, one per 500 ms, as
+// Linux's tcp_send_challenge_ack (tcp_invalid_ratelimit); RFC 5961 §7's
+// stack-wide budget is a side channel (scenario_sidechannel_test.go).
 func TestScenarioChallengeACKLimit(t *testing.T) {
 	sc, _, _ := established(t, tcp.Options{})
 	for i := 0; i < 1500; i++ {
 		sc.inject(80, seg{Flags: R, Seq: peerISS + 1 + 100 + uint32(i)})
 	}
 	c := &sc.s.Counters
-	if c.TCPChallengeACKs.Load() != 1000 || c.TCPChallengeACKLimit.Load() != 500 {
-		t.Errorf("challenge ACKs %d, limited %d; want 1000 and 500 in one second", c.TCPChallengeACKs.Load(), c.TCPChallengeACKLimit.Load())
+	if c.TCPChallengeACKs.Load() != 1 || c.TCPACKSkippedChallenge.Load() != 1499 {
+		t.Errorf("challenge ACKs %d, skipped %d; want 1 and 1499 within 500 ms", c.TCPChallengeACKs.Load(), c.TCPACKSkippedChallenge.Load())
 	}
+	sc.expect(0, seg{Flags: A, Ack: peerISS + 1})
 	sc.wantState(80, sc.port, collect.StateEstablished)
-	sc.clk.Advance(sec)
+	sc.clk.Advance(499 * ms)
 	sc.inject(80, seg{Flags: R, Seq: peerISS + 1 + 5000})
-	if c.TCPChallengeACKs.Load() != 1001 {
-		t.Error("the budget did not refill after a second")
+	sc.quiet(0)
+	sc.clk.Advance(ms)
+	sc.inject(80, seg{Flags: R, Seq: peerISS + 1 + 5000})
+	sc.expect(0, seg{Flags: A, Ack: peerISS + 1})
+	if c.TCPChallengeACKs.Load() != 2 {
+		t.Error("no challenge ACK 500 ms after the last")
 	}
+}
+
+// An unacceptable segment is answered with an ACK (RFC 9293 §3.10.7.4),
+// at most one per 500 ms unless it carries data (Linux's
+// tcp_oow_rate_limited), so two stacks cannot loop on ACKs.
+func TestScenarioOutOfWindowACKLimit(t *testing.T) {
+	sc, _, iss := established(t, tcp.Options{})
+	old := seg{Flags: A, Seq: peerISS + 1 + 1<<24, Ack: iss + 1, Wnd: 1024} // far beyond the window
+	sc.inject(80, old)
+	sc.expect(0, seg{Flags: A, Ack: peerISS + 1})
+	sc.inject(80, old)
+	sc.quiet(0)
+	if got := sc.s.Counters.TCPACKSkippedSeq.Load(); got != 1 {
+		t.Errorf("TCPACKSkippedSeq %d, want 1", got)
+	}
+	old.Data = []byte("stale")
+	sc.inject(80, old)
+	sc.expect(0, seg{Flags: A, Ack: peerISS + 1})
+	old.Data = nil
+	sc.clk.Advance(500 * ms)
+	sc.inject(80, old)
+	sc.expect(0, seg{Flags: A, Ack: peerISS + 1})
 }

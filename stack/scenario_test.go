@@ -32,8 +32,11 @@ type seg struct {
 	HasSeq   bool
 	HasAck   bool
 	Opts     header.TCPOptions
+	RawOpts  []byte // injected: the options field as given (NOP-padded to 4 bytes), instead of Opts
+	Urgent   uint16 // injected: the urgent pointer
 	IP       []byte // received: the whole IPv4 datagram, to quote in ICMP errors
 	SrcPort  uint16 // injected: the peer's port (the scenario's default when 0); received: the stack's port
+	DstPort  uint16 // received: the peer's port it went to
 }
 
 func (s seg) String() string {
@@ -99,7 +102,7 @@ func (sc *scenario) receive(frame []byte) {
 		}
 		o, _ := header.ParseTCPOptions(tc.Options())
 		sc.mu.Lock()
-		sc.inbox = append(sc.inbox, seg{Flags: tc.Flags(), Seq: tc.Seq(), Ack: tc.Ack(), Wnd: tc.Window(), Data: append([]byte(nil), tc.Payload()...), Opts: o, SrcPort: tc.SrcPort(), IP: append([]byte(nil), ip...)})
+		sc.inbox = append(sc.inbox, seg{Flags: tc.Flags(), Seq: tc.Seq(), Ack: tc.Ack(), Wnd: tc.Window(), Data: append([]byte(nil), tc.Payload()...), Opts: o, SrcPort: tc.SrcPort(), DstPort: tc.DstPort(), IP: append([]byte(nil), ip...)})
 		sc.mu.Unlock()
 	}
 }
@@ -109,6 +112,12 @@ func (sc *scenario) receive(frame []byte) {
 func (sc *scenario) inject(dport uint16, s seg) {
 	var opts [40]byte
 	n := header.EncodeTCPOptions(opts[:], s.Opts)
+	if s.RawOpts != nil {
+		n = copy(opts[:], s.RawOpts)
+		for ; n%4 != 0; n++ {
+			opts[n] = 1 // NOP
+		}
+	}
 	sport := s.SrcPort
 	if sport == 0 {
 		sport = sc.port
@@ -119,7 +128,7 @@ func (sc *scenario) inject(dport uint16, s seg) {
 	t := b[header.EthernetLen+header.IPv4MinLen:]
 	copy(t[header.TCPMinLen:], opts[:n])
 	copy(t[header.TCPMinLen+n:], s.Data)
-	header.EncodeTCP(t, header.TCPFields{SrcPort: sport, DstPort: dport, Seq: s.Seq, Ack: s.Ack, Flags: s.Flags, Window: s.Wnd, OptionsLen: n}, peerAddr, addrA.Addr())
+	header.EncodeTCP(t, header.TCPFields{SrcPort: sport, DstPort: dport, Seq: s.Seq, Ack: s.Ack, Flags: s.Flags, Window: s.Wnd, Urgent: s.Urgent, OptionsLen: n}, peerAddr, addrA.Addr())
 	sc.peer.WritePacket(b)
 	sc.clk.Advance(0)
 }

@@ -90,7 +90,10 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 		}},
 		{"TcpExt", []counter{
 			{"ListenDrops", u(&c.TCPListenDrops)}, {"TCPChallengeACK", u(&c.TCPChallengeACKs)},
-			{"TCPChallengeACKLimit", u(&c.TCPChallengeACKLimit)}, {"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
+			{"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
+			{"TCPACKSkippedChallenge", u(&c.TCPACKSkippedChallenge)}, {"TCPACKSkippedSeq", u(&c.TCPACKSkippedSeq)},
+			{"SyncookiesSent", u(&c.TCPSyncookiesSent)}, {"SyncookiesRecv", u(&c.TCPSyncookiesRecv)}, {"SyncookiesFailed", u(&c.TCPSyncookiesFailed)},
+			{"PAWSEstab", u(&c.TCPPAWSEstab)}, {"TCPACKSkippedPAWS", u(&c.TCPACKSkippedPAWS)}, {"TCPACKSkippedSynRecv", u(&c.TCPACKSkippedSynRecv)},
 			{"TCPTimeouts", u(&c.TCPTimeouts)}, {"TCPSackRecovery", u(&c.TCPSACKRecovery)}, {"TCPLossProbes", u(&c.TCPLossProbes)}, {"TCPDSACKRecv", u(&c.TCPDSACKRecv)},
 			{"OutOfWindowIcmps", u(&c.TCPOutOfWindowICMPs)},
 		}},

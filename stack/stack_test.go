@@ -304,8 +304,8 @@ func TestReassemblyTimeoutAndMemoryBound(t *testing.T) {
 	// A first fragment whose rest never comes: after 30 s it is dropped
 	// and the sender hears "fragment reassembly time exceeded".
 	rawIPv4(w, header.IPv4Fields{Protocol: header.ProtoICMP, ID: 9, Flags: header.IPv4MoreFragments}, make([]byte, 64), nil)
-	if w.b.IPv4.ReasmInUse() != 64 {
-		t.Fatalf("in use %d", w.b.IPv4.ReasmInUse())
+	if w.b.IPv4.ReasmInUse() < 64 {
+		t.Fatalf("in use %d, want at least the 64 bytes of payload", w.b.IPv4.ReasmInUse())
 	}
 	w.clk.Advance(29 * time.Second)
 	if c.IPReasmTimeout.Load() != 0 {

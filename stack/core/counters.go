@@ -47,7 +47,20 @@ type Counters struct {
 	TCPInSegs, TCPOutSegs, TCPRetransSegs, TCPInErrs, TCPOutRsts     atomic.Uint64
 	// TcpExt counters (Linux names): SYNs dropped for a full backlog or
 	// budget, RFC 5961 challenge ACKs sent, data dropped for memory.
-	TCPListenDrops, TCPChallengeACKs, TCPChallengeACKLimit, TCPRcvQDrops atomic.Uint64
+	TCPListenDrops, TCPChallengeACKs, TCPRcvQDrops atomic.Uint64
+	// ACKs held back by the per-connection limit on answers to segments
+	// not accepted (Linux's TCPACKSkippedChallenge, TCPACKSkippedSeq).
+	TCPACKSkippedChallenge, TCPACKSkippedSeq atomic.Uint64
+	// SYN cookies (Linux's SyncookiesSent, SyncookiesRecv,
+	// SyncookiesFailed): sent for a full SYN queue, ACKs that carried a
+	// valid one, ACKs checked as one and found invalid.
+	TCPSyncookiesSent, TCPSyncookiesRecv, TCPSyncookiesFailed atomic.Uint64
+	// Segments dropped by PAWS (RFC 7323 §5; Linux's PAWSEstab), and the
+	// ACKs for them held back (TCPACKSkippedPAWS).
+	TCPPAWSEstab, TCPACKSkippedPAWS atomic.Uint64
+	// Resent SYNs in SYN-RECEIVED whose SYN,ACK was held back by the
+	// per-connection limit (Linux's TCPACKSkippedSynRecv).
+	TCPACKSkippedSynRecv atomic.Uint64
 	// Retransmission timeouts of synchronized connections; SACK loss
 	// recovery: recoveries entered, tail-loss probes sent, D-SACKs
 	// received (a retransmission the peer already had).

@@ -246,6 +246,13 @@ func TestParseMalformed(t *testing.T) {
 	if err != nil || !o.HasMSS || o.MSS != 1460 || o.HasWS {
 		t.Errorf("skip unknown / stop at EOL: %+v %v", o, err)
 	}
+	// As Linux's tcp_parse_options: a known option of the wrong length is
+	// skipped and the rest read; a length running past the field ends the
+	// parse with what came before.
+	o, err = ParseTCPOptions([]byte{2, 3, 0, 3, 3, 7, 4, 2, 99, 9})
+	if err == nil || o.HasMSS || !o.HasWS || o.WindowScale != 7 || !o.SACKPermitted {
+		t.Errorf("after a bad MSS option: %+v %v; want window scale 7, SACK-permitted and an error", o, err)
+	}
 }
 
 func asParseError(err error, pe **ParseError) bool {

@@ -136,49 +136,64 @@ type TCPOptions struct {
 	NumSACK       int
 }
 
-// ParseTCPOptions reads an options field. An option whose length runs
-// past the field, or a known option with the wrong length, is an error:
-// the segment is dropped (RFC 9293 §3.1 asks for robustness, and a
-// malformed field cannot be read with confidence). Unknown options are
-// skipped by their length.
+// ParseTCPOptions reads an options field as Linux's tcp_parse_options
+// does: a known option with the wrong length is ignored and the options
+// after it are read; an option whose length is under 2 or runs past the
+// field ends the parse, keeping what came before; unknown options are
+// skipped by their length. The options returned are usable in every case:
+// TCP drops no segment for its options (RFC 9293 §3.1 asks for
+// robustness, and Linux does not). The error describes the first
+// malformed option, for whoever wants to know.
 func ParseTCPOptions(b []byte) (TCPOptions, error) {
 	var o TCPOptions
+	var first error
+	bad := func(format string, args ...any) {
+		if first == nil {
+			first = perr("tcp", format, args...)
+		}
+	}
 	for i := 0; i < len(b); {
 		kind := b[i]
 		switch kind {
 		case tcpOptEOL:
-			return o, nil
+			return o, first
 		case tcpOptNOP:
 			i++
 			continue
 		}
 		if i+1 >= len(b) {
-			return o, perr("tcp", "option %d at offset %d has no length", kind, i)
+			bad("option %d at offset %d has no length", kind, i)
+			return o, first
 		}
 		n := int(b[i+1])
 		if n < 2 || i+n > len(b) {
-			return o, perr("tcp", "option %d at offset %d has length %d of %d left", kind, i, n, len(b)-i)
+			bad("option %d at offset %d has length %d of %d left", kind, i, n, len(b)-i)
+			return o, first
 		}
 		body := b[i+2 : i+n]
 		switch kind {
 		case tcpOptMSS:
 			if n != 4 {
-				return o, perr("tcp", "MSS option length %d", n)
+				bad("MSS option length %d", n)
+				break
 			}
 			o.MSS, o.HasMSS = binary.BigEndian.Uint16(body), true
 		case tcpOptWS:
 			if n != 3 {
-				return o, perr("tcp", "window scale option length %d", n)
+				bad("window scale option length %d", n)
+				break
 			}
 			o.WindowScale, o.HasWS = body[0], true
 		case tcpOptSACKPerm:
 			if n != 2 {
-				return o, perr("tcp", "SACK-permitted option length %d", n)
+				bad("SACK-permitted option length %d", n)
+				break
 			}
 			o.SACKPermitted = true
 		case tcpOptSACK:
-			if (n-2)%8 != 0 || (n-2)/8 > MaxSACKBlocks {
-				return o, perr("tcp", "SACK option length %d", n)
+			if n < 10 || (n-2)%8 != 0 || (n-2)/8 > MaxSACKBlocks {
+				bad("SACK option length %d", n)
+				break
 			}
 			o.NumSACK = (n - 2) / 8
 			for k := 0; k < o.NumSACK; k++ {
@@ -186,13 +201,14 @@ func ParseTCPOptions(b []byte) (TCPOptions, error) {
 			}
 		case tcpOptTimestamp:
 			if n != 10 {
-				return o, perr("tcp", "timestamp option length %d", n)
+				bad("timestamp option length %d", n)
+				break
 			}
 			o.HasTS, o.TSVal, o.TSEcr = true, binary.BigEndian.Uint32(body), binary.BigEndian.Uint32(body[4:])
 		}
 		i += n
 	}
-	return o, nil
+	return o, first
 }
 
 // EncodeTCPOptions writes o into b in the layout Linux uses (MSS,

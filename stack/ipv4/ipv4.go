@@ -21,7 +21,7 @@ import (
 type Options struct {
 	DefaultTTL   uint8         // 64 (net.ipv4.ip_default_ttl)
 	ReasmTimeout time.Duration // 30 s (net.ipv4.ipfrag_time)
-	ReasmMemory  int           // bytes held for all reassemblies; 4 MiB (ipfrag_high_thresh)
+	ReasmMemory  int           // bytes charged to all reassemblies (payload and overhead); 4 MiB (ipfrag_high_thresh)
 }
 
 // Protocol is IPv4 registered into one stack.
@@ -33,9 +33,10 @@ type Protocol struct {
 	opt   Options
 	id    atomic.Uint32
 
-	mu       sync.Mutex
-	reasm    map[reasmKey]*reassembly
-	reasmMem int
+	mu             sync.Mutex
+	reasm          map[reasmKey]*reassembly
+	reasmMem       int
+	lruOld, lruNew *reassembly // reassemblies, least recently added to first
 }
 
 // ErrNoRoute means no route leads to the destination.
@@ -90,6 +91,9 @@ func (p *Protocol) receive(nic *core.NIC, b []byte, wire bool) {
 	// host may use (Linux: ip_route_input_slow, "martian source").
 	if wire && p.stack.IsMartianSource(ip.Src()) {
 		c.IPInMartians.Add(1)
+		return
+	}
+	if ip.HeaderLen() > header.IPv4MinLen && !p.optionsOK(ip) {
 		return
 	}
 	if ip.IsFragment() {

@@ -114,8 +114,9 @@ type Endpoint struct {
 	sndWScale, rcvWScale uint8
 	tsOK                 bool
 	tsRecent             uint32
-	sackOK               bool   // both SYNs carried SACK-permitted (RFC 2018 §2)
-	tsRewind             uint32 // our timestamp clock at the last timeout rewind
+	tsRecentAt           time.Time // when TS.Recent was last set (PAWS, RFC 7323 §5.5)
+	sackOK               bool      // both SYNs carried SACK-permitted (RFC 2018 §2)
+	tsRewind             uint32    // our timestamp clock at the last timeout rewind
 
 	rto        *RTO
 	cc         *NewReno
@@ -140,13 +141,18 @@ type Endpoint struct {
 	keepalive  bool
 	keepProbes int
 	lastRecv   time.Time
+	lastOOWAck time.Time // when the last ACK for an unacceptable segment left (Linux's last_oow_ack_time)
 
 	// Listener.
-	backlog  int
-	acceptQ  []*Endpoint
-	synRcvd  int
-	parent   *Endpoint // the listener of a passively opened connection
-	accepted bool      // handed to the application by Accept
+	backlog int
+	acceptQ []*Endpoint
+	synRcvd int
+	// synqOverflow is when the SYN queue last overflowed and a SYN cookie
+	// was sent (Linux's tcp_synq_overflow); ACKs are checked as cookies
+	// only for a while after it.
+	synqOverflow time.Time
+	parent       *Endpoint // the listener of a passively opened connection
+	accepted     bool      // handed to the application by Accept
 
 	err            error // the connection's fatal error (reset, refused, timed out)
 	softErr        error // an ICMP error that was not fatal; reported instead of ETIMEDOUT

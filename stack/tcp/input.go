@@ -4,6 +4,7 @@
 package tcp
 
 import (
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -72,47 +73,59 @@ func (e *Endpoint) reopenLocked(seg *segment) {
 	e.releaseLocked()
 }
 
-// inputListenLocked is §3.10.7.2: a SYN makes a child in SYN_RECEIVED,
-// unless the backlog is full (then the SYN is dropped and the peer
-// retries, as Linux does when the accept queue overflows).
+// inputListenLocked is §3.10.7.2: a SYN makes a child in SYN_RECEIVED.
+// When the accept queue is full the SYN is dropped and the peer retries,
+// as Linux does (sk_acceptq_is_full); when the SYN queue (the children
+// still in SYN_RECEIVED, bounded by the backlog as Linux's
+// inet_csk_reqsk_queue_is_full) is full, or the memory budget cannot hold
+// another control block, the SYN is answered with a SYN cookie
+// (syncookie.go), which costs nothing until the handshake completes.
 func (e *Endpoint) inputListenLocked(seg *segment) {
 	c := &e.p.stack.Counters
 	switch {
 	case seg.has(header.TCPRst):
 		return
 	case seg.has(header.TCPAck):
+		if !seg.has(header.TCPSyn) && e.cookieAckLocked(seg) {
+			return
+		}
 		e.p.resetClosed(seg)
 		return
 	case !seg.has(header.TCPSyn):
 		return
+	case seg.has(header.TCPFin):
+		// SYN+FIN has no honest use (scanners send it to slip past
+		// filters); Linux's tcp_rcv_state_process drops it in LISTEN.
+		return
 	}
-	if len(e.acceptQ)+e.synRcvd >= e.backlog {
+	if len(e.acceptQ) >= e.backlog {
 		c.TCPListenDrops.Add(1)
 		return
 	}
-	if !e.p.stack.Budget.Take(SocketMemory) {
+	// A SYN that reopens a TIME_WAIT gets no cookie: its ISS must clear
+	// the old incarnation's (Linux's tcp_conn_request: want_cookie only
+	// when !isn).
+	cookie := !e.p.opt.NoSYNCookies && !seg.hasISNFloor
+	if e.synRcvd >= e.backlog && cookie {
+		e.sendCookieLocked(seg)
+		return
+	}
+	if e.synRcvd >= e.backlog || !e.p.stack.Budget.Take(SocketMemory) {
+		if cookie {
+			e.sendCookieLocked(seg)
+			return
+		}
 		c.TCPListenDrops.Add(1)
 		return
 	}
-	ch := e.p.newEndpoint()
-	ch.memUsed = SocketMemory
-	ch.parent = e
-	ch.local, ch.remote, ch.bound = seg.dst, seg.src, true
-	// The child shares the listener's port; counting it keeps the port
-	// reserved while the child lives, even after the listener closes.
-	e.p.sharePort(seg.dst.Port())
-	if !e.p.register(ch) {
-		e.p.releasePort(seg.dst.Port(), false)
-		e.p.stack.Budget.Release(SocketMemory)
+	ch := e.newChildLocked(seg)
+	if ch == nil {
 		return
 	}
-	e.p.remember(ch)
 	e.synRcvd++
-	c.TCPPassiveOpens.Add(1)
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	nic := e.p.stack.NICFor(seg.dst.Addr())
-	ch.initOptionsLocked(nic)
+	ch.initOptionsLocked(e.p.stack.NICFor(seg.dst.Addr()))
 	ch.irs = seg.seq
 	ch.rcvNxt = seg.seq.Add(1)
 	// The ISS first: congestion control starts RFC 6582's "recover" at it.
@@ -139,6 +152,27 @@ func (e *Endpoint) inputListenLocked(seg *segment) {
 // off.
 const minSndMSS = 48
 
+// newChildLocked makes the connection a listener's segment opens, its
+// control block already taken from the budget; nil (and the memory given
+// back) when the 4-tuple is taken.
+func (e *Endpoint) newChildLocked(seg *segment) *Endpoint {
+	ch := e.p.newEndpoint()
+	ch.memUsed = SocketMemory
+	ch.parent = e
+	ch.local, ch.remote, ch.bound = seg.dst, seg.src, true
+	// The child shares the listener's port; counting it keeps the port
+	// reserved while the child lives, even after the listener closes.
+	e.p.sharePort(seg.dst.Port())
+	if !e.p.register(ch) {
+		e.p.releasePort(seg.dst.Port(), false)
+		e.p.stack.Budget.Release(SocketMemory)
+		return nil
+	}
+	e.p.remember(ch)
+	e.p.stack.Counters.TCPPassiveOpens.Add(1)
+	return ch
+}
+
 // negotiateLocked reads the options of the peer's SYN (RFC 6691, RFC 7323).
 func (e *Endpoint) negotiateLocked(seg *segment) {
 	o := seg.opts
@@ -155,7 +189,8 @@ func (e *Endpoint) negotiateLocked(seg *segment) {
 		e.sndWScale, e.rcvWScale = 0xff, 0
 	}
 	if o.HasTS && !e.p.opt.NoTimestamps {
-		e.tsOK, e.tsRecent = true, o.TSVal
+		e.tsOK = true
+		e.setTSRecentLocked(o.TSVal)
 		e.mss -= 12 // the timestamp option rides in every segment; e.mss >= minSndMSS
 	}
 	// RFC 2018 §2: SACK may be used only when both SYNs carried
@@ -222,6 +257,18 @@ func (e *Endpoint) synAckedLocked(seg *segment) {
 // state.
 func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	c := &e.p.stack.Counters
+	if e.state == stateSynRecv && seg.seq == e.irs && seg.flags&(header.TCPSyn|header.TCPAck|header.TCPRst) == header.TCPSyn {
+		// The peer resent its SYN: our SYN,ACK was lost. Linux's
+		// tcp_check_req answers with the SYN,ACK again (inet_rtx_syn_ack),
+		// at most once per 500 ms (tcp_oow_rate_limited); the SYN,ACK's
+		// own retransmission timer keeps its schedule.
+		if !e.oowRateLimitedLocked(seg, &c.TCPACKSkippedSynRecv) {
+			c.TCPRetransSegs.Add(1)
+			e.totRetrans++
+			e.sendSynSegmentLocked(true)
+		}
+		return nil
+	}
 	if e.state == stateSynRecv && seg.has(header.TCPSyn) && seg.seq == e.irs {
 		// Simultaneous open (§3.5, figure 8): the peer's SYN,ACK repeats
 		// the SYN we already counted. "If a segment's contents straddle
@@ -229,6 +276,19 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 		// (§3.10.7.4): trim the SYN and keep the ACK.
 		seg.flags &^= header.TCPSyn
 		seg.seq = seg.seq.Add(1)
+	}
+	// RFC 7323 §5.3 R1 (PAWS), before the sequence number: a segment
+	// whose timestamp is older than TS.Recent is an old duplicate, perhaps
+	// from an earlier wrap of the sequence space; it is answered with an
+	// ACK, at most one per 500 ms unless it carries data (Linux's
+	// tcp_validate_incoming), and dropped. Linux accepts a RST that fails
+	// PAWS all the same: its sequence number alone must match.
+	if e.pawsRejectLocked(seg) && !seg.has(header.TCPRst) {
+		c.TCPPAWSEstab.Add(1)
+		if !e.oowRateLimitedLocked(seg, &c.TCPACKSkippedPAWS) {
+			e.sendAckLocked()
+		}
+		return nil
 	}
 	segLen := seg.length()
 	rcvWnd := e.rcvWindowLocked()
@@ -242,7 +302,11 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 			e.restartTimeWaitLocked()
 			return nil
 		}
-		if !seg.has(header.TCPRst) {
+		// RFC 9293 §3.10.7.4: an unacceptable segment is answered with an
+		// ACK, unless it is a RST; at most one such ACK per 500 ms, as
+		// Linux's tcp_validate_incoming (tcp_oow_rate_limited), so that two
+		// stacks cannot be driven into an ACK loop.
+		if !seg.has(header.TCPRst) && !e.oowRateLimitedLocked(seg, &c.TCPACKSkippedSeq) {
 			e.sendAckLocked()
 		}
 		return nil
@@ -289,8 +353,10 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	// reordered or duplicated old segment must not pull TS.Recent back:
 	// our ACKs would echo a stale TSecr and the peer's RTT samples (and
 	// so its RTO) would balloon.
-	if e.tsOK && seg.opts.HasTS && seg.seq.LessEq(e.rcvNxt) && int32(seg.opts.TSVal-e.tsRecent) >= 0 {
-		e.tsRecent = seg.opts.TSVal
+	// A TS.Recent idle for 24 days is replaced whatever its value (RFC 7323
+	// §5.5; Linux's tcp_replace_ts_recent through tcp_paws_check).
+	if e.tsOK && seg.opts.HasTS && seg.seq.LessEq(e.rcvNxt) && (int32(seg.opts.TSVal-e.tsRecent) >= 0 || e.tsRecentStaleLocked()) {
+		e.setTSRecentLocked(seg.opts.TSVal)
 	}
 	if e.state == stateSynRecv {
 		if !(e.sndUna.LessThan(seg.ack) && seg.ack.LessEq(e.sndMax)) {
@@ -326,15 +392,89 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	return after
 }
 
+// pawsIdle is how long TS.Recent stays valid without being updated (RFC
+// 7323 §5.5; Linux's TCP_PAWS_24DAYS): the peer's timestamp clock may
+// have wrapped since.
+const pawsIdle = 24 * 24 * time.Hour
+
+func (e *Endpoint) setTSRecentLocked(v uint32) {
+	e.tsRecent, e.tsRecentAt = v, e.p.stack.Clock.Now()
+}
+
+func (e *Endpoint) tsRecentStaleLocked() bool {
+	return e.p.stack.Clock.Now().Sub(e.tsRecentAt) >= pawsIdle
+}
+
+// pawsRejectLocked is Linux's tcp_paws_discard: the segment's TSval is
+// older than TS.Recent by more than one tick (TCP_PAWS_WINDOW), TS.Recent
+// is still valid, and the segment is not a reordered pure ACK.
+func (e *Endpoint) pawsRejectLocked(seg *segment) bool {
+	if !e.tsOK || !seg.opts.HasTS || e.tsRecent == 0 {
+		return false
+	}
+	if int32(e.tsRecent-seg.opts.TSVal) <= 1 || e.tsRecentStaleLocked() {
+		return false
+	}
+	return !e.disorderedAckLocked(seg)
+}
+
+// disorderedAckLocked is Linux's tcp_disordered_ack: a pure duplicate ACK
+// at RCV.NXT that would not update the window, whose timestamp is older
+// by at most an RTO's worth of milliseconds, is a reordered ACK, not an
+// old duplicate, and passes PAWS.
+func (e *Endpoint) disorderedAckLocked(seg *segment) bool {
+	if !seg.has(header.TCPAck) || seg.length() != 0 || seg.seq != e.rcvNxt || seg.ack != e.sndUna {
+		return false
+	}
+	newWnd := uint32(seg.wnd) << e.sndShift()
+	if e.sndWl1.LessThan(seg.seq) || seg.seq == e.sndWl1 && newWnd > e.sndWnd {
+		return false // tcp_may_update_window
+	}
+	return int64(int32(e.tsRecent-seg.opts.TSVal)) <= e.rto.Current().Milliseconds()
+}
+
+// invalidRateLimit is the least time between two ACKs a connection sends
+// in answer to segments it does not accept (challenge ACKs included): Linux's
+// net.ipv4.tcp_invalid_ratelimit, 500 ms.
+const invalidRateLimit = 500 * time.Millisecond
+
 // challengeAckLocked is RFC 5961's challenge ACK (§3.2, §4.2, §5.2),
-// within the stack-wide rate limit of §7.
+// rate-limited per connection as Linux's tcp_send_challenge_ack does.
+// RFC 5961 §7 suggests one stack-wide budget instead, but an off-path
+// attacker who counts the challenge ACKs of its own connection then sees
+// the ones a spoofed segment drew from someone else's (CVE-2016-5696), so
+// there is none here, as in Linux since 6.0 (tcp_challenge_ack_limit
+// defaults to INT_MAX).
 func (e *Endpoint) challengeAckLocked() {
-	if !e.p.allowChallenge() {
-		e.p.stack.Counters.TCPChallengeACKLimit.Add(1)
+	if e.rateLimitedLocked(&e.p.stack.Counters.TCPACKSkippedChallenge) {
 		return
 	}
 	e.p.stack.Counters.TCPChallengeACKs.Add(1)
 	e.sendAckLocked()
+}
+
+// oowRateLimitedLocked is Linux's tcp_oow_rate_limited: whether the ACK
+// for an out-of-window segment must be held back. A segment with data and
+// no SYN is always answered: it is not part of an ACK loop.
+func (e *Endpoint) oowRateLimitedLocked(seg *segment, skipped *atomic.Uint64) bool {
+	if len(seg.data) > 0 && !seg.has(header.TCPSyn) {
+		return false
+	}
+	return e.rateLimitedLocked(skipped)
+}
+
+// rateLimitedLocked is Linux's __tcp_oow_rate_limited: true (and counted
+// in skipped) within invalidRateLimit of the last ACK it let through.
+func (e *Endpoint) rateLimitedLocked(skipped *atomic.Uint64) bool {
+	now := e.p.stack.Clock.Now()
+	if !e.lastOOWAck.IsZero() {
+		if d := now.Sub(e.lastOOWAck); d >= 0 && d < invalidRateLimit {
+			skipped.Add(1)
+			return true
+		}
+	}
+	e.lastOOWAck = now
+	return false
 }
 
 // optionBytes is what the options of every segment take (timestamps).
@@ -477,25 +617,17 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 		e.sendAckLocked()
 		return
 	}
+	if seq != e.rcvNxt {
+		e.queueOOOLocked(seq, data)
+		// An out-of-order segment is acknowledged at once: the duplicate
+		// ACK drives the sender's fast retransmit (RFC 5681 §4.2).
+		e.sendAckLocked()
+		return
+	}
 	if !e.p.stack.Budget.Take(int64(len(data))) {
 		// The stack's memory is exhausted: drop the data (the peer
 		// resends it) and say so in the counters.
 		e.p.stack.Counters.TCPRcvQDrops.Add(1)
-		e.sendAckLocked()
-		return
-	}
-	if seq != e.rcvNxt {
-		if len(e.ooo) >= maxOOO {
-			e.p.stack.Budget.Release(int64(len(data)))
-			e.sendAckLocked()
-			return
-		}
-		e.ooo = append(e.ooo, oooSegment{seq, append([]byte(nil), data...)})
-		e.oooBytes += len(data)
-		e.memUsed += int64(len(data))
-		e.rcvSack.add(seq, seq.Add(uint32(len(data))))
-		// An out-of-order segment is acknowledged at once: the duplicate
-		// ACK drives the sender's fast retransmit (RFC 5681 §4.2).
 		e.sendAckLocked()
 		return
 	}
@@ -510,6 +642,63 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 	e.rcvSack.advance(e.rcvNxt)
 	e.wakeLocked()
 	e.scheduleAckLocked(gap || seg.has(header.TCPPsh) && len(data) < int(e.mss))
+}
+
+// span is a range [lo, hi) of sequence numbers.
+type span struct{ lo, hi Seq }
+
+// queueOOOLocked keeps out-of-order data for later, bounded. Only the
+// bytes the queue does not hold already are stored and charged, as
+// Linux's tcp_data_queue_ofo drops a segment the queue covers and trims
+// overlaps: a peer that resends out-of-order data must not make the stack
+// hold, and charge to its budget, the same bytes twice.
+func (e *Endpoint) queueOOOLocked(seq Seq, data []byte) {
+	end := seq.Add(uint32(len(data)))
+	fresh := []span{{seq, end}}
+	for _, o := range e.ooo {
+		fresh = cutSpan(fresh, o.seq, o.seq.Add(uint32(len(o.data))))
+		if len(fresh) == 0 {
+			// All held already: its block goes first in our SACK option
+			// (RFC 2018 §4), as Linux's tcp_sack_new_ofo_skb does.
+			e.rcvSack.add(seq, end)
+			return
+		}
+	}
+	n := 0
+	for _, f := range fresh {
+		n += int(f.hi.Sub(f.lo))
+	}
+	if len(e.ooo)+len(fresh) > maxOOO {
+		return
+	}
+	if !e.p.stack.Budget.Take(int64(n)) {
+		e.p.stack.Counters.TCPRcvQDrops.Add(1)
+		return
+	}
+	for _, f := range fresh {
+		e.ooo = append(e.ooo, oooSegment{f.lo, append([]byte(nil), data[f.lo.Sub(seq):f.hi.Sub(seq)]...)})
+	}
+	e.oooBytes += n
+	e.memUsed += int64(n)
+	e.rcvSack.add(seq, end)
+}
+
+// cutSpan removes [lo, hi) from each span.
+func cutSpan(spans []span, lo, hi Seq) []span {
+	var out []span
+	for _, s := range spans {
+		if !lo.LessThan(s.hi) || !s.lo.LessThan(hi) {
+			out = append(out, s) // no overlap
+			continue
+		}
+		if s.lo.LessThan(lo) {
+			out = append(out, span{s.lo, lo})
+		}
+		if hi.LessThan(s.hi) {
+			out = append(out, span{hi, s.hi})
+		}
+	}
+	return out
 }
 
 // drainOOOLocked moves out-of-order data that now fits onto the receive

@@ -32,15 +32,23 @@ func NewISNGenerator(epoch time.Time) *ISNGenerator {
 
 // ISN returns the initial sequence number for a connection at time now.
 func (g *ISNGenerator) ISN(local, remote netip.AddrPort, now time.Time) Seq {
-	var buf [32 + 16 + 4]byte
-	copy(buf[:], g.secret[:])
+	f := keyedHash(&g.secret, local, remote, 0)
+	m := uint32(now.Sub(g.epoch) / (4 * time.Microsecond))
+	return Seq(m + f)
+}
+
+// keyedHash is the F of RFC 6528 §3 (and the hash of a SYN cookie): 32
+// bits of SHA-256 over a secret key, the connection's addresses and ports,
+// and extra.
+func keyedHash(secret *[32]byte, local, remote netip.AddrPort, extra uint32) uint32 {
+	var buf [32 + 16]byte
+	copy(buf[:], secret[:])
 	l, r := local.Addr().As16(), remote.Addr().As16()
 	copy(buf[32:], l[12:])
 	copy(buf[36:], r[12:])
 	binary.BigEndian.PutUint16(buf[40:], local.Port())
 	binary.BigEndian.PutUint16(buf[42:], remote.Port())
-	h := sha256.Sum256(buf[:44])
-	f := binary.BigEndian.Uint32(h[:4])
-	m := uint32(now.Sub(g.epoch) / (4 * time.Microsecond))
-	return Seq(m + f)
+	binary.BigEndian.PutUint32(buf[44:], extra)
+	h := sha256.Sum256(buf[:])
+	return binary.BigEndian.Uint32(h[:4])
 }

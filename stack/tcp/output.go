@@ -5,6 +5,7 @@
 package tcp
 
 import (
+	"net/netip"
 	"syscall"
 	"time"
 
@@ -27,17 +28,27 @@ func (e *Endpoint) initOptionsLocked(nic *core.NIC) {
 	e.mss = mssFor(nic)
 	e.rcvWScale = 0
 	if !e.p.opt.NoWindowScale {
-		// RFC 7323 §2.2: the smallest shift that lets the window cover the
-		// receive buffer.
-		for e.rcvBufLimit>>e.rcvWScale > 65535 && e.rcvWScale < 14 {
-			e.rcvWScale++
-		}
+		e.rcvWScale = rcvWScaleFor(e.rcvBufLimit)
 	}
 }
 
+// rcvWScaleFor is the window scale we offer for a receive buffer: RFC 7323
+// §2.2's smallest shift that lets the window cover it.
+func rcvWScaleFor(rcvBuf int) uint8 {
+	s := uint8(0)
+	for rcvBuf>>s > 65535 && s < 14 {
+		s++
+	}
+	return s
+}
+
 // ourMSSOption is the MSS we announce in SYNs.
-func (e *Endpoint) ourMSSOption() uint16 {
-	if nic, _, ok := e.p.stack.FindRoute(e.remote.Addr()); ok {
+func (e *Endpoint) ourMSSOption() uint16 { return e.p.mssOptionTo(e.remote.Addr()) }
+
+// mssOptionTo is the MSS we announce to remote: that of the NIC its route
+// leaves by.
+func (p *Protocol) mssOptionTo(remote netip.Addr) uint16 {
+	if nic, _, ok := p.stack.FindRoute(remote); ok {
 		return uint16(mssFor(nic))
 	}
 	return uint16(65535 - 40)
@@ -99,10 +110,16 @@ func (e *Endpoint) sendFinLocked() {
 	e.sendLocked(e.finSeq, header.TCPFin|header.TCPAck, nil)
 }
 
-// sendSynLocked sends our SYN (active open) or SYN,ACK (passive), with
-// MSS, window scale, SACK-permitted (RFC 2018 §2), and timestamps (RFC
-// 7323 §3.2).
+// sendSynLocked sends our SYN (active open) or SYN,ACK (passive) and
+// arms its retransmission timer.
 func (e *Endpoint) sendSynLocked(synAck bool) {
+	e.sendSynSegmentLocked(synAck)
+	e.armRetransLocked()
+}
+
+// sendSynSegmentLocked sends our SYN or SYN,ACK, with MSS, window scale,
+// SACK-permitted (RFC 2018 §2), and timestamps (RFC 7323 §3.2).
+func (e *Endpoint) sendSynSegmentLocked(synAck bool) {
 	o := header.TCPOptions{HasMSS: true, MSS: e.ourMSSOption()}
 	if !e.p.opt.NoWindowScale && (!synAck || e.sndWScale != 0xff) {
 		o.HasWS, o.WindowScale = true, e.rcvWScale
@@ -120,7 +137,6 @@ func (e *Endpoint) sendSynLocked(synAck bool) {
 	}
 	// The window field of a SYN is never scaled (RFC 7323 §2.2).
 	e.p.sendRaw(e.local, e.remote, e.iss, ack, flags, uint16(min(e.rcvWindowLocked(), 65535)), o, nil)
-	e.armRetransLocked()
 }
 
 // sendAckLocked acknowledges what we have received. Its sequence number

@@ -31,6 +31,10 @@ type Options struct {
 	// NoSACK keeps SACK-permitted (RFC 2018) off our SYNs and refuses the
 	// peer's: loss recovery is then NewReno's.
 	NoSACK bool
+	// NoSYNCookies drops SYNs when a listener's SYN queue is full instead
+	// of answering them with SYN cookies (net.ipv4.tcp_syncookies=0; the
+	// default is Linux's 1: cookies only when the queue is full).
+	NoSYNCookies bool
 }
 
 // Protocol is TCP registered into one stack.
@@ -39,10 +43,11 @@ type Options struct {
 // Protocol.mu, which is a leaf: nothing takes an endpoint lock while
 // holding it. Sending takes no TCP lock, so it happens under Endpoint.mu.
 type Protocol struct {
-	stack *core.Stack
-	opt   Options
-	ids   *atomic.Uint64
-	isn   *ISNGenerator
+	stack   *core.Stack
+	opt     Options
+	ids     *atomic.Uint64
+	isn     *ISNGenerator
+	cookies *cookieJar
 
 	mu        sync.Mutex
 	conns     map[tuple]*Endpoint // synchronized and handshaking endpoints
@@ -50,29 +55,6 @@ type Protocol struct {
 	all       map[*Endpoint]struct{} // every live endpoint, for Snapshot
 	ports     map[uint16]*portUse
 	ephemeral core.Ephemeral
-
-	// Challenge ACK budget (RFC 5961 §7), refilled each second.
-	challengeTokens int
-	challengeSecond time.Time
-}
-
-// challengeLimit is how many challenge ACKs the stack sends per second
-// (RFC 5961 §7; Linux's net.ipv4.tcp_challenge_ack_limit is 1000).
-const challengeLimit = 1000
-
-// allowChallenge takes one challenge ACK from the per-second budget.
-func (p *Protocol) allowChallenge() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.stack.Clock.Now()
-	if now.Sub(p.challengeSecond) >= time.Second {
-		p.challengeSecond, p.challengeTokens = now, challengeLimit
-	}
-	if p.challengeTokens == 0 {
-		return false
-	}
-	p.challengeTokens--
-	return true
 }
 
 // portUse counts the endpoints holding a local port, and how many of them
@@ -116,7 +98,7 @@ func New(s *core.Stack, ids *atomic.Uint64, opt Options) *Protocol {
 		opt.MinRTO = DefaultMinRTO
 	}
 	p := &Protocol{
-		stack: s, opt: opt, ids: ids, isn: NewISNGenerator(s.Clock.Now()),
+		stack: s, opt: opt, ids: ids, isn: NewISNGenerator(s.Clock.Now()), cookies: newCookieJar(),
 		conns: map[tuple]*Endpoint{}, listeners: map[uint16][]*Endpoint{}, all: map[*Endpoint]struct{}{},
 		ports: map[uint16]*portUse{}, ephemeral: core.NewEphemeral(),
 	}
@@ -144,11 +126,9 @@ func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 		c.TCPInErrs.Add(1)
 		return
 	}
-	opts, err := header.ParseTCPOptions(t.Options())
-	if err != nil {
-		c.TCPInErrs.Add(1)
-		return
-	}
+	// A malformed option is ignored, not the segment (Linux's
+	// tcp_parse_options): what parsed before and around it is used.
+	opts, _ := header.ParseTCPOptions(t.Options())
 	seg := segment{
 		src: netip.AddrPortFrom(ip.Src(), t.SrcPort()), dst: netip.AddrPortFrom(ip.Dst(), t.DstPort()),
 		seq: Seq(t.Seq()), ack: Seq(t.Ack()), flags: t.Flags(), wnd: t.Window(), opts: opts, data: t.Payload(),
