@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,10 +48,15 @@ var probes = []probe{
 	// Item 1: LAND and martian sources (RFC 1122 §3.2.1.3).
 	{"item 1: UDP LAND to the echo port", udpLand, "no answer", "no answer"},
 	{"item 1: SYN LAND to port 80", synLand, "no answer", "no answer"},
-	{"item 1: echo from 127.0.0.1", echoFrom(net.IPv4(127, 0, 0, 1), false), "no answer", "no answer"},
-	{"item 1: echo from 224.0.0.1", echoFrom(net.IPv4(224, 0, 0, 1), false), "no answer", "no answer"},
-	{"item 1: echo from 255.255.255.255", echoFrom(net.IPv4bcast, false), "no answer", "no answer"},
-	{"item 1: echo from 0.0.0.0", echoFrom(net.IPv4zero, false), "no answer", "no answer"},
+	{"item 1: SYN from 127.0.0.1", synFrom(net.IPv4(127, 0, 0, 1)), "no answer", "no answer"},
+	{"item 1: SYN from 224.0.0.1", synFrom(net.IPv4(224, 0, 0, 1)), "no answer", "no answer"},
+	{"item 1: SYN from 255.255.255.255", synFrom(net.IPv4bcast), "no answer", "no answer"},
+	{"item 1: SYN from 0.0.0.0", synFrom(net.IPv4zero), "no answer", "no answer"},
+	// Linux with rp_filter 0, a new namespace's default, takes a subnet
+	// broadcast source (fib_validate_source checks only with rp_filter
+	// on); the stack drops it as RFC 1122 §3.2.1.3 says.
+	{"item 1: SYN from the subnet broadcast", synFrom(nil), "no answer", "SYN,ACK, a connection to it"},
+	{"item 1: echo from the subnet broadcast", echoFromBroadcast, "no answer", "ICMP EchoReply"},
 
 	// Item 8: broadcast destinations (RFC 1122 §3.2.2, §3.2.2.6, §4.2.3.10).
 	{"item 8: SYN to the subnet broadcast", synToBroadcast, "no answer", "no answer"},
@@ -87,7 +93,12 @@ func TestAttackStackBesideKernel(t *testing.T) {
 		_, err := exec.LookPath(tool)
 		testenv.SkipWithout(t, err == nil, tool)
 	}
-	wires := []*wire{stackTarget(t), kernelTarget(t)}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gonetstat")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/gonetstat/gonetstat").CombinedOutput(); err != nil {
+		t.Fatalf("building gonetstat: %v\n%s", err, out)
+	}
+	wires := []*wire{stackTarget(t, bin), kernelTarget(t, bin)}
 	for _, p := range probes {
 		got := make([]string, len(wires))
 		for i, w := range wires {
@@ -106,12 +117,8 @@ func TestAttackStackBesideKernel(t *testing.T) {
 // stackTarget runs gonetstat stack run at 198.18.0.2/24 on a TAP in a
 // namespace of its own, the kernel's side 198.18.0.1/24, and attacks it
 // from 198.18.0.3 through an AF_PACKET socket on the kernel's side.
-func stackTarget(t *testing.T) *wire {
+func stackTarget(t *testing.T, bin string) *wire {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "gonetstat")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/gonetstat/gonetstat").CombinedOutput(); err != nil {
-		t.Fatalf("building gonetstat: %v\n%s", err, out)
-	}
 	ns := testenv.NewNetns(t, "gnst-atk-")
 	name := testenv.RandName("gnatk", 6)
 	cmd := exec.Command("ip", "netns", "exec", ns, bin, "stack", "run", "--tap", name,
@@ -147,6 +154,15 @@ func stackTarget(t *testing.T) *wire {
 	testenv.Run(t, "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf."+name+".disable_ipv6=1")
 	send, start := packetSocket(t, ns, name)
 	w := newWire(t, "stack", send, net.IPv4(198, 18, 0, 2), net.IPv4(198, 18, 0, 3), net.IPv4(198, 18, 0, 255))
+	w.sockets = func() string {
+		ano := exec.Command(bin, "-an", "--stack")
+		ano.Env = cmd.Env
+		out, err := ano.CombinedOutput()
+		if err != nil {
+			t.Fatalf("gonetstat -an --stack: %v\n%s", err, out)
+		}
+		return string(out)
+	}
 	start(w)
 	w.resolve()
 	return w
@@ -162,7 +178,7 @@ func (f deliverFunc) DeliverFrame(b []byte) { f(b) }
 // attacks it from 198.18.1.3. A TAP rather than a veth: the kernel
 // segments what it sends into it (no GSO), so segment sizes are the
 // kernel's own on the wire.
-func kernelTarget(t *testing.T) *wire {
+func kernelTarget(t *testing.T, bin string) *wire {
 	ns := testenv.NewNetns(t, "gnst-atk-")
 	tap, err := link.OpenTAP(link.TAPConfig{Name: testenv.RandName("gnatk", 6), MTU: 1500})
 	if err != nil {
@@ -237,6 +253,7 @@ func kernelTarget(t *testing.T) *wire {
 		}
 	}()
 	w := newWire(t, "kernel", tap.WritePacket, net.IPv4(198, 18, 1, 2), net.IPv4(198, 18, 1, 3), net.IPv4(198, 18, 1, 255))
+	w.sockets = func() string { return testenv.Run(t, "ip", "netns", "exec", ns, bin, "-an") }
 	tap.Attach(deliverFunc(w.deliver))
 	w.resolve()
 	return w
@@ -310,11 +327,42 @@ func udpLand(w *wire) string {
 	return classify(w.udpBarrier(), 0)
 }
 
+// synLand sends the HTTP listener a SYN from itself: its SYN,ACK would go
+// to itself, not to the wire, so beside the wire the probe reads the
+// target's socket table for a connection from its own address to itself.
 func synLand(w *wire) string {
 	w.sendIP(ip(w.targetIP, w.targetIP, layers.IPProtocolTCP),
 		&layers.TCP{SrcPort: 80, DstPort: 80, Seq: 12345, SYN: true, Window: 65535})
-	return classify(w.pingBarrier(), 80)
+	got := classify(w.pingBarrier(), 80)
+	self := regexp.MustCompile(`(?m)^\s*TCP\s+` + regexp.QuoteMeta(w.targetIP.String()) + `:80\s+` + regexp.QuoteMeta(w.targetIP.String()) + `:80\s`)
+	if self.MatchString(w.sockets()) {
+		got += ", a connection to itself"
+	}
+	return got
 }
+
+// synFrom sends the HTTP listener a SYN from a martian source (the
+// subnet's broadcast when src is nil). An answer to most of them could
+// not leave on the wire, so beside the wire the probe reads the target's
+// socket table for a connection to the source.
+func synFrom(src net.IP) func(w *wire) string {
+	return func(w *wire) string {
+		from := src
+		if from == nil {
+			from = w.bcast
+		}
+		port := w.id()
+		w.sendIP(ip(from, w.targetIP, layers.IPProtocolTCP),
+			&layers.TCP{SrcPort: layers.TCPPort(port), DstPort: 80, Seq: 12345, SYN: true, Window: 65535})
+		got := classify(w.pingBarrier(), port)
+		if strings.Contains(w.sockets(), " "+from.String()+":"+strconv.Itoa(int(port))+" ") {
+			got += ", a connection to it"
+		}
+		return got
+	}
+}
+
+func echoFromBroadcast(w *wire) string { return echoFrom(w.bcast, false)(w) }
 
 func synToBroadcast(w *wire) string {
 	port := w.id()

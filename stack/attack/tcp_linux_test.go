@@ -6,6 +6,7 @@ package attack
 
 import (
 	"encoding/binary"
+	"net"
 	"strings"
 
 	"github.com/google/gopacket"
@@ -103,7 +104,8 @@ func (c *conn) abort() {
 }
 
 // classify names what the target answered among ps: its segments to
-// port (RST, SYN,ACK, ACK, data), any ICMP or UDP; "no answer" for none.
+// port (RST, SYN,ACK, ACK, data), any ICMP or UDP, an ARP request for an
+// address other than the peer's; "no answer" for none.
 func classify(ps []gopacket.Packet, port uint16) string {
 	var got []string
 	add := func(s string) {
@@ -129,6 +131,8 @@ func classify(ps []gopacket.Packet, port uint16) string {
 			default:
 				add("ACK")
 			}
+		case p.Layer(layers.LayerTypeARP) != nil:
+			add("ARP who-has " + net.IP(p.Layer(layers.LayerTypeARP).(*layers.ARP).DstProtAddress).String())
 		case p.Layer(layers.LayerTypeICMPv4) != nil:
 			add("ICMP " + p.Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4).TypeCode.String())
 		case p.Layer(layers.LayerTypeUDP) != nil:

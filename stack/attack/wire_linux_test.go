@@ -30,9 +30,12 @@ type wire struct {
 	targetIP, peerIP, bcast net.IP
 	targetMAC, peerMAC      net.HardwareAddr
 	nextID                  uint16 // ICMP ids and TCP/UDP ports of this wire's probes
+	// sockets lists the target's sockets (gonetstat -an in the kernel's
+	// namespace, -an --stack for the stack).
+	sockets func() string
 }
 
-// peerMAC is the spoofed peer's made-up, locally administered address.
+// fakePeerMAC is the spoofed peer's made-up, locally administered address.
 var fakePeerMAC = net.HardwareAddr{0x02, 0x42, 0x98, 0x18, 0x00, 0x03}
 
 func newWire(t *testing.T, name string, send func([]byte) error, target, peer, bcast net.IP) *wire {
@@ -54,10 +57,13 @@ func (w *wire) deliver(frame []byte) {
 			eth := &layers.Ethernet{SrcMAC: w.peerMAC, DstMAC: a.SourceHwAddress, EthernetType: layers.EthernetTypeARP}
 			w.send(serialize(w.t, eth, reply))
 		}
-		if a.Operation == layers.ARPReply && w.targetMAC == nil {
-			w.in <- append([]byte(nil), frame...)
+		// The target's ARP reply to resolve, and its requests for any
+		// other address (a stack answering a martian source asks who has
+		// it), go to the probe; the rest of ARP is the link's business.
+		if !(a.Operation == layers.ARPReply && w.targetMAC == nil) &&
+			!(a.Operation == layers.ARPRequest && !net.IP(a.DstProtAddress).Equal(w.peerIP)) {
+			return
 		}
-		return
 	}
 	select {
 	case w.in <- append([]byte(nil), frame...):
@@ -135,7 +141,7 @@ func (w *wire) sendIPMut(h *layers.IPv4, mut func([]byte), ls ...gopacket.Serial
 func (w *wire) id() uint16 { w.nextID++; return w.nextID }
 
 // await reads the target's frames until one matches, and returns it with
-// the IPv4 frames that came before it. Nothing matching within
+// the IPv4 and ARP frames that came before it. Nothing matching within
 // testenv.Patience fails the test.
 func (w *wire) await(match func(gopacket.Packet) bool) (gopacket.Packet, []gopacket.Packet) {
 	w.t.Helper()
@@ -149,7 +155,7 @@ func (w *wire) await(match func(gopacket.Packet) bool) (gopacket.Packet, []gopac
 			if match(p) {
 				return p, before
 			}
-			if p.Layer(layers.LayerTypeIPv4) != nil {
+			if p.Layer(layers.LayerTypeIPv4) != nil || p.Layer(layers.LayerTypeARP) != nil {
 				before = append(before, p)
 			}
 		case <-timeout.C:
