@@ -85,6 +85,16 @@ var probes = []probe{
 	{"FIN,PSH,URG (xmas) with data", flags("xmas"), "no answer", "no answer"},
 	{"data with a bad TCP checksum", badChecksum, "no answer", "no answer"},
 	{"overlapping retransmission of a request", overlap, "HTTP/1.x response", "HTTP/1.x response"},
+
+	// Fragments (RFC 791, RFC 8900): a fragmented echo is answered (the
+	// control, small enough that its reply fits the 552 bytes Linux has
+	// learned for the peer from item 5's probe), one that reassembles
+	// past 65,535 bytes (ping of death) is not.
+	{"control: echo request in 2 fragments", fragmentedEcho(256, 400), "ICMP EchoReply", "ICMP EchoReply"},
+	{"ping of death: 65,600 bytes in 45 fragments", fragmentedEcho(1480, 65600), "no answer", "no answer"},
+	// RFC 5722 §4: a datagram with overlapping fragments is dropped whole
+	// (Linux since 4.19, ip_frag_queue: "overlap", IPSTATS_MIB_REASM_OVERLAPS).
+	{"echo in 2 fragments overlapping by 8 bytes", overlappingEcho(256, 400, 8), "no answer", "no answer"},
 }
 
 func TestAttackStackBesideKernel(t *testing.T) {
@@ -484,4 +494,33 @@ func overlap(w *wire) string {
 		return "HTTP/1.x response"
 	}
 	return fmt.Sprintf("data %q", s.Payload[:min(len(s.Payload), 16)])
+}
+
+// fragmentedEcho sends an echo request whose ICMP message is size bytes
+// long in fragments of at most chunk bytes (a multiple of 8), in order.
+func fragmentedEcho(chunk, size int) func(w *wire) string { return overlappingEcho(chunk, size, 0) }
+
+// overlappingEcho is fragmentedEcho with each fragment after the first
+// starting overlap bytes early, repeating bytes already sent (the same
+// bytes: RFC 5722's case, teardrop's shape).
+func overlappingEcho(chunk, size, overlap int) func(w *wire) string {
+	return func(w *wire) string {
+		id := w.id()
+		msg := serialize(w.t, &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: id, Seq: 1},
+			gopacket.Payload(bytes.Repeat([]byte{'f'}, size-8)))
+		for off := 0; off < len(msg); off += chunk {
+			end := min(off+chunk, len(msg))
+			start := off
+			if off > 0 {
+				start -= overlap
+			}
+			h := ip(w.peerIP, w.targetIP, layers.IPProtocolICMPv4)
+			h.Id, h.FragOffset = id, uint16(start/8)
+			if end < len(msg) {
+				h.Flags = layers.IPv4MoreFragments
+			}
+			w.sendIP(h, gopacket.Payload(msg[start:end]))
+		}
+		return classify(w.pingBarrier(), 0)
+	}
 }

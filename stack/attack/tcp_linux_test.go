@@ -104,7 +104,7 @@ func (c *conn) abort() {
 }
 
 // classify names what the target answered among ps: its segments to
-// port (RST, SYN,ACK, ACK, data), any ICMP or UDP, an ARP request for an
+// port (RST, SYN,ACK, ACK, data), any ICMP, UDP or IP fragment, an ARP request for an
 // address other than the peer's; "no answer" for none.
 func classify(ps []gopacket.Packet, port uint16) string {
 	var got []string
@@ -131,6 +131,10 @@ func classify(ps []gopacket.Packet, port uint16) string {
 			default:
 				add("ACK")
 			}
+		case p.Layer(gopacket.LayerTypeFragment) != nil:
+			// gopacket decodes no further than the IP header of a
+			// fragment: a reply too big for one frame.
+			add("IP fragments")
 		case p.Layer(layers.LayerTypeARP) != nil:
 			add("ARP who-has " + net.IP(p.Layer(layers.LayerTypeARP).(*layers.ARP).DstProtAddress).String())
 		case p.Layer(layers.LayerTypeICMPv4) != nil:
