@@ -76,6 +76,13 @@ var probes = []probe{
 	{"item 5: frag needed, MTU 68, out of window", fragNeeded(false), "new segments after it: 1460..1460 bytes", "new segments after it: 1460..1460 bytes"},
 	{"item 5: frag needed, MTU 68, in window", fragNeeded(true), "new segments after it: 512..512 bytes", "new segments after it: 512..512 bytes"},
 
+	// An error about a connection in SYN_RECV drops it only for net or
+	// host unreachable, time exceeded or parameter problem, and only
+	// quoting the ISN (tcp_v4_err, tcp_req_err).
+	{"item 5: port unreachable in SYN_RECV, ISN quoted", synRecvError(layers.ICMPv4CodePort, true), "connection survives", "connection survives"},
+	{"item 5: host unreachable in SYN_RECV, ISN quoted", synRecvError(layers.ICMPv4CodeHost, true), "RST", "RST"},
+	{"item 5: host unreachable in SYN_RECV, bogus seq", synRecvError(layers.ICMPv4CodeHost, false), "connection survives", "connection survives"},
+
 	// Passing since the issue was filed: RFC 5961, odd flags, checksums,
 	// overlapping retransmissions.
 	{"RFC 5961: RST outside the window", rst(1 << 30), "no answer", "no answer"},
@@ -114,7 +121,7 @@ func TestAttackStackBesideKernel(t *testing.T) {
 		for i, w := range wires {
 			got[i] = p.run(w)
 		}
-		t.Logf("%-44s stack: %-40s kernel: %s", p.name, got[0], got[1])
+		t.Logf("%-50s stack: %-40s kernel: %s", p.name, got[0], got[1])
 		if got[0] != p.stack {
 			t.Errorf("%s: the stack gave %q, want %q", p.name, got[0], p.stack)
 		}
@@ -409,14 +416,11 @@ func fragNeeded(inWindow bool) func(w *wire) string {
 		defer c.abort()
 		c.request("200000")
 		first, p := c.data()
-		ipHdr := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
-		quote := append(append([]byte(nil), ipHdr.Contents...), first.Contents[:8]...)
+		var shift uint32
 		if !inWindow {
-			binary.BigEndian.PutUint32(quote[len(ipHdr.Contents)+4:], first.Seq-1_000_000)
+			shift = 1<<32 - 1_000_000 // a million bytes back
 		}
-		w.sendIP(ip(w.peerIP, w.targetIP, layers.IPProtocolICMPv4),
-			&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeDestinationUnreachable, layers.ICMPv4CodeFragmentationNeeded), Seq: 68},
-			gopacket.Payload(quote))
+		w.icmpAbout(p, layers.ICMPv4CodeFragmentationNeeded, shift, 68)
 		w.pingBarrier()
 		c.rcvNxt = first.Seq + uint32(len(first.Payload))
 		c.send(c.tcp(c.sndNxt))
@@ -426,6 +430,47 @@ func fragNeeded(inWindow bool) func(w *wire) string {
 			lo, hi = min(lo, len(s.Payload)), max(hi, len(s.Payload))
 		}
 		return fmt.Sprintf("new segments after it: %d..%d bytes", lo, hi)
+	}
+}
+
+// icmpAbout sends a destination unreachable with code about the target's
+// segment in p (its IP header and 8 bytes of TCP), the quoted sequence
+// number moved by shift, and the MTU field set to mtu.
+func (w *wire) icmpAbout(p gopacket.Packet, code uint8, shift uint32, mtu uint16) {
+	w.t.Helper()
+	h := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+	quote := append(append([]byte(nil), h.Contents...), p.Layer(layers.LayerTypeTCP).(*layers.TCP).Contents[:8]...)
+	seq := quote[len(h.Contents)+4:]
+	binary.BigEndian.PutUint32(seq, binary.BigEndian.Uint32(seq)+shift)
+	w.sendIP(ip(w.peerIP, w.targetIP, layers.IPProtocolICMPv4),
+		&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeDestinationUnreachable, code), Seq: mtu},
+		gopacket.Payload(quote))
+}
+
+// synRecvError half-opens a connection, sends an error about its SYN,ACK
+// quoting the ISN (or a sequence number a million before it) and, after a
+// ping barrier, completes the handshake with a request: answered, the
+// connection survived; reset, it was dropped.
+func synRecvError(code uint8, exact bool) func(w *wire) string {
+	return func(w *wire) string {
+		c, synack := w.halfOpen(1460, false)
+		defer c.abort()
+		var shift uint32
+		if !exact {
+			shift = 1<<32 - 1_000_000 // a million bytes back
+		}
+		w.icmpAbout(synack, code, shift, 0)
+		w.pingBarrier()
+		c.send(c.tcp(c.sndNxt))
+		c.request("10")
+		p, _ := w.await(func(p gopacket.Packet) bool {
+			s := c.segment(p)
+			return s != nil && (s.RST || len(s.Payload) > 0)
+		})
+		if c.segment(p).RST {
+			return "RST"
+		}
+		return "connection survives"
 	}
 }
 

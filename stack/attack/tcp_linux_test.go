@@ -26,6 +26,15 @@ type conn struct {
 // when ts is set (RFC 7323), and acknowledges the SYN,ACK.
 func (w *wire) connect(mss uint16, ts bool) *conn {
 	w.t.Helper()
+	c, _ := w.halfOpen(mss, ts)
+	c.send(c.tcp(c.sndNxt))
+	return c
+}
+
+// halfOpen sends a SYN and returns the connection at the SYN,ACK, not yet
+// acknowledged, with the packet that carried it.
+func (w *wire) halfOpen(mss uint16, ts bool) (*conn, gopacket.Packet) {
+	w.t.Helper()
 	c := &conn{w: w, sport: w.id(), sndNxt: 0x10000000 + uint32(w.nextID)<<8, ts: ts, tsVal: 1000}
 	syn := c.tcp(c.sndNxt)
 	syn.ACK, syn.SYN, syn.Ack = false, true, 0
@@ -44,8 +53,7 @@ func (w *wire) connect(mss uint16, ts bool) *conn {
 	}
 	c.sndNxt++
 	c.rcvNxt = s.Seq + 1
-	c.send(c.tcp(c.sndNxt))
-	return c
+	return c, p
 }
 
 // tcp returns an ACK from the peer at seq, with the connection's numbers.
