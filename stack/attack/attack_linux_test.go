@@ -102,6 +102,84 @@ var probes = []probe{
 	// RFC 5722 §4: a datagram with overlapping fragments is dropped whole
 	// (Linux since 4.19, ip_frag_queue: "overlap", IPSTATS_MIB_REASM_OVERLAPS).
 	{"echo in 2 fragments overlapping by 8 bytes", overlappingEcho(256, 400, 8), "no answer", "no answer"},
+	// Item 7: an exact duplicate fragment is dropped alone and the
+	// datagram completes (Linux's IPFRAG_DUP), unlike an overlap.
+	{"item 7: echo in 2 fragments, the first sent twice", duplicateFragmentEcho, "ICMP EchoReply", "ICMP EchoReply"},
+
+	// Item 3: challenge ACKs limited per connection, one per 500 ms
+	// (tcp_invalid_ratelimit), so ten in-window RSTs in a burst draw one
+	// (a stall of 500 ms inside the burst could let a second through:
+	// "rate-limited" allows up to three).
+	{"item 3: 10 in-window RSTs in a burst", rstBurst(10), "rate-limited", "rate-limited"},
+
+	// Item 10: a listener drops SYN+FIN (tcp_rcv_state_process), and a
+	// malformed option is skipped, not the segment (tcp_parse_options).
+	{"item 10: SYN+FIN to the listener", synFin, "no answer", "no answer"},
+	{"item 10: SYN with a 3-byte MSS option", synBadOption, "SYN,ACK", "SYN,ACK"},
+}
+
+// duplicateFragmentEcho sends an echo request of 400 bytes in two
+// fragments, the first one twice.
+func duplicateFragmentEcho(w *wire) string {
+	id := w.id()
+	msg := serialize(w.t, &layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: id, Seq: 1},
+		gopacket.Payload(bytes.Repeat([]byte{'d'}, 392)))
+	first := func() {
+		h := ip(w.peerIP, w.targetIP, layers.IPProtocolICMPv4)
+		h.Id, h.Flags = id, layers.IPv4MoreFragments
+		w.sendIP(h, gopacket.Payload(msg[:256]))
+	}
+	first()
+	first()
+	h := ip(w.peerIP, w.targetIP, layers.IPProtocolICMPv4)
+	h.Id, h.FragOffset = id, 256/8
+	w.sendIP(h, gopacket.Payload(msg[256:]))
+	return classify(w.pingBarrier(), 0)
+}
+
+// rstBurst sends n resets one byte past RCV.NXT on one connection, at
+// once, and counts the ACKs they draw.
+func rstBurst(n int) func(w *wire) string {
+	return func(w *wire) string {
+		c := w.connect(1460, false)
+		defer c.abort()
+		for range n {
+			s := c.tcp(c.sndNxt + 1)
+			s.ACK, s.RST, s.Ack = false, true, 0
+			c.send(s)
+		}
+		acks := 0
+		for _, p := range w.pingBarrier() {
+			if s := c.segment(p); s != nil && s.ACK && !s.RST && !s.SYN && len(s.Payload) == 0 {
+				acks++
+			}
+		}
+		if acks >= 1 && acks <= 3 {
+			return "rate-limited"
+		}
+		return fmt.Sprintf("%d ACKs for %d RSTs", acks, n)
+	}
+}
+
+func synFin(w *wire) string {
+	port := w.id()
+	w.sendIP(ip(w.peerIP, w.targetIP, layers.IPProtocolTCP),
+		&layers.TCP{SrcPort: layers.TCPPort(port), DstPort: 80, Seq: 12345, SYN: true, FIN: true, Window: 65535})
+	return classify(w.pingBarrier(), port)
+}
+
+// synBadOption sends a SYN whose MSS option says it is 3 bytes long (it
+// is 4); the half-open connection is reset after, exactly, so its
+// retransmitted SYN,ACKs do not reach the later probes.
+func synBadOption(w *wire) string {
+	port := w.id()
+	w.sendIP(ip(w.peerIP, w.targetIP, layers.IPProtocolTCP),
+		&layers.TCP{SrcPort: layers.TCPPort(port), DstPort: 80, Seq: 12345, SYN: true, Window: 65535,
+			Options: []layers.TCPOption{{OptionType: layers.TCPOptionKindMSS, OptionLength: 3, OptionData: []byte{5}}}})
+	got := classify(w.pingBarrier(), port)
+	w.sendIP(ip(w.peerIP, w.targetIP, layers.IPProtocolTCP),
+		&layers.TCP{SrcPort: layers.TCPPort(port), DstPort: 80, Seq: 12346, RST: true, Window: 65535})
+	return got
 }
 
 func TestAttackStackBesideKernel(t *testing.T) {
