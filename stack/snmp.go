@@ -90,6 +90,8 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 			{"ListenDrops", u(&c.TCPListenDrops)}, {"TCPChallengeACK", u(&c.TCPChallengeACKs)},
 			{"TCPChallengeACKLimit", u(&c.TCPChallengeACKLimit)}, {"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
 			{"TCPTimeouts", u(&c.TCPTimeouts)}, {"TCPSackRecovery", u(&c.TCPSACKRecovery)}, {"TCPLossProbes", u(&c.TCPLossProbes)}, {"TCPDSACKRecv", u(&c.TCPDSACKRecv)},
+			{"OfoPruned", u(&c.TCPOFOPruned)}, {"TCPAbortOnTimeout", u(&c.TCPAbortOnTimeout)}, {"TCPAbortOnMemory", u(&c.TCPAbortOnMemory)},
+			{"TCPTimeWaitOverflow", u(&c.TCPTimeWaitOverflow)},
 		}},
 	}
 	bw := bufio.NewWriter(w)

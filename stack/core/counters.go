@@ -45,6 +45,12 @@ type Counters struct {
 	// recovery: recoveries entered, tail-loss probes sent, D-SACKs
 	// received (a retransmission the peer already had).
 	TCPTimeouts, TCPSACKRecovery, TCPLossProbes, TCPDSACKRecv atomic.Uint64
+	// The memory budget's defences (Linux's TcpExt names): connections
+	// ended because their retransmissions or zero-window probes went
+	// unanswered, or because orphans or memory ran short; out-of-order
+	// queues pruned under memory pressure; connections closed without
+	// TIME_WAIT because the time-wait table was full.
+	TCPAbortOnTimeout, TCPAbortOnMemory, TCPOFOPruned, TCPTimeWaitOverflow atomic.Uint64
 }
 
 // Budget is the stack-wide memory for socket buffers: the seed's "memory

@@ -136,6 +136,7 @@ type Endpoint struct {
 	timerKind                      collect.Timer
 	timerAt                        time.Time
 	persistBackoff                 uint
+	probesOut                      int // zero-window probes sent since the peer's last ACK
 
 	keepalive  bool
 	keepProbes int

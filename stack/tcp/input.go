@@ -383,6 +383,11 @@ func (e *Endpoint) processAckLocked(seg *segment) bool {
 		e.challengeAckLocked()
 		return false
 	}
+	// Linux tcp_ack: any ACK that is not old answers the zero-window
+	// probes (onPersist counts only unanswered ones).
+	if !seg.ack.LessThan(e.sndUna) {
+		e.probesOut = 0
+	}
 	newWnd := uint32(seg.wnd) << e.sndShift()
 	switch {
 	case e.sackOK && e.cc != nil:

@@ -353,13 +353,7 @@ func (e *Endpoint) onRetransTimeout() {
 		if e.state == stateSynRecv {
 			parent = e.parent
 		}
-		// RFC 1122 §4.2.3.9: a soft ICMP error seen meanwhile explains the
-		// timeout better than the timeout itself.
-		err := error(syscall.ETIMEDOUT)
-		if e.softErr != nil {
-			err = e.softErr
-		}
-		e.abortLocked(err, true)
+		e.writeErrLocked()
 		return
 	}
 	if e.cc != nil && !(e.sackOK && e.state != stateSynSent && e.state != stateSynRecv) {
@@ -394,8 +388,9 @@ func (e *Endpoint) onRetransTimeout() {
 
 // armPersistLocked starts zero-window probing (RFC 9293 §3.8.6.1): the
 // peer's window is closed and nothing is in flight, so only a probe will
-// learn when it reopens. Probes back off like the RTO and never give up
-// while the peer answers.
+// learn when it reopens. Probes back off like the RTO (to TCP_RTO_MAX)
+// and never give up while the peer answers them (RFC 1122 §4.2.2.17);
+// onPersist ends the connection when they go unanswered.
 func (e *Endpoint) armPersistLocked() {
 	if e.persist.armed {
 		return
@@ -412,14 +407,40 @@ func (e *Endpoint) onPersist() {
 		return
 	}
 	if e.sndWnd != 0 || e.state == stateClosed {
-		e.persistBackoff = 0
+		e.persistBackoff, e.probesOut = 0, 0
+		return
+	}
+	// Linux tcp_probe_timer: every ACK from the peer resets the count of
+	// probes out (processAckLocked), so only probes that go unanswered
+	// count, and tcp_retries2 of them in a row end the connection like
+	// unanswered retransmissions do. Without this a peer that opened a
+	// download with a zero window and left held its send buffer for good.
+	if e.probesOut >= e.p.opt.Retries {
+		e.writeErrLocked()
 		return
 	}
 	// Linux's probe: a bare ACK with an old sequence number, which the
 	// peer must answer with its current window.
 	e.sendLocked(e.sndUna-1, header.TCPAck, nil)
-	e.persistBackoff++
+	e.probesOut++
+	// tcp_send_probe0 stops backing off at tcp_retries2 doublings; the
+	// interval is capped at TCP_RTO_MAX long before.
+	if e.persistBackoff < uint(e.p.opt.Retries) {
+		e.persistBackoff++
+	}
 	e.armPersistLocked()
+}
+
+// writeErrLocked ends a connection whose peer stopped answering (Linux
+// tcp_write_err): the error is ETIMEDOUT, or the soft ICMP error seen
+// meanwhile, which explains the silence better (RFC 1122 §4.2.3.9).
+func (e *Endpoint) writeErrLocked() {
+	err := error(syscall.ETIMEDOUT)
+	if e.softErr != nil {
+		err = e.softErr
+	}
+	e.p.stack.Counters.TCPAbortOnTimeout.Add(1)
+	e.abortLocked(err, true)
 }
 
 // armKeepaliveLocked schedules the next keepalive check (RFC 9293 §3.8.4:
@@ -446,7 +467,7 @@ func (e *Endpoint) onKeepalive() {
 		return
 	}
 	if e.keepProbes >= e.p.opt.KeepaliveProbes {
-		e.abortLocked(syscall.ETIMEDOUT, true)
+		e.writeErrLocked()
 		return
 	}
 	// The probe: SEG.SEQ = SND.NXT-1 with no data, which the peer ACKs.

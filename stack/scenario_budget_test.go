@@ -1,0 +1,114 @@
+// scenario_budget_test.go holds the scenarios of a peer that tries to
+// starve the stack's shared memory budget (issue 17 item 2): zero-window
+// probes that are never answered, orphans, out-of-order data, TIME_WAIT.
+// Each checks the rule Linux applies, on the manual clock.
+
+package stack
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/stack/tcp"
+)
+
+// jump is next for long scripts: instead of 1 ms steps it moves the
+// clock straight to each timer that falls due, which is as exact (the
+// stack only acts on a timer or an injected segment) and lets a script
+// cover an hour of probes at once.
+func (sc *scenario) jump(within time.Duration) (seg, time.Duration, bool) {
+	end := sc.clk.Now().Add(within)
+	for {
+		sc.clk.Advance(0)
+		sc.mu.Lock()
+		if len(sc.inbox) > 0 {
+			s := sc.inbox[0]
+			sc.inbox = sc.inbox[1:]
+			sc.mu.Unlock()
+			return s, sc.clk.Now().Sub(sc.start), true
+		}
+		sc.mu.Unlock()
+		d, ok := sc.clk.Next()
+		if left := end.Sub(sc.clk.Now()); !ok || d > left {
+			sc.clk.Advance(max(left, 0))
+			return seg{}, 0, false
+		}
+		sc.clk.Advance(d)
+	}
+}
+
+// probeTimes records the instants of the zero-window probes (ACKs at
+// SND.UNA-1) the stack sends within d, answering each with a zero window
+// while answer says so; it stops at the first other segment, or when the
+// connection is gone.
+func (sc *scenario) probeTimes(d time.Duration, iss uint32, answer bool) []time.Duration {
+	sc.t.Helper()
+	var at []time.Duration
+	end := sc.clk.Now().Add(d)
+	for sc.clk.Now().Before(end) {
+		s, when, ok := sc.jump(end.Sub(sc.clk.Now()))
+		if !ok {
+			break
+		}
+		if s.Flags != A || s.Seq != iss || len(s.Data) != 0 {
+			sc.t.Fatalf("at %v: expected a zero-window probe (ACK seq=%d), got %v", when, iss, s)
+		}
+		at = append(at, when)
+		if answer {
+			sc.inject(80, seg{Flags: A, Seq: peerISS + 1, Ack: iss + 1, Wnd: 0})
+		}
+	}
+	return at
+}
+
+// Linux tcp_probe_timer: RFC 1122 §4.2.2.17 keeps a connection open as
+// long as the receiver answers the zero-window probes; tcp_retries2 (15)
+// probes that go unanswered end it with ETIMEDOUT and give its memory
+// back. Before this rule a peer that opened a download with a zero
+// window and left held the send buffer for good.
+func TestScenarioZeroWindowProbesGiveUp(t *testing.T) {
+	sc, fd, iss := established(t, tcp.Options{})
+	idle := sc.s.Budget.Used()
+	sc.inject(80, seg{Flags: A, Seq: peerISS + 1, Ack: iss + 1, Wnd: 0})
+	if _, err := sc.s.Send(fd, make([]byte, 100_000)); err != nil {
+		t.Fatal(err)
+	}
+	// Answered, the probes go on past the retry limit, backing off to
+	// TCP_RTO_MAX (120 s).
+	answered := sc.probeTimes(30*time.Minute, iss, true)
+	if len(answered) < 20 {
+		t.Fatalf("%d answered probes in 30 minutes, want the connection kept open", len(answered))
+	}
+	if gap := answered[len(answered)-1] - answered[len(answered)-2]; gap != tcp.DefaultMaxRTO {
+		t.Errorf("probe interval after backoff %v, want %v", gap, tcp.DefaultMaxRTO)
+	}
+	sc.wantState(80, sc.port, collect.StateEstablished)
+	// The peer leaves: 15 more probes, TCP_RTO_MAX apart, then the abort
+	// one interval after the last.
+	last := answered[len(answered)-1]
+	unanswered := sc.probeTimes(15*tcp.DefaultMaxRTO+sec, iss, false)
+	if len(unanswered) != 15 || unanswered[0] != last+tcp.DefaultMaxRTO {
+		t.Fatalf("unanswered probes at %v (the last answered at %v), want 15 from %v", unanswered, last, last+tcp.DefaultMaxRTO)
+	}
+	abort := unanswered[14] + tcp.DefaultMaxRTO
+	sc.clk.Advance(abort - sec - sc.clk.Now().Sub(sc.start))
+	sc.wantState(80, sc.port, collect.StateEstablished)
+	sc.clk.Advance(2 * sec)
+	if st := sc.state(80, sc.port); st != collect.StateClose {
+		t.Fatalf("the connection is %v %v after its 15th unanswered probe, want CLOSE", st, tcp.DefaultMaxRTO+sec)
+	}
+	sc.s.SetReadDeadline(fd, sc.clk.Now()) // Recv must not block if the connection lived on
+	if _, err := sc.s.Recv(fd, make([]byte, 1)); !errors.Is(err, syscall.ETIMEDOUT) {
+		t.Errorf("after unanswered probes: %v, want ETIMEDOUT", err)
+	}
+	if used := sc.s.Budget.Used(); used > idle {
+		t.Errorf("budget holds %d bytes after the abort, %d before the download: the send buffer was not given back", used, idle)
+	}
+	if c := sc.s.Counters.TCPAbortOnTimeout.Load(); c != 1 {
+		t.Errorf("TCPAbortOnTimeout %d, want 1", c)
+	}
+	t.Logf("answered probes until %v; 15 unanswered from %v; aborted at %v", last, unanswered[0], abort)
+}
