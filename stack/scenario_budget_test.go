@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/tcp"
 )
 
@@ -111,4 +112,88 @@ func TestScenarioZeroWindowProbesGiveUp(t *testing.T) {
 		t.Errorf("TCPAbortOnTimeout %d, want 1", c)
 	}
 	t.Logf("answered probes until %v; 15 unanswered from %v; aborted at %v", last, unanswered[0], abort)
+}
+
+// stalled opens n connections to a listener on port 80 from peer ports
+// 41000 on, each of which closes its window at once while the
+// application writes into it until the stack will take no more: what a
+// peer that downloads and never reads costs. It returns the accepted
+// descriptors.
+func (sc *scenario) stalled(lfd FD, n int) []FD {
+	sc.t.Helper()
+	defer func(p uint16) { sc.port = p }(sc.port)
+	var fds []FD
+	chunk := make([]byte, 1000)
+	for i := range n {
+		sc.port = uint16(41000 + i)
+		iss := sc.handshake(80)
+		fd := sc.accepted(lfd)
+		sc.inject(80, seg{Flags: A, Seq: peerISS + 1, Ack: iss + 1, Wnd: 0})
+		sc.s.SetWriteDeadline(fd, sc.clk.Now()) // a full buffer fails at once instead of blocking
+		for {
+			if n, err := sc.s.Send(fd, chunk); err != nil || n < len(chunk) {
+				break
+			}
+		}
+		fds = append(fds, fd)
+	}
+	return fds
+}
+
+// serveOne plays a legitimate client on peer port 50000: it connects to
+// port 80, sends a request, and expects the application's answer of
+// answer bytes, which the test's "server" writes after reading the
+// request. It fails the test if the stack cannot accept or answer.
+func (sc *scenario) serveOne(lfd FD, answer int) {
+	sc.t.Helper()
+	defer func(p uint16) { sc.port = p }(sc.port)
+	sc.port = 50000
+	sc.inject(80, seg{Flags: S, Seq: peerISS, Wnd: 65535, Opts: synOpts})
+	sa, _, ok := sc.jump(10 * ms)
+	if !ok || sa.Flags != S|A {
+		sc.t.Fatalf("a legitimate SYN was answered with %v (%v), want SYN,ACK; budget %d of %d, %d listen drops",
+			sa, ok, sc.s.Budget.Used(), sc.s.Budget.Limit(), sc.s.Counters.TCPListenDrops.Load())
+	}
+	sc.inject(80, seg{Flags: A, Seq: peerISS + 1, Ack: sa.Seq + 1, Wnd: 65535, Opts: ts(101, sa.Opts.TSVal)})
+	fd := sc.accepted(lfd)
+	defer sc.s.Close(fd)
+	req := []byte("GET / HTTP/1.0\r\n\r\n")
+	sc.inject(80, seg{Flags: A | P, Seq: peerISS + 1, Ack: sa.Seq + 1, Wnd: 65535, Opts: ts(102, sa.Opts.TSVal), Data: req})
+	sc.s.SetReadDeadline(fd, sc.clk.Now())
+	if n, err := sc.s.Recv(fd, make([]byte, 100)); n != len(req) || err != nil {
+		sc.t.Fatalf("the server read %d bytes of a %d-byte request: %v; %d receive drops", n, len(req), err, sc.s.Counters.TCPRcvQDrops.Load())
+	}
+	sc.s.SetWriteDeadline(fd, sc.clk.Now())
+	if n, err := sc.s.Send(fd, make([]byte, answer)); n != answer || err != nil {
+		sc.t.Fatalf("the server queued %d of its %d-byte answer: %v", n, answer, err)
+	}
+	got := 0
+	for got < answer {
+		s, _, ok := sc.jump(time.Second)
+		if !ok {
+			sc.t.Fatalf("the answer stopped after %d of %d bytes", got, answer)
+		}
+		got += len(s.Data)
+	}
+}
+
+// The budget's headroom (core.Budget; Linux's tcp_rmem[0]/tcp_wmem[0]
+// guarantee under pressure): downloads that stall behind zero windows
+// fill their send buffers only up to the pressure mark, and a new
+// connection is still accepted and answered. Before the headroom they
+// took the whole budget, and the next SYN was dropped.
+func TestScenarioHeadroomForListener(t *testing.T) {
+	sc := newScenarioWith(t, Options{Options: core.Options{MemoryBudget: 2 << 20}})
+	lfd := sc.listen(80, 64)
+	fds := sc.stalled(lfd, 12) // 12 x 256 KiB send buffers: 3 MiB wanted
+	b := sc.s.Budget
+	used := b.Used()
+	sc.serveOne(lfd, 4000)
+	if !b.UnderPressure() {
+		t.Fatalf("12 stalled downloads leave the budget at %d of %d without pressure", b.Used(), b.Limit())
+	}
+	if max := b.PressureMark() + int64(len(fds))*4096; used > max {
+		t.Errorf("stalled downloads hold %d bytes, over the pressure mark %d and their minimums (%d)", used, b.PressureMark(), max)
+	}
+	t.Logf("budget %d of %d (pressure mark %d) after %d stalled downloads; a new connection was answered", used, b.Limit(), b.PressureMark(), len(fds))
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/stack/clock"
-	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/header"
 	"github.com/gonetstat/gonetstat/stack/link"
 	"github.com/gonetstat/gonetstat/stack/tcp"
@@ -57,9 +56,17 @@ var peerAddr = addrB.Addr()
 
 func newScenario(t *testing.T, opt tcp.Options) *scenario {
 	t.Helper()
+	return newScenarioWith(t, Options{TCP: opt})
+}
+
+// newScenarioWith is newScenario with the stack's options (its clock and
+// name are the scenario's).
+func newScenarioWith(t *testing.T, opt Options) *scenario {
+	t.Helper()
 	sc := &scenario{t: t, clk: clock.NewManual(epoch), port: 40000, start: epoch}
 	ea, eb := link.Pair(link.PairConfig{MACA: macA, MACB: macB, Clock: sc.clk})
-	sc.s = New(Options{Options: core.Options{Clock: sc.clk, Name: "sut"}, TCP: opt})
+	opt.Clock, opt.Name = sc.clk, "sut"
+	sc.s = New(opt)
 	if _, err := sc.s.AddNIC(ea, addrA); err != nil {
 		t.Fatal(err)
 	}

@@ -363,14 +363,25 @@ func (e *Endpoint) Write(b []byte) (int, error) {
 			}
 			continue
 		}
-		n := min(room, len(b)-written)
-		if !e.p.stack.Budget.Take(int64(n)) {
+		n := e.chargeSendLocked(min(room, len(b)-written))
+		if n == 0 {
+			if e.sndBuf.Len() > 0 {
+				// Under memory pressure with our minimum queued: wait, as
+				// Linux's sk_stream_wait_memory does, for the peer's ACKs
+				// to drain the queue.
+				if err := e.waitLocked(e.wrDeadline); err != nil {
+					return written, err
+				}
+				continue
+			}
+			// Nothing queued and not even the minimum to be had: the
+			// whole budget is spent, and no ACK of ours will come to
+			// wake us.
 			if written > 0 {
 				return written, nil
 			}
 			return 0, ErrNoBufs
 		}
-		e.memUsed += int64(n)
 		e.sndBuf.Append(b[written : written+n])
 		written += n
 		e.trySendLocked()

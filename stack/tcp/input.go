@@ -505,8 +505,8 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 		e.sendAckLocked()
 		return
 	}
-	if !e.p.stack.Budget.Take(int64(len(data))) {
-		// The stack's memory is exhausted: drop the data (the peer
+	if !e.chargeRecvLocked(len(data), seq == e.rcvNxt) {
+		// The stack's memory is under pressure: drop the data (the peer
 		// resends it) and say so in the counters.
 		e.p.stack.Counters.TCPRcvQDrops.Add(1)
 		e.sendAckLocked()
@@ -515,19 +515,18 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 	if seq != e.rcvNxt {
 		if len(e.ooo) >= maxOOO {
 			e.p.stack.Budget.Release(int64(len(data)))
+			e.memUsed -= int64(len(data))
 			e.sendAckLocked()
 			return
 		}
 		e.ooo = append(e.ooo, oooSegment{seq, append([]byte(nil), data...)})
 		e.oooBytes += len(data)
-		e.memUsed += int64(len(data))
 		e.rcvSack.add(seq, seq.Add(uint32(len(data))))
 		// An out-of-order segment is acknowledged at once: the duplicate
 		// ACK drives the sender's fast retransmit (RFC 5681 §4.2).
 		e.sendAckLocked()
 		return
 	}
-	e.memUsed += int64(len(data))
 	e.rcvBuf.Append(data)
 	e.rcvNxt = e.rcvNxt.Add(uint32(len(data)))
 	e.bytesRcvd += uint64(len(data))
