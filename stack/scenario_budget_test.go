@@ -197,3 +197,153 @@ func TestScenarioHeadroomForListener(t *testing.T) {
 	}
 	t.Logf("budget %d of %d (pressure mark %d) after %d stalled downloads; a new connection was answered", used, b.Limit(), b.PressureMark(), len(fds))
 }
+
+// retransmissions records the instants of the segments the stack sends
+// within d, each of which must match want's flags and sequence number.
+func (sc *scenario) retransmissions(d time.Duration, want seg) []time.Duration {
+	sc.t.Helper()
+	var at []time.Duration
+	end := sc.clk.Now().Add(d)
+	for sc.clk.Now().Before(end) {
+		s, when, ok := sc.jump(end.Sub(sc.clk.Now()))
+		if !ok {
+			break
+		}
+		if s.Flags != want.Flags || s.Seq != want.Seq {
+			sc.t.Fatalf("at %v: expected %v again, got %v", when, want, s)
+		}
+		at = append(at, when)
+	}
+	return at
+}
+
+// Linux tcp_orphan_retries: a connection its application has closed
+// retransmits its FIN 8 times, not tcp_retries2 (15) times, before it
+// gives up: ~102 s with a 200 ms RTO, where it held on for ~15.5 min.
+func TestScenarioOrphanFinWait1GivesUp(t *testing.T) {
+	sc, fd, iss := established(t, tcp.Options{})
+	idle := sc.s.Budget.Used() - tcp.SocketMemory // the listener's
+	sc.s.Close(fd)
+	sc.expect(10*ms, seg{Flags: F | A, Seq: iss + 1})
+	sent := sc.clk.Now().Sub(sc.start)
+	again := sc.retransmissions(30*time.Minute, seg{Flags: F | A, Seq: iss + 1})
+	if len(again) != 8 {
+		t.Errorf("the orphan's FIN was retransmitted %d times, want 8 (tcp_orphan_retries)", len(again))
+	}
+	if st := sc.state(80, sc.port); st != collect.StateUnknown {
+		t.Fatalf("the orphan is %v after its retries, want gone", st)
+	}
+	// It went when its 9th timeout fell due: 200 ms x (2^9 - 1).
+	if gone := again[len(again)-1] + 51200*ms; gone-sent != 102200*ms {
+		t.Errorf("the orphan gave up %v after its FIN, want 102.2s", gone-sent)
+	}
+	if used := sc.s.Budget.Used(); used != idle {
+		t.Errorf("budget holds %d bytes once the orphan is gone, want the listener's %d", used, idle)
+	}
+}
+
+// Linux tcp_probe_timer for an orphan (SOCK_DEAD): its zero-window probes
+// stop after tcp_orphan_retries (8) go unanswered, and even while the
+// peer answers them it is ended once the backed-off interval reaches
+// TCP_RTO_MAX: nobody will read what it holds to send.
+func TestScenarioOrphanZeroWindow(t *testing.T) {
+	for _, answer := range []bool{false, true} {
+		t.Run(map[bool]string{false: "unanswered", true: "answered"}[answer], func(t *testing.T) {
+			sc, fd, iss := established(t, tcp.Options{})
+			idle := sc.s.Budget.Used() - tcp.SocketMemory // the listener's
+			sc.inject(80, seg{Flags: A, Seq: peerISS + 1, Ack: iss + 1, Wnd: 0})
+			if _, err := sc.s.Send(fd, make([]byte, 3000)); err != nil {
+				t.Fatal(err)
+			}
+			start := sc.clk.Now().Sub(sc.start)
+			sc.s.Close(fd) // FIN_WAIT_1 with the data and the FIN unsent
+			sc.wantState(80, sc.port, collect.StateFinWait1)
+			probes := sc.probeTimes(time.Hour, iss, answer)
+			// Unanswered: 8 probes, the abort at the 9th timeout, 200 ms x
+			// (2^9 - 1) after the close. Answered: 10 probes, until the
+			// interval, 200 ms x 2^10, passes TCP_RTO_MAX; the abort at
+			// the next timeout, 120 s after the 10th probe.
+			want, gone := 8, 102200*ms
+			if answer {
+				want, gone = 10, 204600*ms+tcp.DefaultMaxRTO
+			}
+			if len(probes) != want {
+				t.Errorf("%d probes, want %d", len(probes), want)
+			}
+			if st := sc.state(80, sc.port); st != collect.StateUnknown {
+				t.Fatalf("the orphan is %v after its probes, want gone", st)
+			}
+			if got := probes[len(probes)-1] + min(200*ms<<len(probes), tcp.DefaultMaxRTO) - start; got != gone {
+				t.Errorf("the orphan was ended %v after its close, want %v", got, gone)
+			}
+			if used := sc.s.Budget.Used(); used != idle {
+				t.Errorf("budget holds %d bytes once the orphan is gone, want the listener's %d", used, idle)
+			}
+		})
+	}
+}
+
+// Linux tcp_close and tcp_check_oom: an application's close that would
+// make one orphan more than tcp_max_orphans resets the connection
+// instead, and says so in TCPAbortOnMemory.
+func TestScenarioMaxOrphans(t *testing.T) {
+	sc := newScenario(t, tcp.Options{MaxOrphans: 2})
+	lfd := sc.listen(80, 8)
+	for i := range 3 {
+		sc.port = uint16(41000 + i)
+		iss := sc.handshake(80)
+		sc.s.Close(sc.accepted(lfd))
+		// The FIN goes before the check, as in tcp_close; the third
+		// orphan is one too many and is reset after it.
+		sc.expect(10*ms, seg{Flags: F | A, Seq: iss + 1})
+		if i == 2 {
+			sc.expect(10*ms, seg{Flags: R | A, Seq: iss + 2})
+		}
+	}
+	sc.quiet(100 * ms)
+	if got := sc.s.Counters.TCPAbortOnMemory.Load(); got != 1 {
+		t.Errorf("TCPAbortOnMemory %d, want 1", got)
+	}
+	if st := sc.state(80, 41002); st != collect.StateUnknown {
+		t.Errorf("the third orphan is %v, want reset and gone", st)
+	}
+}
+
+// Linux tcp_check_oom's other half (tcp_out_of_memory): under memory
+// pressure, closing a connection that holds more than its minimum of
+// send buffer resets it and gives the memory back at once, where an
+// orphan would have held it for minutes. Those that hold no more than
+// the minimum finish their close as orphans.
+func TestScenarioOrphanUnderPressureIsReset(t *testing.T) {
+	sc := newScenarioWith(t, Options{Options: core.Options{MemoryBudget: 2 << 20}})
+	lfd := sc.listen(80, 64)
+	fds := sc.stalled(lfd, 12)
+	b := sc.s.Budget
+	if !b.UnderPressure() {
+		t.Fatalf("12 stalled downloads leave the budget at %d of %d without pressure", b.Used(), b.Limit())
+	}
+	before := b.Used()
+	var resets []uint16
+	for _, fd := range fds {
+		sc.s.Close(fd)
+		for {
+			s, _, ok := sc.jump(ms)
+			if !ok {
+				break
+			}
+			if s.Flags&R != 0 {
+				resets = append(resets, s.SrcPort)
+			}
+		}
+	}
+	if len(resets) == 0 || resets[0] != 80 || sc.s.Counters.TCPAbortOnMemory.Load() != uint64(len(resets)) {
+		t.Fatalf("resets %v, TCPAbortOnMemory %d: want the first close reset, and each reset counted", resets, sc.s.Counters.TCPAbortOnMemory.Load())
+	}
+	if sc.state(80, 41000) != collect.StateUnknown {
+		t.Error("the first stalled download, closed under pressure, is still there")
+	}
+	if b.UnderPressure() || b.Used() > b.LowMark() {
+		t.Errorf("after the closes the budget holds %d bytes (low mark %d), under pressure: %v", b.Used(), b.LowMark(), b.UnderPressure())
+	}
+	t.Logf("%d stalled downloads held %d bytes; closing them reset %d and left %d bytes", len(fds), before, len(resets), b.Used())
+}

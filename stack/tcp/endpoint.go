@@ -153,6 +153,8 @@ type Endpoint struct {
 	softErr        error // an ICMP error that was not fatal; reported instead of ETIMEDOUT
 	rdShut, wrShut bool
 	userClosed     bool
+	orphaned       bool      // counted in Protocol.orphans
+	lastSend       time.Time // when data was last sent (Linux's lsndtime)
 	memUsed        int64
 	cond           sync.Cond // blocked callers wait here; L is &mu
 	rdDeadline     time.Time
@@ -489,6 +491,9 @@ func (e *Endpoint) Close() error {
 		e.closeSendLocked()
 		if e.state == stateFinWait2 {
 			e.armCloseTimerLocked()
+		}
+		if e.state != stateClosed && e.state != stateTimeWait {
+			e.orphanLocked()
 		}
 	}
 	e.wakeLocked()

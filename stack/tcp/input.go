@@ -204,6 +204,7 @@ func (e *Endpoint) synAckedLocked(seg *segment) {
 	e.sndWnd = uint32(seg.wnd) << e.sndShift()
 	e.maxSndWnd = e.sndWnd
 	e.sndWl1, e.sndWl2 = seg.seq, seg.ack
+	e.lastSend = e.p.stack.Clock.Now() // Linux tcp_init_transfer starts lsndtime here
 	e.rttSampleLocked(seg, true)
 	e.stopRetransLocked()
 	e.rto.ResetBackoff()

@@ -83,6 +83,9 @@ func (e *Endpoint) sendLocked(seq Seq, flags uint8, data []byte) {
 		ack = e.rcvNxt
 	}
 	e.p.sendRaw(e.local, e.remote, seq, ack, flags, e.advertisedLocked(), o, data)
+	if len(data) > 0 {
+		e.lastSend = e.p.stack.Clock.Now()
+	}
 	if flags&header.TCPAck != 0 {
 		e.pendingAck = 0
 		e.delack.stop()
@@ -349,6 +352,16 @@ func (e *Endpoint) onRetransTimeout() {
 			return
 		}
 	}
+	if e.userClosed && e.state != stateSynSent && e.state != stateSynRecv {
+		// Linux tcp_write_timeout for an orphan (SOCK_DEAD): its own,
+		// smaller retry limit, and the resource check that may kill it
+		// first.
+		alive := e.rto.Current() < DefaultMaxRTO
+		limit = e.orphanRetriesLocked(alive)
+		if e.outOfResourcesLocked(alive || int(e.rto.Backoffs()) < limit) {
+			return
+		}
+	}
 	if int(e.rto.Backoffs()) >= limit {
 		if e.state == stateSynRecv {
 			parent = e.parent
@@ -415,7 +428,22 @@ func (e *Endpoint) onPersist() {
 	// count, and tcp_retries2 of them in a row end the connection like
 	// unanswered retransmissions do. Without this a peer that opened a
 	// download with a zero window and left held its send buffer for good.
-	if e.probesOut >= e.p.opt.Retries {
+	limit := e.p.opt.Retries
+	if e.userClosed {
+		// An orphan (SOCK_DEAD) has tcp_orphan_retries, and once its
+		// backed-off interval reaches TCP_RTO_MAX it is ended even
+		// while the peer answers: nobody will read what it would send.
+		alive := e.rto.Current()<<min(e.persistBackoff, 20) < DefaultMaxRTO
+		limit = e.orphanRetriesLocked(alive)
+		if !alive && int(e.persistBackoff) >= limit {
+			e.writeErrLocked()
+			return
+		}
+		if e.outOfResourcesLocked(true) {
+			return
+		}
+	}
+	if e.probesOut >= limit {
 		e.writeErrLocked()
 		return
 	}
@@ -548,6 +576,10 @@ func (e *Endpoint) abortLocked(err error, count bool) {
 // its descriptor too.
 func (e *Endpoint) releaseLocked() {
 	wasTW := e.state == stateTimeWait
+	if e.orphaned {
+		e.orphaned = false
+		e.p.orphans.Add(-1)
+	}
 	e.stopTimersLocked()
 	e.state = stateClosed
 	e.p.unregister(e, tuple{e.local, e.remote})

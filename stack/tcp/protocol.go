@@ -31,6 +31,16 @@ type Options struct {
 	// NoSACK keeps SACK-permitted (RFC 2018) off our SYNs and refuses the
 	// peer's: loss recovery is then NewReno's.
 	NoSACK bool
+	// OrphanRetries is net.ipv4.tcp_orphan_retries: how many times a
+	// connection its application has closed retransmits or probes before
+	// it gives up. 0, Linux's default, means 8 while the backed-off RTO
+	// is below TCP_RTO_MAX, and none beyond (tcp_orphan_retries()).
+	OrphanRetries int
+	// MaxOrphans is net.ipv4.tcp_max_orphans: past it an orphan is reset
+	// instead of finishing its close. 0 scales it with the memory budget,
+	// one orphan per 64 KiB ("each orphan eats up to ~64K of unswappable
+	// memory", Linux's ip-sysctl documentation): 1024 for 64 MiB.
+	MaxOrphans int
 }
 
 // Protocol is TCP registered into one stack.
@@ -50,6 +60,8 @@ type Protocol struct {
 	all       map[*Endpoint]struct{} // every live endpoint, for Snapshot
 	ports     map[uint16]*portUse
 	ephemeral core.Ephemeral
+
+	orphans atomic.Int64 // connections closed by their application and not yet gone
 
 	// Challenge ACK budget (RFC 5961 §7), refilled each second.
 	challengeTokens int
@@ -129,6 +141,9 @@ func New(s *core.Stack, ids *atomic.Uint64, opt Options) *Protocol {
 	}
 	if opt.MinRTO == 0 {
 		opt.MinRTO = DefaultMinRTO
+	}
+	if opt.MaxOrphans == 0 {
+		opt.MaxOrphans = int(max(s.Budget.Limit()/(64<<10), 1))
 	}
 	p := &Protocol{
 		stack: s, opt: opt, ids: ids, isn: NewISNGenerator(s.Clock.Now()),
