@@ -347,3 +347,106 @@ func TestScenarioOrphanUnderPressureIsReset(t *testing.T) {
 	}
 	t.Logf("%d stalled downloads held %d bytes; closing them reset %d and left %d bytes", len(fds), before, len(resets), b.Used())
 }
+
+// drain lets the stack send what it will now and discards it.
+func (sc *scenario) drain() {
+	for {
+		if _, _, ok := sc.jump(0); !ok {
+			return
+		}
+	}
+}
+
+// holdBehindHole opens a connection from peer port pport and sends it
+// n bytes of out-of-order data behind a one-byte hole, in full-sized
+// segments; it returns the stack's ISS.
+func (sc *scenario) holdBehindHole(lfd FD, pport uint16, n int) uint32 {
+	sc.t.Helper()
+	defer func(p uint16) { sc.port = p }(sc.port)
+	sc.port = pport
+	iss := sc.handshake(80)
+	sc.accepted(lfd)
+	for off := 0; off < n; off += 1448 {
+		sc.inject(80, seg{Flags: A, Seq: peerISS + 2 + uint32(off), Ack: iss + 1, Wnd: 1024, Data: make([]byte, min(1448, n-off))})
+		sc.drain()
+	}
+	return iss
+}
+
+// fillHole sends the missing byte of a holdBehindHole connection and
+// returns how much the stack then acknowledges beyond it: what it kept.
+func (sc *scenario) fillHole(pport uint16, iss uint32) uint32 {
+	sc.t.Helper()
+	sc.inject(80, seg{Flags: A, Seq: peerISS + 1, Ack: iss + 1, Wnd: 1024, Data: []byte{'x'}, SrcPort: pport})
+	ack, _, ok := sc.jump(100 * ms)
+	if !ok || ack.Flags != A {
+		sc.t.Fatalf("filling the hole of :%d was answered with %v (%v), want an ACK", pport, ack, ok)
+	}
+	if ack.Opts.NumSACK != 0 && ack.Ack == peerISS+2 {
+		sc.t.Errorf(":%d acknowledges only the hole yet still reports SACK blocks %v", pport, ack.Opts.SACK[:ack.Opts.NumSACK])
+	}
+	return ack.Ack - (peerISS + 2)
+}
+
+// Linux tcp_prune_ofo_queue (RFC 2018 §8 permits reneging): out-of-order
+// data is given back when another connection's in-order data finds the
+// budget under pressure; the largest holder first, from its highest
+// sequence down, until the budget leaves pressure. Before, data behind
+// holes that are never filled held the budget at its pressure mark for
+// good, and every other connection's data beyond its minimum was
+// dropped, retransmission after retransmission.
+func TestScenarioOutOfOrderPrunedUnderPressure(t *testing.T) {
+	sc := newScenarioWith(t, Options{Options: core.Options{MemoryBudget: 2 << 20}})
+	lfd := sc.listen(80, 64)
+	b := sc.s.Budget
+	// 910 KB behind holes: below the pressure mark (1,398,100).
+	holds := map[uint16]int{42001: 360_000, 42002: 300_000, 42003: 250_000}
+	iss := map[uint16]uint32{}
+	for _, p := range []uint16{42001, 42002, 42003} {
+		iss[p] = sc.holdBehindHole(lfd, p, holds[p])
+	}
+	if b.UnderPressure() {
+		t.Fatalf("%d bytes behind holes already put the budget under pressure", b.Used())
+	}
+	// Another connection receives in order, its application not reading,
+	// until a segment is refused memory.
+	sc.port = 42004
+	dISS := sc.handshake(80)
+	sc.accepted(lfd)
+	seq := uint32(peerISS + 1)
+	var refused uint32
+	for sent := 0; sent < 1<<20; sent += 1448 {
+		drops := sc.s.Counters.TCPRcvQDrops.Load()
+		sc.inject(80, seg{Flags: A, Seq: seq, Ack: dISS + 1, Wnd: 1024, Data: make([]byte, 1448)})
+		sc.drain()
+		if sc.s.Counters.TCPRcvQDrops.Load() > drops {
+			refused = seq
+			break
+		}
+		seq += 1448
+	}
+	if refused == 0 {
+		t.Fatalf("1 MiB of in-order data was never refused memory: budget %d, %d bytes sent, state %v", b.Used(), seq-peerISS-1, sc.state(80, 42004))
+	}
+	if b.UnderPressure() || b.Used() >= b.LowMark() {
+		t.Errorf("after the refusal the budget holds %d bytes (low mark %d), under pressure: %v; the out-of-order data was kept", b.Used(), b.LowMark(), b.UnderPressure())
+	}
+	// The refused segment, resent, is taken now.
+	sc.inject(80, seg{Flags: A, Seq: refused, Ack: dISS + 1, Wnd: 1024, Data: make([]byte, 1448)})
+	if ack := sc.expect(100*ms, seg{Flags: A}); ack.Ack != refused+1448 {
+		t.Errorf("the resent segment was acknowledged to %d, want %d", ack.Ack, refused+1448)
+	}
+	// Only the largest holder was pruned, from the top; the others kept
+	// all they held.
+	kept := map[uint16]uint32{}
+	for _, p := range []uint16{42001, 42002, 42003} {
+		kept[p] = sc.fillHole(p, iss[p])
+	}
+	if kept[42001] >= uint32(holds[42001]) || kept[42002] != uint32(holds[42002]) || kept[42003] != uint32(holds[42003]) {
+		t.Errorf("bytes kept behind the holes %v of %v: want only the 360,000 pruned", kept, holds)
+	}
+	if got := sc.s.Counters.TCPOFOPruned.Load(); got != 1 {
+		t.Errorf("OfoPruned %d, want 1", got)
+	}
+	t.Logf("holders %v kept %v; budget %d of %d (low mark %d) after the prune", holds, kept, b.Used(), b.Limit(), b.LowMark())
+}

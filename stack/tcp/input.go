@@ -43,6 +43,7 @@ func (e *Endpoint) input(seg *segment) {
 	if after != nil {
 		after()
 	}
+	e.p.pruneIfWanted()
 }
 
 // reopenableLocked says whether a SYN that finds this connection in
@@ -508,8 +509,10 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 	}
 	if !e.chargeRecvLocked(len(data), seq == e.rcvNxt) {
 		// The stack's memory is under pressure: drop the data (the peer
-		// resends it) and say so in the counters.
+		// resends it), say so in the counters, and have the out-of-order
+		// queues pruned once this lock is released (prune.go).
 		e.p.stack.Counters.TCPRcvQDrops.Add(1)
+		e.p.wantPrune()
 		e.sendAckLocked()
 		return
 	}
@@ -522,6 +525,7 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 		}
 		e.ooo = append(e.ooo, oooSegment{seq, append([]byte(nil), data...)})
 		e.oooBytes += len(data)
+		e.p.oooTotal.Add(int64(len(data)))
 		e.rcvSack.add(seq, seq.Add(uint32(len(data))))
 		// An out-of-order segment is acknowledged at once: the duplicate
 		// ACK drives the sender's fast retransmit (RFC 5681 §4.2).
@@ -562,6 +566,7 @@ func (e *Endpoint) drainOOOLocked() {
 			// already had go back to the budget.
 			dup := len(o.data) - fresh
 			e.oooBytes -= len(o.data)
+			e.p.oooTotal.Add(-int64(len(o.data)))
 			e.memUsed -= int64(dup)
 			e.p.stack.Budget.Release(int64(dup))
 			e.ooo = append(e.ooo[:i], e.ooo[i+1:]...)

@@ -593,6 +593,7 @@ func (e *Endpoint) releaseLocked() {
 	buffered := int64(e.sndBuf.Len() + e.oooBytes)
 	e.sndBuf.Reset()
 	e.sb.reset()
+	e.p.oooTotal.Add(-int64(e.oooBytes))
 	e.ooo, e.oooBytes = nil, 0
 	e.rcvSack.reset()
 	if e.userClosed || e.err != nil {

@@ -45,9 +45,10 @@ type Options struct {
 
 // Protocol is TCP registered into one stack.
 //
-// Lock order: Endpoint.mu (a listener's before its children's), then
-// Protocol.mu, which is a leaf: nothing takes an endpoint lock while
-// holding it. Sending takes no TCP lock, so it happens under Endpoint.mu.
+// Lock order: pruneMu, then Endpoint.mu (a listener's before its
+// children's), then Protocol.mu, which is a leaf: nothing takes an
+// endpoint lock while holding it. Sending takes no TCP lock, so it
+// happens under Endpoint.mu.
 type Protocol struct {
 	stack *core.Stack
 	opt   Options
@@ -62,6 +63,10 @@ type Protocol struct {
 	ephemeral core.Ephemeral
 
 	orphans atomic.Int64 // connections closed by their application and not yet gone
+
+	oooTotal   atomic.Int64 // out-of-order bytes held by all endpoints
+	pruneAsked atomic.Bool  // a receive was refused memory: prune (prune.go)
+	pruneMu    sync.Mutex   // one prune at a time
 
 	// Challenge ACK budget (RFC 5961 §7), refilled each second.
 	challengeTokens int
