@@ -23,15 +23,9 @@ import (
 func (sc *scenario) jump(within time.Duration) (seg, time.Duration, bool) {
 	end := sc.clk.Now().Add(within)
 	for {
-		sc.clk.Advance(0)
-		sc.mu.Lock()
-		if len(sc.inbox) > 0 {
-			s := sc.inbox[0]
-			sc.inbox = sc.inbox[1:]
-			sc.mu.Unlock()
-			return s, sc.clk.Now().Sub(sc.start), true
+		if s, at, ok := sc.pop(); ok {
+			return s, at, true
 		}
-		sc.mu.Unlock()
 		d, ok := sc.clk.Next()
 		if left := end.Sub(sc.clk.Now()); !ok || d > left {
 			sc.clk.Advance(max(left, 0))
@@ -41,11 +35,11 @@ func (sc *scenario) jump(within time.Duration) (seg, time.Duration, bool) {
 	}
 }
 
-// probeTimes records the instants of the zero-window probes (ACKs at
-// SND.UNA-1) the stack sends within d, answering each with a zero window
-// while answer says so; it stops at the first other segment, or when the
-// connection is gone.
-func (sc *scenario) probeTimes(d time.Duration, iss uint32, answer bool) []time.Duration {
+// times records the instants of the segments the stack sends within d,
+// each of which must be what match accepts (what describes it), calling
+// each after every one; it stops early when the stack falls silent for
+// the rest of d.
+func (sc *scenario) times(d time.Duration, what string, match func(seg) bool, each func()) []time.Duration {
 	sc.t.Helper()
 	var at []time.Duration
 	end := sc.clk.Now().Add(d)
@@ -54,15 +48,26 @@ func (sc *scenario) probeTimes(d time.Duration, iss uint32, answer bool) []time.
 		if !ok {
 			break
 		}
-		if s.Flags != A || s.Seq != iss || len(s.Data) != 0 {
-			sc.t.Fatalf("at %v: expected a zero-window probe (ACK seq=%d), got %v", when, iss, s)
+		if !match(s) {
+			sc.t.Fatalf("at %v: expected %s, got %v", when, what, s)
 		}
 		at = append(at, when)
+		each()
+	}
+	return at
+}
+
+// probeTimes records the instants of the zero-window probes (ACKs at
+// SND.UNA-1) the stack sends within d, answering each with a zero window
+// while answer says so.
+func (sc *scenario) probeTimes(d time.Duration, iss uint32, answer bool) []time.Duration {
+	sc.t.Helper()
+	isProbe := func(s seg) bool { return s.Flags == A && s.Seq == iss && len(s.Data) == 0 }
+	return sc.times(d, "a zero-window probe (ACK at SND.UNA-1)", isProbe, func() {
 		if answer {
 			sc.inject(80, seg{Flags: A, Seq: peerISS + 1, Ack: iss + 1, Wnd: 0})
 		}
-	}
-	return at
+	})
 }
 
 // Linux tcp_probe_timer: RFC 1122 §4.2.2.17 keeps a connection open as
@@ -202,19 +207,8 @@ func TestScenarioHeadroomForListener(t *testing.T) {
 // within d, each of which must match want's flags and sequence number.
 func (sc *scenario) retransmissions(d time.Duration, want seg) []time.Duration {
 	sc.t.Helper()
-	var at []time.Duration
-	end := sc.clk.Now().Add(d)
-	for sc.clk.Now().Before(end) {
-		s, when, ok := sc.jump(end.Sub(sc.clk.Now()))
-		if !ok {
-			break
-		}
-		if s.Flags != want.Flags || s.Seq != want.Seq {
-			sc.t.Fatalf("at %v: expected %v again, got %v", when, want, s)
-		}
-		at = append(at, when)
-	}
-	return at
+	same := func(s seg) bool { return s.Flags == want.Flags && s.Seq == want.Seq }
+	return sc.times(d, want.String()+" again", same, func() {})
 }
 
 // Linux tcp_orphan_retries: a connection its application has closed
@@ -449,4 +443,104 @@ func TestScenarioOutOfOrderPrunedUnderPressure(t *testing.T) {
 		t.Errorf("OfoPruned %d, want 1", got)
 	}
 	t.Logf("holders %v kept %v; budget %d of %d (low mark %d) after the prune", holds, kept, b.Used(), b.Limit(), b.LowMark())
+}
+
+// toTimeWait opens a connection from peer port pport and has the stack
+// close it first; the peer's FIN then puts it in TIME_WAIT. It returns
+// the stack's ISS.
+func (sc *scenario) toTimeWait(lfd FD, pport uint16) uint32 {
+	sc.t.Helper()
+	defer func(p uint16) { sc.port = p }(sc.port)
+	sc.port = pport
+	// handshake without its check of the table, which would make a
+	// script of a thousand connections quadratic.
+	sc.inject(80, seg{Flags: S, Seq: peerISS, Wnd: 65535, Opts: synOpts})
+	sa := sc.expect(10*ms, seg{Flags: S | A, Ack: peerISS + 1})
+	iss := sa.Seq
+	sc.inject(80, seg{Flags: A, Seq: peerISS + 1, Ack: iss + 1, Wnd: 1024, Opts: ts(101, sa.Opts.TSVal)})
+	sc.s.Close(sc.accepted(lfd))
+	sc.expect(10*ms, seg{Flags: F | A, Seq: iss + 1})
+	sc.inject(80, seg{Flags: F | A, Seq: peerISS + 1, Ack: iss + 2, Wnd: 1024, Opts: ts(102, 0)})
+	sc.expect(10*ms, seg{Flags: A, Ack: peerISS + 2})
+	return iss
+}
+
+// Linux tcp_time_wait / inet_timewait_sock: a connection in TIME_WAIT
+// keeps a time-wait block of tcp.TimeWaitMemory bytes, not its 2 KiB
+// control block, and stays in the socket table with its timer. Before,
+// each TIME_WAIT held a full control block: 32,764 of them filled the
+// 64 MiB budget; here a 1 MiB budget refused the 512th connection.
+func TestScenarioTimeWaitIsCheap(t *testing.T) {
+	sc := newScenarioWith(t, Options{Options: core.Options{MemoryBudget: 1 << 20}})
+	lfd := sc.listen(80, 8)
+	const n = 1000
+	for i := range n {
+		sc.toTimeWait(lfd, uint16(43000+i))
+	}
+	rows := 0
+	for _, r := range sc.s.Snapshot() {
+		if r.State == collect.StateTimeWait {
+			rows++
+			if r.TCP.Timer != collect.TimerTimeWait || r.TCP.TimerExpires.Duration() != 60*sec || r.Stack.FD != -1 {
+				t.Errorf("TIME_WAIT row %v: timer %v in %v, fd %d; want the time-wait timer in 60s, no descriptor", r.Remote, r.TCP.Timer, r.TCP.TimerExpires.Duration(), r.Stack.FD)
+			}
+		}
+	}
+	if rows != n {
+		t.Errorf("%d TIME_WAIT rows in the table, want %d", rows, n)
+	}
+	if used, want := sc.s.Budget.Used(), int64(tcp.SocketMemory+n*tcp.TimeWaitMemory); used != want {
+		t.Errorf("%d connections in TIME_WAIT hold %d bytes, want %d (the listener's and %d each)", n, used, want, tcp.TimeWaitMemory)
+	}
+	sc.clk.Advance(60 * sec)
+	if used := sc.s.Budget.Used(); used != tcp.SocketMemory || sc.s.TCP.TimeWaits() != 0 {
+		t.Errorf("after 2*MSL %d connections are in TIME_WAIT and %d bytes held", sc.s.TCP.TimeWaits(), used)
+	}
+}
+
+// Linux tcp_max_tw_buckets: past the cap a connection closes without
+// TIME_WAIT, and TCPTimeWaitOverflow says so; its port goes back at once.
+func TestScenarioTimeWaitCap(t *testing.T) {
+	sc := newScenario(t, tcp.Options{MaxTimeWait: 2})
+	lfd := sc.listen(80, 8)
+	for i := range 3 {
+		sc.toTimeWait(lfd, uint16(43000+i))
+	}
+	for i, want := range []collect.State{collect.StateTimeWait, collect.StateTimeWait, collect.StateUnknown} {
+		if got := sc.state(80, uint16(43000+i)); got != want {
+			t.Errorf("connection %d is %v, want %v", i, got, want)
+		}
+	}
+	if got := sc.s.Counters.TCPTimeWaitOverflow.Load(); got != 1 {
+		t.Errorf("TCPTimeWaitOverflow %d, want 1", got)
+	}
+}
+
+// Linux tcp_timewait_state_process: a RST exactly at RCV.NXT ends
+// TIME_WAIT (tcp_rfc1337=0), any other is ignored; segments outside the
+// window are answered with an ACK at most once per 500 ms
+// (tcp_invalid_ratelimit), so a flood at a TIME_WAIT draws no flood.
+func TestScenarioTimeWaitSegments(t *testing.T) {
+	sc := newScenario(t, tcp.Options{})
+	lfd := sc.listen(80, 8)
+	iss := sc.toTimeWait(lfd, 43000)
+	sc.port = 43000
+	sc.inject(80, seg{Flags: R, Seq: peerISS + 100})
+	sc.quiet(10 * ms)
+	sc.wantState(80, 43000, collect.StateTimeWait)
+	for range 10 {
+		sc.inject(80, seg{Flags: F | A, Seq: peerISS + 1, Ack: iss + 2, Wnd: 1024})
+	}
+	sc.expect(10*ms, seg{Flags: A, Seq: iss + 2, Ack: peerISS + 2})
+	sc.quiet(400 * ms)
+	sc.clk.Advance(100 * ms)
+	sc.inject(80, seg{Flags: F | A, Seq: peerISS + 1, Ack: iss + 2, Wnd: 1024})
+	sc.expect(10*ms, seg{Flags: A, Seq: iss + 2, Ack: peerISS + 2})
+	sc.inject(80, seg{Flags: R, Seq: peerISS + 2})
+	if st := sc.state(80, 43000); st != collect.StateUnknown {
+		t.Errorf("after an exact RST the connection is %v, want gone", st)
+	}
+	if used := sc.s.Budget.Used(); used != tcp.SocketMemory {
+		t.Errorf("budget holds %d bytes, want the listener's %d", used, tcp.SocketMemory)
+	}
 }

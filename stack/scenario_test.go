@@ -135,20 +135,28 @@ func (sc *scenario) inject(dport uint16, s seg) {
 // or within passes; it returns the segment and when it came.
 func (sc *scenario) next(within time.Duration) (seg, time.Duration, bool) {
 	for waited := time.Duration(0); ; waited += time.Millisecond {
-		sc.clk.Advance(0) // deliver what is due now
-		sc.mu.Lock()
-		if len(sc.inbox) > 0 {
-			s := sc.inbox[0]
-			sc.inbox = sc.inbox[1:]
-			sc.mu.Unlock()
-			return s, sc.clk.Now().Sub(sc.start), true
+		if s, at, ok := sc.pop(); ok {
+			return s, at, true
 		}
-		sc.mu.Unlock()
 		if waited >= within {
 			return seg{}, 0, false
 		}
 		sc.clk.Advance(time.Millisecond)
 	}
+}
+
+// pop delivers what is due now and returns the oldest segment the stack
+// has sent, if any, with the time.
+func (sc *scenario) pop() (seg, time.Duration, bool) {
+	sc.clk.Advance(0)
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if len(sc.inbox) == 0 {
+		return seg{}, 0, false
+	}
+	s := sc.inbox[0]
+	sc.inbox = sc.inbox[1:]
+	return s, sc.clk.Now().Sub(sc.start), true
 }
 
 // expect requires the stack's next segment, within d, to match want.

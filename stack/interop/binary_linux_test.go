@@ -75,9 +75,17 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 		t.Errorf("body sha256 %q not in the headers:\n%s", sum, hdr)
 	}
 
+	// An HTTP/1.0 fetch: the server closes first, so the stack's end
+	// of the connection goes to TIME_WAIT, a time-wait block of the
+	// protocol's (stack/tcp/timewait.go) that the table still shows.
+	if out, err := exec.Command("ip", "netns", "exec", ns, "curl", "-0", "-sS", "--fail", "--max-time", "10", "-o", "/dev/null", "http://198.18.0.2/").CombinedOutput(); err != nil {
+		t.Errorf("curl -0 /: %v\n%s", err, out)
+	}
+
 	// From the host's namespace, gonetstat -ano --stack finds the stack
 	// through its control socket: its listeners, owned by its PID (ip
-	// netns exec execs gonetstat in place, so the PID is cmd's).
+	// netns exec execs gonetstat in place, so the PID is cmd's), and the
+	// TIME_WAIT the HTTP/1.0 fetch left.
 	ano := exec.Command(bin, "-ano", "--stack")
 	ano.Env = append(os.Environ(), "GONETSTAT_RUNTIME_DIR="+runtimeDir)
 	table, err := ano.Output()
@@ -87,6 +95,9 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 	want := regexp.MustCompile(`(?m)^  TCP +0\.0\.0\.0:80 +0\.0\.0\.0:0 +LISTENING +` + strconv.Itoa(cmd.Process.Pid) + ` +stack:` + name + `\s*$`)
 	if !want.Match(table) {
 		t.Errorf("gonetstat -ano --stack lacks the stack's HTTP listener with PID %d:\n%s", cmd.Process.Pid, table)
+	}
+	if !regexp.MustCompile(`(?m)^  TCP +198\.18\.0\.2:80 +198\.18\.0\.1:\d+ +TIME_WAIT .*stack:` + name + `\s*$`).Match(table) {
+		t.Errorf("gonetstat -ano --stack lacks the stack's TIME_WAIT from the HTTP/1.0 fetch:\n%s", table)
 	}
 
 	stopWith(t, cmd, exited, waitErr, syscall.SIGTERM, &stderr)

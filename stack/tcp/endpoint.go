@@ -131,7 +131,7 @@ type Endpoint struct {
 	pendingAck int // segments received and not yet acknowledged
 
 	retrans, delack, persist, keep epTimer
-	closeT                         epTimer // FIN_WAIT_2 bound, then TIME_WAIT
+	closeT                         epTimer // the orphaned FIN_WAIT_2 bound
 	rdTimer, wrTimer               epTimer // wake blocked callers at their deadline
 	timerKind                      collect.Timer
 	timerAt                        time.Time
@@ -492,7 +492,7 @@ func (e *Endpoint) Close() error {
 		if e.state == stateFinWait2 {
 			e.armCloseTimerLocked()
 		}
-		if e.state != stateClosed && e.state != stateTimeWait {
+		if e.state != stateClosed {
 			e.orphanLocked()
 		}
 	}

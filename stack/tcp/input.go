@@ -28,14 +28,6 @@ func (e *Endpoint) input(seg *segment) {
 		e.mu.Unlock()
 		e.p.resetClosed(seg)
 		return
-	case stateTimeWait:
-		if e.reopenableLocked(seg) {
-			e.reopenLocked(seg)
-			e.mu.Unlock()
-			e.p.demux(seg)
-			return
-		}
-		after = e.inputSynchronizedLocked(seg)
 	default:
 		after = e.inputSynchronizedLocked(seg)
 	}
@@ -44,33 +36,6 @@ func (e *Endpoint) input(seg *segment) {
 		after()
 	}
 	e.p.pruneIfWanted()
-}
-
-// reopenableLocked says whether a SYN that finds this connection in
-// TIME_WAIT may start a new incarnation of it (RFC 9293 §3.6.1, RFC 6191):
-// with timestamps on both incarnations the SYN's TSval must be newer than
-// TS.Recent (RFC 6191 §2); otherwise its sequence number must be beyond
-// what the old connection received (RFC 1122 §4.2.2.13). Without this a
-// client that cycles through its ephemeral ports while the server holds
-// TIME_WAITs has its SYN answered by an ACK and waits a whole SYN RTO.
-func (e *Endpoint) reopenableLocked(seg *segment) bool {
-	if !seg.has(header.TCPSyn) || seg.has(header.TCPAck|header.TCPRst|header.TCPFin) {
-		return false
-	}
-	if e.tsOK && seg.opts.HasTS {
-		return int32(seg.opts.TSVal-e.tsRecent) > 0
-	}
-	return e.rcvNxt.LessThan(seg.seq)
-}
-
-// reopenLocked ends TIME_WAIT early for a SYN that reopens the connection
-// and records, in the segment, the ISS floor the new incarnation needs:
-// above every sequence number the old one used, so its old duplicates
-// cannot be mistaken for new data (RFC 9293 §3.6.1). Linux uses the same
-// floor: the old SND.NXT plus 65535 + 2.
-func (e *Endpoint) reopenLocked(seg *segment) {
-	seg.isnFloor, seg.hasISNFloor = e.sndMax.Add(65535+2), true
-	e.releaseLocked()
 }
 
 // inputListenLocked is §3.10.7.2: a SYN makes a child in SYN_RECEIVED,
@@ -227,14 +192,6 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	rcvWnd := e.rcvWindowLocked()
 	// First: the sequence number.
 	if !Acceptable(seg.seq, segLen, e.rcvNxt, max(rcvWnd, e.lastAdvWnd)) {
-		if e.state == stateTimeWait && seg.has(header.TCPFin) && !seg.has(header.TCPRst) {
-			// "The only thing that can arrive in this state is a
-			// retransmission of the remote FIN. Acknowledge it, and
-			// restart the 2 MSL timeout" (§3.10.7.4).
-			e.sendAckLocked()
-			e.restartTimeWaitLocked()
-			return nil
-		}
 		if !seg.has(header.TCPRst) {
 			e.sendAckLocked()
 		}
@@ -430,12 +387,6 @@ func (e *Endpoint) processAckLocked(seg *segment) bool {
 			e.releaseLocked()
 			return false
 		}
-	case stateTimeWait:
-		if seg.has(header.TCPFin) {
-			e.sendAckLocked()
-			e.restartTimeWaitLocked()
-		}
-		return false
 	}
 	return true
 }
@@ -592,8 +543,6 @@ func (e *Endpoint) receiveFinLocked() {
 		}
 	case stateFinWait2:
 		e.enterTimeWaitLocked()
-	case stateTimeWait:
-		e.restartTimeWaitLocked()
 	}
 	e.wakeLocked()
 }

@@ -136,7 +136,7 @@ func (e *Endpoint) sendAckLocked() { e.sendLocked(e.sndMax, header.TCPAck, nil) 
 // sendRstLocked resets the connection from our side.
 func (e *Endpoint) sendRstLocked() {
 	switch e.state {
-	case stateClosed, stateListen, stateTimeWait:
+	case stateClosed, stateListen:
 		return
 	}
 	e.p.stack.Counters.TCPOutRsts.Add(1)
@@ -334,7 +334,7 @@ func (e *Endpoint) onRetransTimeout() {
 	switch e.state {
 	case stateSynSent, stateSynRecv:
 		limit = e.p.opt.SynRetries
-	case stateClosed, stateListen, stateTimeWait, stateFinWait2:
+	case stateClosed, stateListen, stateFinWait2:
 		return
 	}
 	if e.flightLocked() == 0 && e.state != stateSynSent && e.state != stateSynRecv {
@@ -512,40 +512,13 @@ func (e *Endpoint) armCloseTimerLocked() {
 	e.closeT.arm(e, finTimeout, (*Endpoint).onCloseTimer)
 }
 
-// onCloseTimer ends an orphaned FIN_WAIT_2 or a TIME_WAIT.
+// onCloseTimer ends an orphaned FIN_WAIT_2.
 func (e *Endpoint) onCloseTimer() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.closeT.fired(e.p.stack.Clock.Now()) {
-		return
-	}
-	switch {
-	case e.state == stateFinWait2 && e.userClosed:
+	if e.closeT.fired(e.p.stack.Clock.Now()) && e.state == stateFinWait2 && e.userClosed {
 		e.abortLocked(nil, false)
-	case e.state == stateTimeWait:
-		e.releaseLocked()
 	}
-}
-
-// enterTimeWaitLocked waits 2*MSL before forgetting the connection, so
-// that old duplicates die and the last ACK can be resent (RFC 9293
-// §3.6.1).
-func (e *Endpoint) enterTimeWaitLocked() {
-	e.stopTimersLocked()
-	e.state = stateTimeWait
-	e.p.markTimeWait(e.local.Port())
-	d := 2 * e.p.opt.MSL
-	e.setTimerLocked(collect.TimerTimeWait, d)
-	e.closeT.arm(e, d, (*Endpoint).onCloseTimer)
-	e.wakeLocked()
-}
-
-// restartTimeWaitLocked answers a retransmitted FIN in TIME_WAIT: ACK it
-// and wait 2*MSL again (RFC 9293 §3.10.7.4).
-func (e *Endpoint) restartTimeWaitLocked() {
-	d := 2 * e.p.opt.MSL
-	e.setTimerLocked(collect.TimerTimeWait, d)
-	e.closeT.arm(e, d, (*Endpoint).onCloseTimer)
 }
 
 func (e *Endpoint) stopTimersLocked() {
@@ -575,7 +548,6 @@ func (e *Endpoint) abortLocked(err error, count bool) {
 // buffers. The control block itself is freed when the application closes
 // its descriptor too.
 func (e *Endpoint) releaseLocked() {
-	wasTW := e.state == stateTimeWait
 	if e.orphaned {
 		e.orphaned = false
 		e.p.orphans.Add(-1)
@@ -584,7 +556,7 @@ func (e *Endpoint) releaseLocked() {
 	e.state = stateClosed
 	e.p.unregister(e, tuple{e.local, e.remote})
 	if e.bound {
-		e.p.releasePort(e.local.Port(), wasTW)
+		e.p.releasePort(e.local.Port(), false)
 		e.bound = false
 	}
 	// Received data stays readable after a graceful end (the peer's FIN,
