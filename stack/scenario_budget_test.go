@@ -7,13 +7,17 @@ package stack
 
 import (
 	"errors"
+	"net/netip"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gonetstat/gonetstat/collect"
+	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/core"
+	"github.com/gonetstat/gonetstat/stack/link"
 	"github.com/gonetstat/gonetstat/stack/tcp"
+	"github.com/gonetstat/gonetstat/stack/udp"
 )
 
 // jump is next for long scripts: instead of 1 ms steps it moves the
@@ -543,4 +547,33 @@ func TestScenarioTimeWaitSegments(t *testing.T) {
 	if used := sc.s.Budget.Used(); used != tcp.SocketMemory {
 		t.Errorf("budget holds %d bytes, want the listener's %d", used, tcp.SocketMemory)
 	}
+}
+
+// Datagrams are buffer growth too: a flood at sockets nobody reads stops
+// at the budget's pressure mark, and the headroom still holds a new
+// socket's control block. Before, the datagrams took the whole budget
+// and the next socket() failed with ENOBUFS.
+func TestUDPFloodLeavesHeadroom(t *testing.T) {
+	clk := clock.NewManual(epoch)
+	ea, eb := link.Pair(link.PairConfig{Clock: clk, MACA: macA, MACB: macB})
+	a := New(Options{Options: core.Options{Clock: clk, MemoryBudget: 600 << 10}})
+	b := New(Options{Options: core.Options{Clock: clk}})
+	a.AddNIC(ea, addrA)
+	b.AddNIC(eb, addrB)
+	for port := uint16(5001); port <= 5003; port++ { // 3 x 208 KiB of buffer wanted
+		fd := must[FD](t)(a.Socket(collect.ProtoUDP))
+		a.Bind(fd, netip.AddrPortFrom(netip.IPv4Unspecified(), port))
+	}
+	src := must[FD](t)(b.Socket(collect.ProtoUDP))
+	for i := range 700 {
+		b.SendTo(src, make([]byte, 1000), netip.AddrPortFrom(addrA.Addr(), uint16(5001+i%3)))
+		clk.Advance(ms)
+	}
+	if used, mark := a.Budget.Used(), a.Budget.PressureMark(); used > mark+3*udp.SocketMemory {
+		t.Errorf("the flood holds %d bytes of the budget, past its pressure mark %d", used, mark)
+	}
+	if _, err := a.Socket(collect.ProtoTCP); err != nil {
+		t.Errorf("a new socket after the flood: %v", err)
+	}
+	t.Logf("budget %d of %d (pressure mark %d) after the flood; %d datagrams dropped", a.Budget.Used(), a.Budget.Limit(), a.Budget.PressureMark(), a.Counters.UDPRcvbufErrors.Load())
 }
