@@ -15,7 +15,6 @@ import (
 
 	"github.com/gonetstat/gonetstat/collect"
 	"github.com/gonetstat/gonetstat/stack/clock"
-	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/header"
 	"github.com/gonetstat/gonetstat/stack/link"
 	"github.com/gonetstat/gonetstat/stack/tcp"
@@ -60,9 +59,17 @@ var peerAddr = addrB.Addr()
 
 func newScenario(t *testing.T, opt tcp.Options) *scenario {
 	t.Helper()
+	return newScenarioWith(t, Options{TCP: opt})
+}
+
+// newScenarioWith is newScenario with the stack's options (its clock and
+// name are the scenario's).
+func newScenarioWith(t *testing.T, opt Options) *scenario {
+	t.Helper()
 	sc := &scenario{t: t, clk: clock.NewManual(epoch), port: 40000, start: epoch}
 	ea, eb := link.Pair(link.PairConfig{MACA: macA, MACB: macB, Clock: sc.clk})
-	sc.s = New(Options{Options: core.Options{Clock: sc.clk, Name: "sut"}, TCP: opt})
+	opt.Clock, opt.Name = sc.clk, "sut"
+	sc.s = New(opt)
 	if _, err := sc.s.AddNIC(ea, addrA); err != nil {
 		t.Fatal(err)
 	}
@@ -137,20 +144,28 @@ func (sc *scenario) inject(dport uint16, s seg) {
 // or within passes; it returns the segment and when it came.
 func (sc *scenario) next(within time.Duration) (seg, time.Duration, bool) {
 	for waited := time.Duration(0); ; waited += time.Millisecond {
-		sc.clk.Advance(0) // deliver what is due now
-		sc.mu.Lock()
-		if len(sc.inbox) > 0 {
-			s := sc.inbox[0]
-			sc.inbox = sc.inbox[1:]
-			sc.mu.Unlock()
-			return s, sc.clk.Now().Sub(sc.start), true
+		if s, at, ok := sc.pop(); ok {
+			return s, at, true
 		}
-		sc.mu.Unlock()
 		if waited >= within {
 			return seg{}, 0, false
 		}
 		sc.clk.Advance(time.Millisecond)
 	}
+}
+
+// pop delivers what is due now and returns the oldest segment the stack
+// has sent, if any, with the time.
+func (sc *scenario) pop() (seg, time.Duration, bool) {
+	sc.clk.Advance(0)
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if len(sc.inbox) == 0 {
+		return seg{}, 0, false
+	}
+	s := sc.inbox[0]
+	sc.inbox = sc.inbox[1:]
+	return s, sc.clk.Now().Sub(sc.start), true
 }
 
 // expect requires the stack's next segment, within d, to match want.

@@ -91,11 +91,13 @@ func (s *Stack) WriteSNMP(w io.Writer) error {
 		{"TcpExt", []counter{
 			{"ListenDrops", u(&c.TCPListenDrops)}, {"TCPChallengeACK", u(&c.TCPChallengeACKs)},
 			{"TCPRcvQDrop", u(&c.TCPRcvQDrops)},
-			{"TCPACKSkippedChallenge", u(&c.TCPACKSkippedChallenge)}, {"TCPACKSkippedSeq", u(&c.TCPACKSkippedSeq)},
+			{"TCPACKSkippedChallenge", u(&c.TCPACKSkippedChallenge)}, {"TCPACKSkippedSeq", u(&c.TCPACKSkippedSeq)}, {"TCPACKSkippedTimeWait", u(&c.TCPACKSkippedTimeWait)},
 			{"SyncookiesSent", u(&c.TCPSyncookiesSent)}, {"SyncookiesRecv", u(&c.TCPSyncookiesRecv)}, {"SyncookiesFailed", u(&c.TCPSyncookiesFailed)},
 			{"PAWSEstab", u(&c.TCPPAWSEstab)}, {"TCPACKSkippedPAWS", u(&c.TCPACKSkippedPAWS)}, {"TCPACKSkippedSynRecv", u(&c.TCPACKSkippedSynRecv)},
 			{"TCPTimeouts", u(&c.TCPTimeouts)}, {"TCPSackRecovery", u(&c.TCPSACKRecovery)}, {"TCPLossProbes", u(&c.TCPLossProbes)}, {"TCPDSACKRecv", u(&c.TCPDSACKRecv)},
 			{"OutOfWindowIcmps", u(&c.TCPOutOfWindowICMPs)},
+			{"OfoPruned", u(&c.TCPOFOPruned)}, {"TCPAbortOnTimeout", u(&c.TCPAbortOnTimeout)}, {"TCPAbortOnMemory", u(&c.TCPAbortOnMemory)},
+			{"TCPTimeWaitOverflow", u(&c.TCPTimeWaitOverflow)},
 		}},
 		// InMartians is the stack's own name: Linux counts martian sources
 		// only in /proc/net/stat/rt_cache (in_martian_src), which has no

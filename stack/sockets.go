@@ -246,12 +246,14 @@ func (s *Stack) Snapshot() []collect.Socket {
 			rows = append(rows, sock.Snapshot(fd))
 		}
 	})
-	// TCP sockets live on without a descriptor (TIME_WAIT, closing after
-	// close(), not yet accepted): the protocol knows them all, and each
-	// knows its descriptor.
+	// TCP sockets live on without a descriptor (closing after close(),
+	// not yet accepted): the protocol knows them all, and each knows its
+	// descriptor. Connections in TIME_WAIT are time-wait blocks of the
+	// protocol's (tcp/timewait.go), in the table as in Linux's.
 	for _, ep := range s.TCP.Endpoints() {
 		rows = append(rows, ep.Snapshot(-2))
 	}
+	rows = append(rows, s.TCP.TimeWaitRows()...)
 	collect.Sort(rows)
 	return rows
 }

@@ -49,8 +49,9 @@ type Counters struct {
 	// budget, RFC 5961 challenge ACKs sent, data dropped for memory.
 	TCPListenDrops, TCPChallengeACKs, TCPRcvQDrops atomic.Uint64
 	// ACKs held back by the per-connection limit on answers to segments
-	// not accepted (Linux's TCPACKSkippedChallenge, TCPACKSkippedSeq).
-	TCPACKSkippedChallenge, TCPACKSkippedSeq atomic.Uint64
+	// not accepted (Linux's TCPACKSkippedChallenge, TCPACKSkippedSeq), and
+	// by a connection in TIME_WAIT (TCPACKSkippedTimeWait).
+	TCPACKSkippedChallenge, TCPACKSkippedSeq, TCPACKSkippedTimeWait atomic.Uint64
 	// SYN cookies (Linux's SyncookiesSent, SyncookiesRecv,
 	// SyncookiesFailed): sent for a full SYN queue, ACKs that carried a
 	// valid one, ACKs checked as one and found invalid.
@@ -69,6 +70,12 @@ type Counters struct {
 	// one the connection has in flight (RFC 5927 §4.1; Linux's
 	// OutOfWindowIcmps).
 	TCPOutOfWindowICMPs atomic.Uint64
+	// The memory budget's defences (Linux's TcpExt names): connections
+	// ended because their retransmissions or zero-window probes went
+	// unanswered, or because orphans or memory ran short; out-of-order
+	// queues pruned under memory pressure; connections closed without
+	// TIME_WAIT because the time-wait table was full.
+	TCPAbortOnTimeout, TCPAbortOnMemory, TCPOFOPruned, TCPTimeWaitOverflow atomic.Uint64
 }
 
 // Budget is the stack-wide memory for socket buffers: the seed's "memory
@@ -76,19 +83,48 @@ type Counters struct {
 // back when the data leaves or the socket closes; when it is exhausted,
 // creating a socket or growing a buffer fails cleanly and the stack runs
 // on.
+//
+// Like Linux's tcp_mem it has three marks (tcp_init_mem: tcp_mem[0] is
+// half of tcp_mem[2] and tcp_mem[1] two thirds of it): the limit, which
+// nothing passes; the pressure mark at two thirds of it, above which
+// buffers do not grow (Grow); and the low mark at half, below which the
+// budget leaves memory pressure. What lies between the pressure mark and
+// the limit is headroom that only Take reaches: control blocks and each
+// socket's guaranteed minimum of buffer (Linux's tcp_rmem[0] and
+// tcp_wmem[0], "guaranteed to each TCP socket, even under moderate memory
+// pressure"). So peers that fill their buffers — zero windows, data
+// behind a hole, many orphans — take at most the pressure mark, and a
+// listener can still accept a connection and answer it.
 type Budget struct {
-	limit int64
-	used  atomic.Int64
+	limit, high, low int64
+	used             atomic.Int64
+	pressure         atomic.Bool
 }
 
 // NewBudget returns a budget of limit bytes.
-func NewBudget(limit int64) *Budget { return &Budget{limit: limit} }
+func NewBudget(limit int64) *Budget {
+	return &Budget{limit: limit, high: limit / 3 * 2, low: limit / 2}
+}
 
-// Take reserves n bytes, or reports false without reserving any.
-func (b *Budget) Take(n int64) bool {
+// Take reserves n bytes up to the limit, or reports false without
+// reserving any: for control blocks and the guaranteed minimums.
+func (b *Budget) Take(n int64) bool { return b.take(n, b.limit) }
+
+// Grow reserves n bytes of buffer growth up to the pressure mark, or
+// reports false without reserving any and enters memory pressure (Linux
+// __sk_mem_raise_allocated beyond tcp_mem[1]).
+func (b *Budget) Grow(n int64) bool {
+	if b.take(n, b.high) {
+		return true
+	}
+	b.pressure.Store(true)
+	return false
+}
+
+func (b *Budget) take(n, limit int64) bool {
 	for {
 		u := b.used.Load()
-		if u+n > b.limit {
+		if u+n > limit {
 			return false
 		}
 		if b.used.CompareAndSwap(u, u+n) {
@@ -97,9 +133,21 @@ func (b *Budget) Take(n int64) bool {
 	}
 }
 
-// Release gives back n bytes taken before.
-func (b *Budget) Release(n int64) { b.used.Add(-n) }
+// Release gives back n bytes taken before; below the low mark the budget
+// leaves memory pressure (Linux sk_leave_memory_pressure under tcp_mem[0]).
+func (b *Budget) Release(n int64) {
+	if b.used.Add(-n) < b.low && b.pressure.Load() {
+		b.pressure.Store(false)
+	}
+}
 
-// Used and Limit report the budget's state.
-func (b *Budget) Used() int64  { return b.used.Load() }
-func (b *Budget) Limit() int64 { return b.limit }
+// UnderPressure reports whether a Grow has failed since the budget last
+// fell below its low mark: the time to prune out-of-order data and to
+// refuse orphans their memory.
+func (b *Budget) UnderPressure() bool { return b.pressure.Load() }
+
+// Used, Limit, PressureMark and LowMark report the budget's state.
+func (b *Budget) Used() int64         { return b.used.Load() }
+func (b *Budget) Limit() int64        { return b.limit }
+func (b *Budget) PressureMark() int64 { return b.high }
+func (b *Budget) LowMark() int64      { return b.low }

@@ -75,14 +75,39 @@ func TestIntegrationBinaryStackRun(t *testing.T) {
 		t.Errorf("body sha256 %q not in the headers:\n%s", sum, hdr)
 	}
 
+	// An HTTP/1.0 fetch whose client closes only once it has read the
+	// server's FIN (curl -0 closes as soon as it has Content-Length bytes,
+	// which may come first), so the stack's end of the connection goes to
+	// TIME_WAIT, a time-wait block of the protocol's
+	// (stack/tcp/timewait.go) that the table still shows.
+	var fetch net.Conn
+	testenv.InNetns(t, ns, func() { fetch, err = net.Dial("tcp4", "198.18.0.2:80") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch.SetDeadline(time.Now().Add(testenv.Patience))
+	if _, err := io.WriteString(fetch, "GET / HTTP/1.0\r\nHost: stack\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := io.ReadAll(fetch); err != nil || !strings.HasPrefix(string(page), "HTTP/1.0 200 OK") {
+		t.Errorf("HTTP/1.0 fetch: %v %q", err, page[:min(len(page), 80)])
+	}
+	fetch.Close()
+
 	// From the host's namespace, gonetstat -ano --stack finds the stack
 	// through its control socket: its listeners, owned by its PID (ip
-	// netns exec execs gonetstat in place, so the PID is cmd's).
-	ano := exec.Command(bin, "-ano", "--stack")
-	ano.Env = append(os.Environ(), "GONETSTAT_RUNTIME_DIR="+runtimeDir)
-	table, err := ano.Output()
-	if err != nil {
-		t.Errorf("gonetstat -ano --stack: %v\n%s", err, table)
+	// netns exec execs gonetstat in place, so the PID is cmd's), and the
+	// TIME_WAIT the HTTP/1.0 fetch left, once the stack has had the
+	// client's FIN.
+	timeWait := regexp.MustCompile(`(?m)^  TCP +198\.18\.0\.2:80 +198\.18\.0\.1:\d+ +TIME_WAIT .*stack:` + name + `\s*$`)
+	var table []byte
+	if !testenv.Poll(func() bool {
+		ano := exec.Command(bin, "-ano", "--stack")
+		ano.Env = append(os.Environ(), "GONETSTAT_RUNTIME_DIR="+runtimeDir)
+		table, err = ano.Output()
+		return err == nil && timeWait.Match(table)
+	}) {
+		t.Errorf("gonetstat -ano --stack lacks the stack's TIME_WAIT from the HTTP/1.0 fetch (%v):\n%s", err, table)
 	}
 	want := regexp.MustCompile(`(?m)^  TCP +0\.0\.0\.0:80 +0\.0\.0\.0:0 +LISTENING +` + strconv.Itoa(cmd.Process.Pid) + ` +stack:` + name + `\s*$`)
 	if !want.Match(table) {

@@ -33,10 +33,11 @@ type options struct {
 	seed    uint64
 	capture bool // record the stack's frames with link.Sniffer
 	mtu     int
+	budget  int64 // the stack's memory budget; 0: its default
 }
 
 type env struct {
-	t         *testing.T
+	t         testing.TB
 	ns        string
 	tap       *link.TAP
 	faulty    *link.FaultyEndpoint
@@ -58,7 +59,7 @@ func (w capWriter) Write(p []byte) (int, error) {
 	return w.e.capture.Write(p)
 }
 
-func needTools(t *testing.T, tools ...string) {
+func needTools(t testing.TB, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		_, err := exec.LookPath(tool)
@@ -66,7 +67,7 @@ func needTools(t *testing.T, tools ...string) {
 	}
 }
 
-func newEnv(t *testing.T, o options) *env {
+func newEnv(t testing.TB, o options) *env {
 	t.Helper()
 	testenv.SkipUnlessRoot(t)
 	needTools(t, "ip")
@@ -109,7 +110,7 @@ func newEnv(t *testing.T, o options) *env {
 		}
 		ep = snif
 	}
-	e.s = stack.New(stack.Options{Options: core.Options{Name: "interop"}})
+	e.s = stack.New(stack.Options{Options: core.Options{Name: "interop", MemoryBudget: o.budget}})
 	if _, err := e.s.AddNIC(ep, stackAddr); err != nil {
 		t.Fatal(err)
 	}
@@ -188,3 +189,7 @@ func (e *env) kernelListen() net.Listener {
 }
 
 func (e *env) url(path string) string { return "http://" + stackAddr.Addr().String() + path }
+
+// htons puts a 16-bit value in network byte order, as AF_PACKET's
+// protocol fields want it.
+func htons(v uint16) uint16 { return v<<8 | v>>8 }

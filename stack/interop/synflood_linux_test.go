@@ -76,8 +76,6 @@ func newSYNFlooder(t *testing.T, e *env) *synFlooder {
 	return f
 }
 
-func htons(v uint16) uint16 { return v<<8 | v>>8 }
-
 // send writes SYN number i: a source address and port of its own, MSS
 // 1460, as a scanner's SYN; it waits out a full queue (ENOBUFS) rather
 // than lose the SYN, so the stack is offered every one.

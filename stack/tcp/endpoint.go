@@ -132,11 +132,12 @@ type Endpoint struct {
 	pendingAck int // segments received and not yet acknowledged
 
 	retrans, delack, persist, keep epTimer
-	closeT                         epTimer // FIN_WAIT_2 bound, then TIME_WAIT
+	closeT                         epTimer // the orphaned FIN_WAIT_2 bound
 	rdTimer, wrTimer               epTimer // wake blocked callers at their deadline
 	timerKind                      collect.Timer
 	timerAt                        time.Time
 	persistBackoff                 uint
+	probesOut                      int // zero-window probes sent since the peer's last ACK
 
 	keepalive  bool
 	keepProbes int
@@ -158,6 +159,8 @@ type Endpoint struct {
 	softErr        error // an ICMP error that was not fatal; reported instead of ETIMEDOUT
 	rdShut, wrShut bool
 	userClosed     bool
+	orphaned       bool      // counted in Protocol.orphans
+	lastSend       time.Time // when data was last sent (Linux's lsndtime)
 	memUsed        int64
 	cond           sync.Cond // blocked callers wait here; L is &mu
 	rdDeadline     time.Time
@@ -368,14 +371,25 @@ func (e *Endpoint) Write(b []byte) (int, error) {
 			}
 			continue
 		}
-		n := min(room, len(b)-written)
-		if !e.p.stack.Budget.Take(int64(n)) {
+		n := e.chargeSendLocked(min(room, len(b)-written))
+		if n == 0 {
+			if e.sndBuf.Len() > 0 {
+				// Under memory pressure with our minimum queued: wait, as
+				// Linux's sk_stream_wait_memory does, for the peer's ACKs
+				// to drain the queue.
+				if err := e.waitLocked(e.wrDeadline); err != nil {
+					return written, err
+				}
+				continue
+			}
+			// Nothing queued and not even the minimum to be had: the
+			// whole budget is spent, and no ACK of ours will come to
+			// wake us.
 			if written > 0 {
 				return written, nil
 			}
 			return 0, ErrNoBufs
 		}
-		e.memUsed += int64(n)
 		e.sndBuf.Append(b[written : written+n])
 		written += n
 		e.trySendLocked()
@@ -483,6 +497,9 @@ func (e *Endpoint) Close() error {
 		e.closeSendLocked()
 		if e.state == stateFinWait2 {
 			e.armCloseTimerLocked()
+		}
+		if e.state != stateClosed {
+			e.orphanLocked()
 		}
 	}
 	e.wakeLocked()

@@ -29,14 +29,6 @@ func (e *Endpoint) input(seg *segment) {
 		e.mu.Unlock()
 		e.p.resetClosed(seg)
 		return
-	case stateTimeWait:
-		if e.reopenableLocked(seg) {
-			e.reopenLocked(seg)
-			e.mu.Unlock()
-			e.p.demux(seg)
-			return
-		}
-		after = e.inputSynchronizedLocked(seg)
 	default:
 		after = e.inputSynchronizedLocked(seg)
 	}
@@ -44,33 +36,7 @@ func (e *Endpoint) input(seg *segment) {
 	if after != nil {
 		after()
 	}
-}
-
-// reopenableLocked says whether a SYN that finds this connection in
-// TIME_WAIT may start a new incarnation of it (RFC 9293 §3.6.1, RFC 6191):
-// with timestamps on both incarnations the SYN's TSval must be newer than
-// TS.Recent (RFC 6191 §2); otherwise its sequence number must be beyond
-// what the old connection received (RFC 1122 §4.2.2.13). Without this a
-// client that cycles through its ephemeral ports while the server holds
-// TIME_WAITs has its SYN answered by an ACK and waits a whole SYN RTO.
-func (e *Endpoint) reopenableLocked(seg *segment) bool {
-	if !seg.has(header.TCPSyn) || seg.has(header.TCPAck|header.TCPRst|header.TCPFin) {
-		return false
-	}
-	if e.tsOK && seg.opts.HasTS {
-		return int32(seg.opts.TSVal-e.tsRecent) > 0
-	}
-	return e.rcvNxt.LessThan(seg.seq)
-}
-
-// reopenLocked ends TIME_WAIT early for a SYN that reopens the connection
-// and records, in the segment, the ISS floor the new incarnation needs:
-// above every sequence number the old one used, so its old duplicates
-// cannot be mistaken for new data (RFC 9293 §3.6.1). Linux uses the same
-// floor: the old SND.NXT plus 65535 + 2.
-func (e *Endpoint) reopenLocked(seg *segment) {
-	seg.isnFloor, seg.hasISNFloor = e.sndMax.Add(65535+2), true
-	e.releaseLocked()
+	e.p.pruneIfWanted()
 }
 
 // inputListenLocked is §3.10.7.2: a SYN makes a child in SYN_RECEIVED.
@@ -103,14 +69,18 @@ func (e *Endpoint) inputListenLocked(seg *segment) {
 		return
 	}
 	// A SYN that reopens a TIME_WAIT gets no cookie: its ISS must clear
-	// the old incarnation's (Linux's tcp_conn_request: want_cookie only
-	// when !isn).
+	// the old incarnation's. Nor is it held to the SYN queue's bound,
+	// which the time-wait block it ended (timewait.go) already paid for:
+	// Linux's tcp_conn_request checks inet_csk_reqsk_queue_is_full, and
+	// wants a cookie, only when !isn. Dropped instead, its retransmission
+	// would find no TIME_WAIT and get a cookie after all.
 	cookie := !e.p.opt.NoSYNCookies && !seg.hasISNFloor
-	if e.synRcvd >= e.backlog && cookie {
+	queueFull := e.synRcvd >= e.backlog && !seg.hasISNFloor
+	if queueFull && cookie {
 		e.sendCookieLocked(seg)
 		return
 	}
-	if e.synRcvd >= e.backlog || !e.p.stack.Budget.Take(SocketMemory) {
+	if queueFull || !e.p.stack.Budget.Take(SocketMemory) {
 		if cookie {
 			e.sendCookieLocked(seg)
 			return
@@ -248,6 +218,7 @@ func (e *Endpoint) synAckedLocked(seg *segment) {
 	e.sndWnd = uint32(seg.wnd) << e.sndShift()
 	e.maxSndWnd = e.sndWnd
 	e.sndWl1, e.sndWl2 = seg.seq, seg.ack
+	e.lastSend = e.p.stack.Clock.Now() // Linux tcp_init_transfer starts lsndtime here
 	e.rttSampleLocked(seg, true)
 	e.stopRetransLocked()
 	e.rto.ResetBackoff()
@@ -294,18 +265,11 @@ func (e *Endpoint) inputSynchronizedLocked(seg *segment) (after func()) {
 	rcvWnd := e.rcvWindowLocked()
 	// First: the sequence number.
 	if !Acceptable(seg.seq, segLen, e.rcvNxt, max(rcvWnd, e.lastAdvWnd)) {
-		if e.state == stateTimeWait && seg.has(header.TCPFin) && !seg.has(header.TCPRst) {
-			// "The only thing that can arrive in this state is a
-			// retransmission of the remote FIN. Acknowledge it, and
-			// restart the 2 MSL timeout" (§3.10.7.4).
-			e.sendAckLocked()
-			e.restartTimeWaitLocked()
-			return nil
-		}
 		// RFC 9293 §3.10.7.4: an unacceptable segment is answered with an
 		// ACK, unless it is a RST; at most one such ACK per 500 ms, as
 		// Linux's tcp_validate_incoming (tcp_oow_rate_limited), so that two
-		// stacks cannot be driven into an ACK loop.
+		// stacks cannot be driven into an ACK loop. (TIME_WAIT is a
+		// time-wait block's, timewait.go.)
 		if !seg.has(header.TCPRst) && !e.oowRateLimitedLocked(seg, &c.TCPACKSkippedSeq) {
 			e.sendAckLocked()
 		}
@@ -500,6 +464,11 @@ func (e *Endpoint) processAckLocked(seg *segment) bool {
 		e.challengeAckLocked()
 		return false
 	}
+	// Linux tcp_ack: any ACK that is not old answers the zero-window
+	// probes (onPersist counts only unanswered ones).
+	if !seg.ack.LessThan(e.sndUna) {
+		e.probesOut = 0
+	}
 	newWnd := uint32(seg.wnd) << e.sndShift()
 	switch {
 	case e.sackOK && e.cc != nil:
@@ -540,12 +509,6 @@ func (e *Endpoint) processAckLocked(seg *segment) bool {
 			e.releaseLocked()
 			return false
 		}
-	case stateTimeWait:
-		if seg.has(header.TCPFin) {
-			e.sendAckLocked()
-			e.restartTimeWaitLocked()
-		}
-		return false
 	}
 	return true
 }
@@ -624,14 +587,15 @@ func (e *Endpoint) receiveDataLocked(seg *segment) {
 		e.sendAckLocked()
 		return
 	}
-	if !e.p.stack.Budget.Take(int64(len(data))) {
-		// The stack's memory is exhausted: drop the data (the peer
-		// resends it) and say so in the counters.
+	if !e.chargeRecvLocked(len(data), true) {
+		// The stack's memory is under pressure: drop the data (the peer
+		// resends it), say so in the counters, and have the out-of-order
+		// queues pruned once this lock is released (prune.go).
 		e.p.stack.Counters.TCPRcvQDrops.Add(1)
+		e.p.wantPrune()
 		e.sendAckLocked()
 		return
 	}
-	e.memUsed += int64(len(data))
 	e.rcvBuf.Append(data)
 	e.rcvNxt = e.rcvNxt.Add(uint32(len(data)))
 	e.bytesRcvd += uint64(len(data))
@@ -671,15 +635,20 @@ func (e *Endpoint) queueOOOLocked(seq Seq, data []byte) {
 	if len(e.ooo)+len(fresh) > maxOOO {
 		return
 	}
-	if !e.p.stack.Budget.Take(int64(n)) {
+	// Out-of-order data is charged only below the pressure mark
+	// (memory.go); refused, it asks for the queues to be pruned
+	// (prune.go). Each stored piece is charged exactly its length, which
+	// is what pruneOFOLocked and drainOOOLocked give back.
+	if !e.chargeRecvLocked(n, false) {
 		e.p.stack.Counters.TCPRcvQDrops.Add(1)
+		e.p.wantPrune()
 		return
 	}
 	for _, f := range fresh {
 		e.ooo = append(e.ooo, oooSegment{f.lo, append([]byte(nil), data[f.lo.Sub(seq):f.hi.Sub(seq)]...)})
 	}
 	e.oooBytes += n
-	e.memUsed += int64(n)
+	e.p.oooTotal.Add(int64(n))
 	e.rcvSack.add(seq, end)
 }
 
@@ -723,6 +692,7 @@ func (e *Endpoint) drainOOOLocked() {
 			// already had go back to the budget.
 			dup := len(o.data) - fresh
 			e.oooBytes -= len(o.data)
+			e.p.oooTotal.Add(-int64(len(o.data)))
 			e.memUsed -= int64(dup)
 			e.p.stack.Budget.Release(int64(dup))
 			e.ooo = append(e.ooo[:i], e.ooo[i+1:]...)
@@ -748,8 +718,6 @@ func (e *Endpoint) receiveFinLocked() {
 		}
 	case stateFinWait2:
 		e.enterTimeWaitLocked()
-	case stateTimeWait:
-		e.restartTimeWaitLocked()
 	}
 	e.wakeLocked()
 }

@@ -94,6 +94,9 @@ func (e *Endpoint) sendLocked(seq Seq, flags uint8, data []byte) {
 		ack = e.rcvNxt
 	}
 	e.p.sendRaw(e.local, e.remote, seq, ack, flags, e.advertisedLocked(), o, data)
+	if len(data) > 0 {
+		e.lastSend = e.p.stack.Clock.Now()
+	}
 	if flags&header.TCPAck != 0 {
 		e.pendingAck = 0
 		e.delack.stop()
@@ -149,7 +152,7 @@ func (e *Endpoint) sendAckLocked() { e.sendLocked(e.sndMax, header.TCPAck, nil) 
 // sendRstLocked resets the connection from our side.
 func (e *Endpoint) sendRstLocked() {
 	switch e.state {
-	case stateClosed, stateListen, stateTimeWait:
+	case stateClosed, stateListen:
 		return
 	}
 	e.p.stack.Counters.TCPOutRsts.Add(1)
@@ -347,7 +350,7 @@ func (e *Endpoint) onRetransTimeout() {
 	switch e.state {
 	case stateSynSent, stateSynRecv:
 		limit = e.p.opt.SynRetries
-	case stateClosed, stateListen, stateTimeWait, stateFinWait2:
+	case stateClosed, stateListen, stateFinWait2:
 		return
 	}
 	if e.flightLocked() == 0 && e.state != stateSynSent && e.state != stateSynRecv {
@@ -365,17 +368,21 @@ func (e *Endpoint) onRetransTimeout() {
 			return
 		}
 	}
+	if e.userClosed && e.state != stateSynSent && e.state != stateSynRecv {
+		// Linux tcp_write_timeout for an orphan (SOCK_DEAD): its own,
+		// smaller retry limit, and the resource check that may kill it
+		// first.
+		alive := e.rto.Current() < DefaultMaxRTO
+		limit = e.orphanRetriesLocked(alive)
+		if e.outOfResourcesLocked(alive || int(e.rto.Backoffs()) < limit) {
+			return
+		}
+	}
 	if int(e.rto.Backoffs()) >= limit {
 		if e.state == stateSynRecv {
 			parent = e.parent
 		}
-		// RFC 1122 §4.2.3.9: a soft ICMP error seen meanwhile explains the
-		// timeout better than the timeout itself.
-		err := error(syscall.ETIMEDOUT)
-		if e.softErr != nil {
-			err = e.softErr
-		}
-		e.abortLocked(err, true)
+		e.writeErrLocked()
 		return
 	}
 	if e.cc != nil && !(e.sackOK && e.state != stateSynSent && e.state != stateSynRecv) {
@@ -410,8 +417,9 @@ func (e *Endpoint) onRetransTimeout() {
 
 // armPersistLocked starts zero-window probing (RFC 9293 §3.8.6.1): the
 // peer's window is closed and nothing is in flight, so only a probe will
-// learn when it reopens. Probes back off like the RTO and never give up
-// while the peer answers.
+// learn when it reopens. Probes back off like the RTO (to TCP_RTO_MAX)
+// and never give up while the peer answers them (RFC 1122 §4.2.2.17);
+// onPersist ends the connection when they go unanswered.
 func (e *Endpoint) armPersistLocked() {
 	if e.persist.armed {
 		return
@@ -428,14 +436,55 @@ func (e *Endpoint) onPersist() {
 		return
 	}
 	if e.sndWnd != 0 || e.state == stateClosed {
-		e.persistBackoff = 0
+		e.persistBackoff, e.probesOut = 0, 0
+		return
+	}
+	// Linux tcp_probe_timer: every ACK from the peer resets the count of
+	// probes out (processAckLocked), so only probes that go unanswered
+	// count, and tcp_retries2 of them in a row end the connection like
+	// unanswered retransmissions do. Without this a peer that opened a
+	// download with a zero window and left held its send buffer for good.
+	limit := e.p.opt.Retries
+	if e.userClosed {
+		// An orphan (SOCK_DEAD) has tcp_orphan_retries, and once its
+		// backed-off interval reaches TCP_RTO_MAX it is ended even
+		// while the peer answers: nobody will read what it would send.
+		alive := e.rto.Current()<<min(e.persistBackoff, 20) < DefaultMaxRTO
+		limit = e.orphanRetriesLocked(alive)
+		if !alive && int(e.persistBackoff) >= limit {
+			e.writeErrLocked()
+			return
+		}
+		if e.outOfResourcesLocked(true) {
+			return
+		}
+	}
+	if e.probesOut >= limit {
+		e.writeErrLocked()
 		return
 	}
 	// Linux's probe: a bare ACK with an old sequence number, which the
 	// peer must answer with its current window.
 	e.sendLocked(e.sndUna-1, header.TCPAck, nil)
-	e.persistBackoff++
+	e.probesOut++
+	// tcp_send_probe0 stops backing off at tcp_retries2 doublings; the
+	// interval is capped at TCP_RTO_MAX long before.
+	if e.persistBackoff < uint(e.p.opt.Retries) {
+		e.persistBackoff++
+	}
 	e.armPersistLocked()
+}
+
+// writeErrLocked ends a connection whose peer stopped answering (Linux
+// tcp_write_err): the error is ETIMEDOUT, or the soft ICMP error seen
+// meanwhile, which explains the silence better (RFC 1122 §4.2.3.9).
+func (e *Endpoint) writeErrLocked() {
+	err := error(syscall.ETIMEDOUT)
+	if e.softErr != nil {
+		err = e.softErr
+	}
+	e.p.stack.Counters.TCPAbortOnTimeout.Add(1)
+	e.abortLocked(err, true)
 }
 
 // armKeepaliveLocked schedules the next keepalive check (RFC 9293 §3.8.4:
@@ -462,7 +511,7 @@ func (e *Endpoint) onKeepalive() {
 		return
 	}
 	if e.keepProbes >= e.p.opt.KeepaliveProbes {
-		e.abortLocked(syscall.ETIMEDOUT, true)
+		e.writeErrLocked()
 		return
 	}
 	// The probe: SEG.SEQ = SND.NXT-1 with no data, which the peer ACKs.
@@ -479,40 +528,13 @@ func (e *Endpoint) armCloseTimerLocked() {
 	e.closeT.arm(e, finTimeout, (*Endpoint).onCloseTimer)
 }
 
-// onCloseTimer ends an orphaned FIN_WAIT_2 or a TIME_WAIT.
+// onCloseTimer ends an orphaned FIN_WAIT_2.
 func (e *Endpoint) onCloseTimer() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.closeT.fired(e.p.stack.Clock.Now()) {
-		return
-	}
-	switch {
-	case e.state == stateFinWait2 && e.userClosed:
+	if e.closeT.fired(e.p.stack.Clock.Now()) && e.state == stateFinWait2 && e.userClosed {
 		e.abortLocked(nil, false)
-	case e.state == stateTimeWait:
-		e.releaseLocked()
 	}
-}
-
-// enterTimeWaitLocked waits 2*MSL before forgetting the connection, so
-// that old duplicates die and the last ACK can be resent (RFC 9293
-// §3.6.1).
-func (e *Endpoint) enterTimeWaitLocked() {
-	e.stopTimersLocked()
-	e.state = stateTimeWait
-	e.p.markTimeWait(e.local.Port())
-	d := 2 * e.p.opt.MSL
-	e.setTimerLocked(collect.TimerTimeWait, d)
-	e.closeT.arm(e, d, (*Endpoint).onCloseTimer)
-	e.wakeLocked()
-}
-
-// restartTimeWaitLocked answers a retransmitted FIN in TIME_WAIT: ACK it
-// and wait 2*MSL again (RFC 9293 §3.10.7.4).
-func (e *Endpoint) restartTimeWaitLocked() {
-	d := 2 * e.p.opt.MSL
-	e.setTimerLocked(collect.TimerTimeWait, d)
-	e.closeT.arm(e, d, (*Endpoint).onCloseTimer)
 }
 
 func (e *Endpoint) stopTimersLocked() {
@@ -542,12 +564,15 @@ func (e *Endpoint) abortLocked(err error, count bool) {
 // buffers. The control block itself is freed when the application closes
 // its descriptor too.
 func (e *Endpoint) releaseLocked() {
-	wasTW := e.state == stateTimeWait
+	if e.orphaned {
+		e.orphaned = false
+		e.p.orphans.Add(-1)
+	}
 	e.stopTimersLocked()
 	e.state = stateClosed
 	e.p.unregister(e, tuple{e.local, e.remote})
 	if e.bound {
-		e.p.releasePort(e.local.Port(), wasTW)
+		e.p.releasePort(e.local.Port(), false)
 		e.bound = false
 	}
 	// Received data stays readable after a graceful end (the peer's FIN,
@@ -556,6 +581,7 @@ func (e *Endpoint) releaseLocked() {
 	buffered := int64(e.sndBuf.Len() + e.oooBytes)
 	e.sndBuf.Reset()
 	e.sb.reset()
+	e.p.oooTotal.Add(-int64(e.oooBytes))
 	e.ooo, e.oooBytes = nil, 0
 	e.rcvSack.reset()
 	if e.userClosed || e.err != nil {

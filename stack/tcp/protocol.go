@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gonetstat/gonetstat/stack/clock"
 	"github.com/gonetstat/gonetstat/stack/core"
 	"github.com/gonetstat/gonetstat/stack/header"
 )
@@ -35,13 +36,29 @@ type Options struct {
 	// of answering them with SYN cookies (net.ipv4.tcp_syncookies=0; the
 	// default is Linux's 1: cookies only when the queue is full).
 	NoSYNCookies bool
+	// OrphanRetries is net.ipv4.tcp_orphan_retries: how many times a
+	// connection its application has closed retransmits or probes before
+	// it gives up. 0, Linux's default, means 8 while the backed-off RTO
+	// is below TCP_RTO_MAX, and none beyond (tcp_orphan_retries()).
+	OrphanRetries int
+	// MaxOrphans is net.ipv4.tcp_max_orphans: past it an orphan is reset
+	// instead of finishing its close. 0 scales it with the memory budget,
+	// one orphan per 64 KiB ("each orphan eats up to ~64K of unswappable
+	// memory", Linux's ip-sysctl documentation): 1024 for 64 MiB.
+	MaxOrphans int
+	// MaxTimeWait is net.ipv4.tcp_max_tw_buckets: past it a connection
+	// closes without TIME_WAIT (TCPTimeWaitOverflow counts it). 0 scales
+	// it with the memory budget, a quarter of it in time-wait blocks:
+	// 116,508 for 64 MiB (Linux sized it 131,072 on a 24 GiB machine).
+	MaxTimeWait int
 }
 
 // Protocol is TCP registered into one stack.
 //
-// Lock order: Endpoint.mu (a listener's before its children's), then
-// Protocol.mu, which is a leaf: nothing takes an endpoint lock while
-// holding it. Sending takes no TCP lock, so it happens under Endpoint.mu.
+// Lock order: pruneMu, then Endpoint.mu (a listener's before its
+// children's), then Protocol.mu, which is a leaf: nothing takes an
+// endpoint lock while holding it. Sending takes no TCP lock, so it
+// happens under Endpoint.mu.
 type Protocol struct {
 	stack   *core.Stack
 	opt     Options
@@ -55,6 +72,22 @@ type Protocol struct {
 	all       map[*Endpoint]struct{} // every live endpoint, for Snapshot
 	ports     map[uint16]*portUse
 	ephemeral core.Ephemeral
+
+	orphans atomic.Int64 // connections closed by their application and not yet gone
+
+	// TIME_WAIT (timewait.go): the time-wait blocks, their expiry queue
+	// (live from twHead) and its one timer, due at twAt when twArmed.
+	tw      map[twKey]timeWait
+	twQ     []twEntry
+	twHead  int
+	twTimer clock.Timer
+	twAt    twTime
+	twArmed bool
+	epoch   time.Time // the time-wait table's clock starts here
+
+	oooTotal   atomic.Int64 // out-of-order bytes held by all endpoints
+	pruneAsked atomic.Bool  // a receive was refused memory: prune (prune.go)
+	pruneMu    sync.Mutex   // one prune at a time
 }
 
 // portUse counts the endpoints holding a local port, and how many of them
@@ -97,9 +130,15 @@ func New(s *core.Stack, ids *atomic.Uint64, opt Options) *Protocol {
 	if opt.MinRTO == 0 {
 		opt.MinRTO = DefaultMinRTO
 	}
+	if opt.MaxOrphans == 0 {
+		opt.MaxOrphans = int(max(s.Budget.Limit()/(64<<10), 1))
+	}
+	if opt.MaxTimeWait == 0 {
+		opt.MaxTimeWait = int(max(s.Budget.Limit()/4/TimeWaitMemory, 1))
+	}
 	p := &Protocol{
-		stack: s, opt: opt, ids: ids, isn: NewISNGenerator(s.Clock.Now()), cookies: newCookieJar(),
-		conns: map[tuple]*Endpoint{}, listeners: map[uint16][]*Endpoint{}, all: map[*Endpoint]struct{}{},
+		stack: s, opt: opt, ids: ids, isn: NewISNGenerator(s.Clock.Now()), cookies: newCookieJar(), epoch: s.Clock.Now(),
+		conns: map[tuple]*Endpoint{}, tw: map[twKey]timeWait{}, listeners: map[uint16][]*Endpoint{}, all: map[*Endpoint]struct{}{},
 		ports: map[uint16]*portUse{}, ephemeral: core.NewEphemeral(),
 	}
 	s.RegisterTransport(header.ProtoTCP, p)
@@ -137,13 +176,19 @@ func (p *Protocol) HandleIPv4(nic *core.NIC, ip header.IPv4) {
 }
 
 // demux hands a segment to the connection with its exact 4-tuple, else
-// to a listener on its port, else answers it with a reset. A SYN that
-// ended a TIME_WAIT early comes back here (Endpoint.input), and so finds
-// the listener as if the old connection were gone.
+// to its time-wait block, else to a listener on its port, else answers
+// it with a reset. A SYN that ended a TIME_WAIT early comes back here
+// (answerTimeWait), and so finds the listener as if the old connection
+// were gone.
 func (p *Protocol) demux(seg *segment) {
 	p.mu.Lock()
 	ep := p.conns[tuple{seg.dst, seg.src}]
 	if ep == nil {
+		if r, ok := p.timeWaitLocked(seg); ok {
+			p.mu.Unlock()
+			p.answerTimeWait(r, seg)
+			return
+		}
 		ep = p.listenerLocked(seg.dst)
 	}
 	p.mu.Unlock()
@@ -243,6 +288,10 @@ func (p *Protocol) bind(addr netip.AddrPort) (netip.AddrPort, error) {
 func (p *Protocol) releasePort(port uint16, timeWait bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.releasePortLocked(port, timeWait)
+}
+
+func (p *Protocol) releasePortLocked(port uint16, timeWait bool) {
 	u := p.ports[port]
 	if u == nil {
 		return
@@ -256,15 +305,6 @@ func (p *Protocol) releasePort(port uint16, timeWait bool) {
 	}
 }
 
-// markTimeWait records that a port's holder entered TIME_WAIT.
-func (p *Protocol) markTimeWait(port uint16) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if u := p.ports[port]; u != nil {
-		u.timeWait++
-	}
-}
-
 // register enters a connection in the demultiplexing table; false when
 // the 4-tuple is taken.
 func (p *Protocol) register(e *Endpoint) bool {
@@ -272,6 +312,9 @@ func (p *Protocol) register(e *Endpoint) bool {
 	defer p.mu.Unlock()
 	t := tuple{e.local, e.remote}
 	if p.conns[t] != nil {
+		return false
+	}
+	if _, ok := p.tw[twKeyOf(e.local, e.remote)]; ok {
 		return false
 	}
 	p.conns[t] = e

@@ -169,8 +169,10 @@ func (e *Endpoint) enqueue(data []byte, from netip.AddrPort) bool {
 	defer e.mu.Unlock()
 	// The queue is bounded by what it costs (payload plus per-datagram
 	// overhead), as the kernel bounds rmem by truesize: small datagrams
-	// cannot hide their overhead.
-	if e.closed || e.memUsed-SocketMemory+cost > int64(e.rcvBuf) || !e.proto.stack.Budget.Take(cost) {
+	// cannot hide their overhead. Datagrams are buffer growth: they stop
+	// at the budget's pressure mark, so a flood cannot take the headroom
+	// kept for control blocks (core.Budget).
+	if e.closed || e.memUsed-SocketMemory+cost > int64(e.rcvBuf) || !e.proto.stack.Budget.Grow(cost) {
 		return false
 	}
 	e.memUsed += cost
