@@ -211,16 +211,7 @@ func bundleSockets(ctx context.Context, env Env, q bundle.SocketsQuery) (codec.E
 	opt := Options{All: true, Numeric: true, Owner: true, JSON: true, Source: "auto", NetNS: q.NetNS, AllNetNS: q.AllNetNS}
 	var notices []string
 	say := func(msg string) { notices = append(notices, msg) }
-	var sockets collect.Collector
-	var err error
-	switch {
-	case opt.NetNS == "" && !opt.AllNetNS:
-		sockets, err = env.Sockets(opt.Source, say)
-	case env.Namespaces == nil:
-		err = errors.New("network namespaces exist only on Linux")
-	default:
-		sockets, err = env.Namespaces(opt.NetNS, opt.AllNetNS, opt.Source, say)
-	}
+	sockets, err := socketCollector(opt, env, say)
 	if err != nil {
 		return codec.Envelope{}, notices, err
 	}

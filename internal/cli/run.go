@@ -221,17 +221,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 // newRunner builds the socket table's runner; nil and the exit code when
 // its collector cannot be made (said on stderr).
 func newRunner(opt Options, env Env) (*runner, int) {
-	var err error
 	say := func(msg string) { sayf(env.Stderr, "gonetstat: %s", msg) }
-	var sockets collect.Collector
-	switch {
-	case opt.NetNS == "" && !opt.AllNetNS:
-		sockets, err = env.Sockets(opt.Source, say)
-	case env.Namespaces == nil:
-		err = errors.New("network namespaces exist only on Linux")
-	default:
-		sockets, err = env.Namespaces(opt.NetNS, opt.AllNetNS, opt.Source, say)
-	}
+	sockets, err := socketCollector(opt, env, say)
 	if err != nil {
 		sayf(env.Stderr, "gonetstat: cannot read sockets: %v", err)
 		return nil, exitFailure
@@ -241,6 +232,19 @@ func newRunner(opt Options, env Env) (*runner, int) {
 		r.names = env.Names(opt.FQDN)
 	}
 	return r, exitOK
+}
+
+// socketCollector is the collector opt asks for: our namespace's table,
+// or those --netns and --all-netns name; notices go to say.
+func socketCollector(opt Options, env Env, say func(string)) (collect.Collector, error) {
+	switch {
+	case opt.NetNS == "" && !opt.AllNetNS:
+		return env.Sockets(opt.Source, say)
+	case env.Namespaces == nil:
+		return nil, errors.New("network namespaces exist only on Linux")
+	default:
+		return env.Namespaces(opt.NetNS, opt.AllNetNS, opt.Source, say)
+	}
 }
 
 // subcommandDone says how a subcommand (gonetstat stack …, gonetstat
