@@ -740,3 +740,28 @@ func TestManifestOfRunDecodes(t *testing.T) {
 		t.Errorf("manifest %+v", a.m)
 	}
 }
+
+// TestRunHostileHostName: a host name is the system's to choose (any
+// bytes, sethostname(2)); summary.txt and README.txt, made to be read with
+// cat, carry it through the sanitizer like every other line.
+func TestRunHostileHostName(t *testing.T) {
+	f := &fakeEnv{}
+	env := f.env()
+	env.Hostname = func() (string, error) { return "web\x1b[2J\u202e1\xff", nil }
+	code, path := runBundle(t, f, env, Options{Output: filepath.Join(t.TempDir(), "b"+DefaultFormat().Ext())})
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, f.stderr.String())
+	}
+	a := readBundle(t, path)
+	for _, name := range []string{SummaryPath, ReadmePath} {
+		text := string(a.data[name])
+		if !strings.Contains(text, "web?[2J?1?") {
+			t.Errorf("%s does not name the host as the sanitizer writes it:\n%s", name, text)
+		}
+		for _, bad := range []string{"\x1b", "\u202e", "\xff"} {
+			if strings.Contains(text, bad) {
+				t.Errorf("%s holds %q", name, bad)
+			}
+		}
+	}
+}

@@ -170,10 +170,12 @@ func (b *run) summaryText() string {
 		if c.Reason != "" {
 			line += "  " + c.Reason
 		}
-		s.WriteString(safetext.Text(line))
+		s.WriteString(line)
 		s.WriteByte('\n')
 	}
-	return s.String()
+	// The host's name and the collectors' reasons come from the system:
+	// every line passes the sanitizer, the header as the rest.
+	return safeLines(s.String())
 }
 
 // readmeText is README.txt.
